@@ -1,0 +1,1 @@
+"""Adapters around the core: files, YAML, JSON Schema, SQLite, HTTP, git, GitHub."""

@@ -1,0 +1,36 @@
+"""Reading the catalog files of a working tree."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from freegin_gitops.errors import FreeginError
+
+CATALOG_DIR = "catalog"
+
+
+def catalog_paths(root: Path) -> list[str]:
+    """Repository-relative paths of the YAML files under ``root/catalog`` (hidden ones skipped)."""
+    base = root / CATALOG_DIR
+    found: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(base):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        rel = Path(dirpath).relative_to(root).as_posix()
+        found.extend(
+            f"{rel}/{name}"
+            for name in filenames
+            if not name.startswith(".") and name.endswith((".yaml", ".yml"))
+        )
+    return sorted(found)
+
+
+def read_catalog_dir(root: Path) -> dict[str, bytes]:
+    """Every catalog YAML file's bytes, keyed by repository-relative path."""
+    files: dict[str, bytes] = {}
+    for rel in catalog_paths(root):
+        try:
+            files[rel] = (root / rel).read_bytes()
+        except OSError as exc:
+            raise FreeginError(f"{rel} cannot be read: {exc.strerror}") from exc
+    return files

@@ -1,0 +1,60 @@
+"""Reading catalog files at a git ref without a checkout (git plumbing, no GitPython import)."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from freegin_gitops.adapters.catalog_dir import CATALOG_DIR
+from freegin_gitops.errors import GitRefused
+
+
+def _git(root: Path, *args: str, stdin: bytes | None = None) -> bytes:
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(root), *args], input=stdin, capture_output=True, check=False
+        )
+    except OSError as exc:
+        raise GitRefused(f"git cannot be run: {exc.strerror}") from exc
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GitRefused(f"git {args[0]} failed in {root}: {message[-1] if message else 'no message'}")
+    return done.stdout
+
+
+def resolve_commit(root: Path, ref: str) -> str:
+    """The commit id ``ref`` names; :class:`GitRefused` if it names none."""
+    if ref.startswith("-"):
+        raise GitRefused(f"{ref!r} is not a git ref")
+    try:
+        return _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").decode().strip()
+    except GitRefused as exc:
+        raise GitRefused(f"the git ref {ref!r} does not name a commit in {root}") from exc
+
+
+def read_catalog_at(root: Path, ref: str) -> tuple[str, dict[str, bytes]]:
+    """The commit ``ref`` names and the catalog YAML files in it, keyed by path."""
+    commit = resolve_commit(root, ref)
+    listing = _git(root, "ls-tree", "-r", "-z", "--full-tree", commit, "--", f"{CATALOG_DIR}/")
+    entries: list[tuple[str, str]] = []
+    for record in listing.split(b"\0"):
+        if not record:
+            continue
+        meta, _, name = record.partition(b"\t")
+        _mode, kind, obj = meta.decode().split()
+        path = name.decode("utf-8", "surrogateescape")
+        leaf = path.rsplit("/", 1)[-1]
+        if kind == "blob" and path.endswith((".yaml", ".yml")) and not leaf.startswith("."):
+            entries.append((path, obj))
+    if not entries:
+        raise GitRefused(f"commit {commit[:12]} ({ref}) has no {CATALOG_DIR}/ folder")
+    out = _git(root, "cat-file", "--batch", stdin="".join(f"{obj}\n" for _, obj in entries).encode())
+    files: dict[str, bytes] = {}
+    pos = 0
+    for path, _obj in entries:
+        header_end = out.index(b"\n", pos)
+        size = int(out[pos:header_end].split()[2])
+        start = header_end + 1
+        files[path] = out[start : start + size]
+        pos = start + size + 1
+    return commit, files

@@ -1,0 +1,1 @@
+"""The pure core: plain data and functions, no files, network, git or clock."""

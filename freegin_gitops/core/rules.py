@@ -1,0 +1,236 @@
+"""Cross-file rules: what a JSON Schema cannot say about one file alone.
+
+The input is the parsed documents that passed their schema, keyed by their path relative to the
+repository (``catalog/providers/groq.yaml``), plus the paths of catalog files that exist but could
+not be read or failed their schema (so that one broken provider file does not also make every
+suggestion for it "unknown"). Every problem found is returned; none stops the others.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from freegin_gitops.core.catalog import (
+    CONFIG_FILE,
+    PROVIDERS_DIR,
+    SUGGESTIONS_DIR,
+    WORKLOADS_FILE,
+    provider_file,
+)
+from freegin_gitops.core.problems import JsonPath, PendingProblem
+
+PROVIDER_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+_PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
+_ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+_SECRET_HEADERS = {"authorization", "proxy-authorization", "x-api-key", "api-key", "cookie"}
+
+
+def stem(path: str) -> str:
+    return path.rsplit("/", 1)[-1].removesuffix(".yaml")
+
+
+def did_you_mean(value: str, choices: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` or ``(known: a, b, c)``: the tail of an "unknown X" message."""
+    options = sorted(set(choices))
+    close = difflib.get_close_matches(value, options, n=1)
+    if close:
+        return f"; did you mean {close[0]!r}?"
+    shown = ", ".join(options[:12]) + (", ..." if len(options) > 12 else "")
+    return f" (known: {shown})" if options else ""
+
+
+def parse_date(value: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def parse_timestamp(value: str) -> dt.datetime | None:
+    try:
+        stamp = dt.datetime.fromisoformat(value.replace("z", "Z").replace("t", "T"))
+    except ValueError:
+        return None
+    return stamp if stamp.tzinfo is not None else stamp.replace(tzinfo=dt.UTC)
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.problems: list[PendingProblem] = []
+
+    def add(self, file: str, path: JsonPath, message: str, key: str | None = None) -> None:
+        self.problems.append(PendingProblem(file, path, message, key))
+
+    def date(self, file: str, path: JsonPath, value: Any) -> dt.date | None:
+        if not isinstance(value, str):
+            return None
+        parsed = parse_date(value)
+        if parsed is None:
+            self.add(file, path, f"{value!r} is not a real calendar date (YYYY-MM-DD)")
+        return parsed
+
+    def timestamp(self, file: str, path: JsonPath, value: Any) -> dt.datetime | None:
+        if not isinstance(value, str):
+            return None
+        parsed = parse_timestamp(value)
+        if parsed is None:
+            self.add(file, path, f"{value!r} is not a real date and time (YYYY-MM-DDTHH:MM:SSZ)")
+        return parsed
+
+
+def check_catalog(documents: Mapping[str, Any], broken: Iterable[str] = ()) -> list[PendingProblem]:
+    """Every cross-file problem in the catalog."""
+    out = _Collector()
+    broken = set(broken)
+    provider_docs = {p: d for p, d in documents.items() if p.startswith(PROVIDERS_DIR + "/")}
+    known_providers = {stem(p) for p in provider_docs} | {
+        stem(p) for p in broken if p.startswith(PROVIDERS_DIR + "/")
+    }
+    workloads_doc = documents.get(WORKLOADS_FILE)
+    workloads: set[str] | None = set(workloads_doc["workloads"]) if workloads_doc else None
+    if workloads_doc is None and WORKLOADS_FILE not in broken:
+        out.add(WORKLOADS_FILE, (), "the file is missing; it defines the workloads (chat, summarisation, code)")
+    if documents.get(CONFIG_FILE) is None and CONFIG_FILE not in broken:
+        out.add(CONFIG_FILE, (), "the file is missing; it holds the refresh and routing settings")
+
+    active: dict[tuple[str, str], set[str]] = {}
+    for path, doc in sorted(provider_docs.items()):
+        _check_provider(out, path, doc, workloads, active)
+    for path, doc in sorted(documents.items()):
+        if path.startswith(SUGGESTIONS_DIR + "/"):
+            _check_suggestions(out, path, doc, workloads, known_providers, active)
+    config = documents.get(CONFIG_FILE)
+    if config is not None:
+        _check_config(out, config, workloads, known_providers)
+    return out.problems
+
+
+def _check_workload(
+    out: _Collector, file: str, path: JsonPath, name: str, workloads: set[str] | None,
+    key: str | None = None,
+) -> None:
+    if workloads is not None and name not in workloads:
+        out.add(
+            file, path,
+            f"unknown workload {name!r}; workloads are defined in {WORKLOADS_FILE}{did_you_mean(name, workloads)}",
+            key,
+        )
+
+
+def _check_provider(
+    out: _Collector, path: str, doc: Mapping[str, Any], workloads: set[str] | None,
+    active: dict[tuple[str, str], set[str]],
+) -> None:
+    name = stem(path)
+    if not PROVIDER_ID.match(name):
+        out.add(path, (), f"the file name {name!r} is not a valid provider id (lower-case letters, digits and '-')")
+    if doc["provider"] != name:
+        out.add(path, ("provider",), f"provider {doc['provider']!r} must equal the file name {name!r}")
+    api = doc["api"]
+    base_url: str = api["base_url"]
+    if re.match(r"^https?://[^/@]*@", base_url):
+        out.add(path, ("api", "base_url"), "the base URL must not carry credentials; name the key's variable in api_key_env")
+    for placeholder in _PLACEHOLDER.findall(base_url):
+        if not _ENV_NAME.match(placeholder):
+            out.add(path, ("api", "base_url"), f"the placeholder ${{{placeholder}}} is not an environment variable name")
+    for header in api.get("headers", {}):
+        if header.lower() in _SECRET_HEADERS:
+            out.add(
+                path, ("api", "headers"),
+                f"the header {header!r} would hold a secret; keys come only from the variable named in api_key_env",
+                key=header,
+            )
+    if "limits" in doc and "checked" in doc["limits"]:
+        out.date(path, ("limits", "checked"), doc["limits"]["checked"])
+
+    seen: dict[str, int] = {}
+    for i, model in enumerate(doc["models"]):
+        here: JsonPath = ("models", i)
+        model_id: str = model["id"]
+        if model_id in seen:
+            out.add(path, (*here, "id"), f"model {model_id!r} is listed twice (first at models[{seen[model_id]}])")
+        else:
+            seen[model_id] = i
+        for j, workload in enumerate(model["workloads"]):
+            _check_workload(out, path, (*here, "workloads", j), workload, workloads)
+        added = out.date(path, (*here, "added"), model["added"])
+        retired = out.date(path, (*here, "retired"), model.get("retired"))
+        if model["status"] == "active":
+            if "retired" in model:
+                out.add(path, (*here, "retired"), f"model {model_id!r} is active but has a retired date; set status: retired or remove the date")
+            for workload in model["workloads"]:
+                active.setdefault((name, model_id), set()).add(workload)
+        if added and retired and retired < added:
+            out.add(path, (*here, "retired"), f"model {model_id!r} was retired ({retired}) before it was added ({added})")
+        for k, gone in enumerate(model.get("retired_workloads", [])):
+            gone_path: JsonPath = (*here, "retired_workloads", k)
+            _check_workload(out, path, (*gone_path, "workload"), gone["workload"], workloads)
+            out.date(path, (*gone_path, "retired"), gone["retired"])
+            if model["status"] == "active" and gone["workload"] in model["workloads"]:
+                out.add(
+                    path, (*gone_path, "workload"),
+                    f"workload {gone['workload']!r} of model {model_id!r} is listed both as served and as retired",
+                )
+
+
+def _check_suggestions(
+    out: _Collector, path: str, doc: Mapping[str, Any], workloads: set[str] | None,
+    known_providers: set[str], active: Mapping[tuple[str, str], set[str]],
+) -> None:
+    provider = stem(path)
+    if provider not in known_providers:
+        out.add(
+            path, (),
+            f"suggestions for unknown provider {provider!r}: there is no {provider_file(provider)}"
+            f"{did_you_mean(provider, known_providers)}",
+        )
+    seen: dict[tuple[str, str], int] = {}
+    for i, item in enumerate(doc["suggestions"]):
+        here: JsonPath = ("suggestions", i)
+        key = (item["workload"], item["model"])
+        if key in seen:
+            out.add(
+                path, (*here, "model"),
+                f"model {item['model']!r} is suggested twice for {item['workload']!r} (first at suggestions[{seen[key]}])",
+            )
+        else:
+            seen[key] = i
+        _check_workload(out, path, (*here, "workload"), item["workload"], workloads)
+        created = out.timestamp(path, (*here, "created_at"), item["created_at"])
+        updated = out.timestamp(path, (*here, "updated_at"), item["updated_at"])
+        if created and updated and updated < created:
+            out.add(path, (*here, "updated_at"), "updated_at is earlier than created_at")
+        if item["status"] == "pending" and item["workload"] in active.get((provider, item["model"]), set()):
+            out.add(
+                path, (*here, "status"),
+                f"model {item['model']!r} is already active for {item['workload']!r} in {provider_file(provider)}; "
+                "mark the suggestion adopted (freegin-ai adopt-model) or remove it",
+            )
+
+
+def _check_ref(out: _Collector, path: JsonPath, provider: str, known: set[str], what: str) -> None:
+    if provider not in known:
+        out.add(
+            CONFIG_FILE, path,
+            f"{what} names unknown provider {provider!r} (no {provider_file(provider)}){did_you_mean(provider, known)}",
+        )
+
+
+def _check_config(
+    out: _Collector, config: Mapping[str, Any], workloads: set[str] | None, known: set[str],
+) -> None:
+    refresh = config["refresh"]
+    _check_ref(out, ("refresh", "provider"), refresh["provider"], known, "refresh")
+    for i, ref in enumerate(refresh.get("fallback", [])):
+        _check_ref(out, ("refresh", "fallback", i, "provider"), ref["provider"], known, "refresh.fallback")
+    order: Sequence[str] = config["routing"].get("provider_order", [])
+    for i, provider in enumerate(order):
+        _check_ref(out, ("routing", "provider_order", i), provider, known, "routing.provider_order")
+    for workload, refs in config.get("defaults", {}).items():
+        _check_workload(out, CONFIG_FILE, ("defaults",), workload, workloads, key=workload)
+        for i, ref in enumerate(refs):
+            _check_ref(out, ("defaults", workload, i, "provider"), ref["provider"], known, "defaults")

@@ -1,0 +1,93 @@
+"""The package's one error hierarchy.
+
+Every error carries a message that is one clear sentence naming the file, provider or model
+concerned. The CLI turns :class:`FreeginError` into exit code 1 (``BadUsage`` into 2) in one place;
+libraries' own exceptions are re-raised as these, ``from`` the original, in the adapter that wraps
+the library.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from freegin_gitops.core.problems import Problem
+
+
+class FreeginError(Exception):
+    """Base class: an expected failure with a message for the user."""
+
+    exit_code = 1
+
+
+class BadUsage(FreeginError):
+    """The command line asked for something that cannot be done (exit 2)."""
+
+    exit_code = 2
+
+
+class CatalogInvalid(FreeginError):
+    """One or more catalog files have problems; ``problems`` lists them all."""
+
+    def __init__(self, problems: Sequence[Problem], message: str | None = None) -> None:
+        self.problems = tuple(problems)
+        if message is None:
+            first = self.problems[0].render() if self.problems else "the catalog is invalid"
+            more = len(self.problems) - 1
+            message = first if more <= 0 else f"{first} (and {more} more problem(s); run validate)"
+        super().__init__(message)
+
+
+class CatalogReadOnly(FreeginError):
+    """A write was asked of a catalog that cannot be written (the bundled starter catalog)."""
+
+
+class NotFound(FreeginError):
+    """An unknown provider, model, workload or suggestion was named."""
+
+
+class ProviderError(FreeginError):
+    """A provider call failed. ``kind`` is a short machine-readable error kind."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str,
+        model: str | None = None,
+        kind: str = "error",
+        status_code: int | None = None,
+        retry_after_s: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.provider = provider
+        self.model = model
+        self.kind = kind
+        self.status_code = status_code
+        self.retry_after_s = retry_after_s
+
+    @property
+    def retryable(self) -> bool:
+        """True when the router should move on to the next candidate."""
+        return self.kind in {"connect", "timeout", "rate_limited", "server_error", "bad_response"}
+
+
+class NoCandidateAnswered(FreeginError):
+    """Every candidate of a routed call failed or was skipped."""
+
+
+class AnswerInvalid(FreeginError):
+    """An LLM answer to a refresh prompt could not be used."""
+
+
+class GitRefused(FreeginError):
+    """A git operation was refused or failed (conflict, someone else's commits, no repository)."""
+
+
+class GitHubError(FreeginError):
+    """The GitHub REST API refused or failed a request."""
+
+
+class UsageStoreError(FreeginError):
+    """The usage database could not be opened, migrated or written."""

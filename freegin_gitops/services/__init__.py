@@ -1,0 +1,1 @@
+"""Services wire adapters to the core for the commands."""
