@@ -58,3 +58,24 @@ def read_catalog_at(root: Path, ref: str) -> tuple[str, dict[str, bytes]]:
         files[path] = out[start : start + size]
         pos = start + size + 1
     return commit, files
+
+
+def toplevel(start: Path) -> Path | None:
+    """The root of the git work tree containing ``start`` (found without running git)."""
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder
+    return None
+
+
+def head_state(root: Path, pathspec: str = CATALOG_DIR) -> tuple[str | None, bool | None]:
+    """The HEAD commit of ``root`` and whether ``pathspec`` has uncommitted changes; (None, None)
+    when ``root`` is not a git work tree or has no commit yet."""
+    if toplevel(root) is None:
+        return None, None
+    try:
+        commit = _git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}").decode().strip()
+        status = _git(root, "status", "--porcelain", "--untracked-files=all", "--", pathspec)
+    except GitRefused:
+        return None, None
+    return commit, bool(status.strip())

@@ -1,0 +1,199 @@
+"""The ``freegin-ai`` command line.
+
+This module only declares commands and options; each command's work is in
+``freegin_gitops.commands.<name>``, imported when the command runs so that start-up stays fast.
+Errors are turned into exit codes and one sentence on stderr in :func:`main`, and nowhere else.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from freegin_gitops import __version__
+from freegin_gitops.cli.options import GlobalOptions
+from freegin_gitops.errors import FreeginError
+
+app = typer.Typer(
+    name="freegin-ai",
+    help=(
+        "Keep the catalog of free-tier AI models in git: validate it, compile it, route prompts "
+        "with it, and propose changes to it as pull requests."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+_state = GlobalOptions()
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"freegin-ai {__version__}\n")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _global(
+    repo: Annotated[
+        Path | None,
+        typer.Option(
+            "--repo", metavar="PATH",
+            help="Catalog repository (a folder with catalog/). Default: FREEGIN_REPO, else the git "
+            "repository around the current directory if it has catalog/, else the bundled "
+            "starter catalog (read-only).",
+        ),
+    ] = None,
+    db: Annotated[
+        Path | None,
+        typer.Option(
+            "--db", metavar="PATH",
+            help="Usage database (SQLite). Default: FREEGIN_DB, else usage.db in the user data "
+            "directory.",
+        ),
+    ] = None,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show Python tracebacks for errors.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    _state.repo = repo
+    _state.db = db
+    _state.debug = debug
+
+
+class Format(str, Enum):
+    text = "text"
+    github = "github"
+    json = "json"
+
+
+@app.command()
+def validate(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            metavar="[PATH...]",
+            help="Catalog files to check (others are read for context). Default: every file.",
+            show_default=False,
+        ),
+    ] = None,
+    output_format: Annotated[
+        Format,
+        typer.Option(
+            "--format",
+            help="text: file:line:col: message; github: workflow annotations; json: a document.",
+        ),
+    ] = Format.text,
+) -> None:
+    """Check every catalog file against its schema and the cross-file rules.
+
+    Each problem is reported as file:line:col with the JSON path and what was expected. Exit 1 if
+    there is any problem.
+
+    Example: freegin-ai validate --format github
+    """
+    from freegin_gitops.commands import validate as command
+
+    raise typer.Exit(command.run(_state, paths or [], output_format.value))
+
+
+@app.command("compile")
+def compile_(
+    output: Annotated[
+        str,
+        typer.Option(
+            "--output", "-o", metavar="PATH",
+            help="Where to write the compiled catalog; '-' for standard output.",
+        ),
+    ] = "-",
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check", help="Write nothing; exit 1 if the file at --output is missing or stale."
+        ),
+    ] = False,
+) -> None:
+    """Compile the catalog into one deterministic JSON document for the router.
+
+    The same catalog gives the same bytes. The router reads compiled/catalog.json when it is
+    present and current.
+
+    Example: freegin-ai compile --output compiled/catalog.json
+    """
+    from freegin_gitops.commands import compile as command
+
+    raise typer.Exit(command.run(_state, output, check))
+
+
+@app.command("list-models")
+def list_models(
+    provider: Annotated[
+        str | None, typer.Option("--provider", metavar="P", help="Only this provider.")
+    ] = None,
+    workload: Annotated[
+        str | None, typer.Option("--workload", metavar="W", help="Only this workload.")
+    ] = None,
+    status: Annotated[
+        str | None,
+        typer.Option(
+            "--status", metavar="S",
+            help="Only rows with this status: active, retired, pending, adopted, rejected or all. "
+            "Default: active and pending.",
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
+) -> None:
+    """List catalog models and suggestions with their usage figures.
+
+    One row per provider, workload and model: status, whether a suggestion was verified, calls,
+    success rate, mean and p95 latency and last use from the usage database.
+
+    Example: freegin-ai list-models --workload code --json
+    """
+    from freegin_gitops.commands import list_models as command
+
+    raise typer.Exit(command.run(_state, provider, workload, status, as_json))
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    sys.stderr.write(f"freegin-ai: {message}\n")
+    sys.stderr.flush()
+    raise SystemExit(code)
+
+
+def main() -> None:
+    """Console entry point: run the app, and turn errors into exit codes and one sentence."""
+    try:
+        app()
+    except FreeginError as exc:
+        if _state.debug:
+            raise
+        _fail(str(exc), exc.exit_code)
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    except BrokenPipeError:
+        # The reader went away (``| head``): it has what it wanted; end quietly.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise SystemExit(0) from None
+    except Exception as exc:
+        if _state.debug:
+            raise
+        _fail(
+            f"internal error ({type(exc).__name__}: {exc}); run again with --debug for details",
+            1,
+        )

@@ -1,0 +1,32 @@
+"""``freegin-ai compile``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from freegin_gitops.adapters.files import atomic_write
+from freegin_gitops.cli.options import GlobalOptions
+from freegin_gitops.cli.output import emit, note
+from freegin_gitops.errors import BadUsage
+from freegin_gitops.services.compiling import compile_repo, is_stale
+from freegin_gitops.services.repo import resolve_repo
+
+
+def run(options: GlobalOptions, output: str, check: bool) -> int:
+    if check and output == "-":
+        raise BadUsage("--check needs --output PATH: the compiled file to compare")
+    repo = resolve_repo(options.repo)
+    compiled = compile_repo(repo)
+    if check:
+        reason = is_stale(Path(output), compiled)
+        if reason:
+            note(f"freegin-ai: {reason}; run: freegin-ai compile --output {output}")
+            return 1
+        note(f"{output} is up to date")
+        return 0
+    if output == "-":
+        emit(compiled.data.decode("utf-8"))
+        return 0
+    atomic_write(Path(output), compiled.data)
+    note(f"wrote {output} (content sha256 {compiled.document['source']['content_sha256'][:12]})")
+    return 0

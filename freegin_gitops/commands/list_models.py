@@ -1,0 +1,57 @@
+"""``freegin-ai list-models``."""
+
+from __future__ import annotations
+
+from freegin_gitops.adapters.catalog_dir import read_catalog_dir
+from freegin_gitops.cli.options import GlobalOptions
+from freegin_gitops.cli.output import emit, emit_json, table
+from freegin_gitops.core.listing import STATUSES, ModelRow, model_rows
+from freegin_gitops.core.rules import did_you_mean
+from freegin_gitops.errors import BadUsage, NotFound
+from freegin_gitops.services.catalog_loader import load_files
+from freegin_gitops.services.repo import resolve_repo
+from freegin_gitops.services.usage_stats import read_stats
+
+
+def _statuses(status: str | None) -> tuple[str, ...]:
+    if status is None:
+        return ("active", "pending")
+    if status == "all":
+        return STATUSES
+    if status not in STATUSES:
+        raise BadUsage(f"--status {status!r} is not one of {', '.join(STATUSES)}, all")
+    return (status,)
+
+
+def _cells(row: ModelRow) -> list[str]:
+    usage = row.usage
+    verified = "" if row.verified is None else ("yes" if row.verified else "no")
+    rate = usage.success_rate if usage else None
+    return [
+        row.provider, row.workload, row.model, row.status, verified,
+        str(usage.calls) if usage else "",
+        f"{rate:.0%}" if rate is not None else "",
+        f"{usage.mean_latency_ms:.0f}" if usage and usage.mean_latency_ms is not None else "",
+        f"{usage.p95_latency_ms:.0f}" if usage and usage.p95_latency_ms is not None else "",
+        usage.last_used[:16].replace("T", " ") if usage and usage.last_used else "",
+    ]
+
+
+def run(
+    options: GlobalOptions, provider: str | None, workload: str | None, status: str | None,
+    as_json: bool,
+) -> int:
+    statuses = _statuses(status)
+    repo = resolve_repo(options.repo)
+    catalog = load_files(read_catalog_dir(repo.root)).require_catalog()
+    if provider and provider not in catalog.providers:
+        raise NotFound(f"unknown provider {provider!r}{did_you_mean(provider, catalog.providers)}")
+    if workload and workload not in catalog.workloads:
+        raise NotFound(f"unknown workload {workload!r}{did_you_mean(workload, catalog.workloads)}")
+    rows = model_rows(catalog, read_stats(options.db), provider, workload, statuses)
+    if as_json:
+        emit_json([row.as_json() for row in rows])
+        return 0
+    headers = ["PROVIDER", "WORKLOAD", "MODEL", "STATUS", "VERIFIED", "CALLS", "OK", "MEAN MS", "P95 MS", "LAST USED"]
+    emit(table(headers, [_cells(r) for r in rows]))
+    return 0

@@ -1,0 +1,29 @@
+"""``freegin-ai validate``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from freegin_gitops.cli.options import GlobalOptions
+from freegin_gitops.cli.output import emit, note
+from freegin_gitops.core import reporting
+from freegin_gitops.services.repo import resolve_repo
+from freegin_gitops.services.validation import validate
+
+
+def run(options: GlobalOptions, paths: list[Path], output_format: str) -> int:
+    repo = resolve_repo(options.repo)
+    report = validate(repo, paths)
+    if output_format == "json":
+        emit(reporting.render_json(report.files, report.problems))
+    elif output_format == "github":
+        emit(reporting.render_github(report.problems))
+    else:
+        emit(reporting.render_text(report.problems))
+    if report.ok:
+        if output_format == "text":
+            emit(reporting.summary(report.files, report.problems) + "\n")
+        return 0
+    if output_format != "json":
+        note(f"freegin-ai: {reporting.summary(report.files, report.problems)}")
+    return 1

@@ -1,0 +1,123 @@
+"""The compiled catalog: one deterministic JSON document the router loads at start-up.
+
+Same inputs, same bytes: keys are emitted in a fixed order, nothing depends on the clock, and the
+``source`` block records the commit, whether the catalog had uncommitted changes, and a hash of the
+input files.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from freegin_gitops.core.catalog import Catalog, Provider
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class SourceInfo:
+    content_sha256: str
+    commit: str | None = None
+    dirty: bool | None = None
+
+
+def provider_rank(order: Iterable[str], providers: Iterable[str]) -> list[str]:
+    """Providers in routing order: those named in ``order`` first, in that order; the rest
+    alphabetically."""
+    known = set(providers)
+    first = [p for p in order if p in known]
+    return first + sorted(known - set(first))
+
+
+def _api(provider: Provider) -> dict[str, Any]:
+    api: dict[str, Any] = {"style": provider.api.style, "base_url": provider.api.base_url}
+    if provider.api.api_key_env:
+        api["api_key_env"] = provider.api.api_key_env
+    if provider.api.headers:
+        api["headers"] = dict(provider.api.headers)
+    if provider.api.timeout_s is not None:
+        api["timeout_s"] = provider.api.timeout_s
+    return api
+
+
+def compile_catalog(catalog: Catalog, source: SourceInfo) -> dict[str, Any]:
+    """The compiled document for ``catalog``."""
+    config = catalog.config
+    order = provider_rank(config.routing.provider_order, catalog.providers)
+    candidates: dict[str, Any] = {}
+    for workload in sorted(catalog.workloads):
+        active = [
+            {"provider": pid, "model": m.id, "hints": m.hints.as_dict()}
+            for pid in order
+            for m in catalog.providers[pid].models
+            if m.serves(workload)
+        ]
+        pending = [
+            {"provider": pid, "model": s.model, "verified": s.verified}
+            for pid in order
+            for s in catalog.suggestions.get(pid, ())
+            if s.workload == workload and s.status == "pending"
+        ]
+        defaults = [
+            {"provider": ref.provider, "model": ref.model} for ref in config.defaults.get(workload, ())
+        ]
+        candidates[workload] = {"active": active, "pending": pending, "defaults": defaults}
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "source": {
+            "commit": source.commit,
+            "dirty": source.dirty,
+            "content_sha256": source.content_sha256,
+        },
+        "routing": {
+            "include_pending": config.routing.include_pending,
+            "provider_order": order,
+            "timeout_s": config.routing.timeout_s,
+            "max_attempts": config.routing.max_attempts,
+        },
+        "refresh": {
+            "provider": config.refresh.provider,
+            "model": config.refresh.model,
+            "per_workload": config.refresh.per_workload,
+            "fallback": [{"provider": r.provider, "model": r.model} for r in config.refresh.fallback],
+            "timeout_s": config.refresh.timeout_s,
+            "concurrency": config.refresh.concurrency,
+        },
+        "workloads": {
+            name: {
+                k: v
+                for k, v in (
+                    ("description", w.description),
+                    ("max_latency_ms", w.max_latency_ms),
+                    ("max_cost", w.max_cost),
+                    ("min_context_window", w.min_context_window),
+                )
+                if v is not None
+            }
+            for name, w in sorted(catalog.workloads.items())
+        },
+        "providers": {
+            pid: {"name": p.name, "api": _api(p), "limits": dict(p.limits)}
+            for pid, p in sorted(catalog.providers.items())
+        },
+        "candidates": candidates,
+    }
+
+
+def render(document: Mapping[str, Any]) -> bytes:
+    """Serialise a compiled document: stable, UTF-8, two-space indent, trailing newline."""
+    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def comparable(document: Mapping[str, Any]) -> dict[str, Any]:
+    """The document without ``source.commit`` and ``source.dirty``, which change whenever the
+    compiled file itself is committed; ``compile --check`` compares these."""
+    copy = dict(document)
+    source = dict(copy.get("source") or {})
+    source.pop("commit", None)
+    source.pop("dirty", None)
+    copy["source"] = source
+    return copy

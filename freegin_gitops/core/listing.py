@@ -1,0 +1,77 @@
+"""``list-models``: one row per provider x workload x model, catalog entries and suggestions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from freegin_gitops.core.catalog import Catalog
+from freegin_gitops.core.usage import UsageKey, UsageStats
+
+STATUSES = ("active", "retired", "pending", "adopted", "rejected")
+
+
+@dataclass(frozen=True, slots=True)
+class ModelRow:
+    provider: str
+    workload: str
+    model: str
+    status: str
+    origin: str  # "catalog" or "suggestion"
+    verified: bool | None
+    context_window: int | None
+    note: str | None
+    usage: UsageStats | None
+
+    def as_json(self) -> dict[str, Any]:
+        usage = self.usage
+        return {
+            "provider": self.provider,
+            "workload": self.workload,
+            "model": self.model,
+            "status": self.status,
+            "origin": self.origin,
+            "verified": self.verified,
+            "context_window": self.context_window,
+            "note": self.note,
+            "calls": usage.calls if usage else None,
+            "success_rate": usage.success_rate if usage else None,
+            "mean_latency_ms": usage.mean_latency_ms if usage else None,
+            "p95_latency_ms": usage.p95_latency_ms if usage else None,
+            "last_used": usage.last_used if usage else None,
+        }
+
+
+def model_rows(
+    catalog: Catalog,
+    stats: Mapping[UsageKey, UsageStats],
+    provider: str | None = None,
+    workload: str | None = None,
+    statuses: Sequence[str] = ("active", "pending"),
+) -> list[ModelRow]:
+    """Rows for the catalog's models and suggestions, filtered, in provider/workload order and
+    preference order within them."""
+    rows: list[tuple[tuple[str, str, int], ModelRow]] = []
+    for pid, prov in catalog.providers.items():
+        if provider and pid != provider:
+            continue
+        for rank, entry in enumerate(prov.models):
+            gone = {g.workload: g for g in entry.retired_workloads}
+            for w in (*entry.workloads, *(g for g in gone if g not in entry.workloads)):
+                status = "retired" if entry.status == "retired" or w in gone else "active"
+                note = entry.reason if entry.status == "retired" else (gone[w].reason if w in gone else None)
+                rows.append(((pid, w, rank), ModelRow(
+                    pid, w, entry.id, status, "catalog", None, entry.hints.context_window, note,
+                    stats.get((pid, entry.id, w)),
+                )))
+        for rank, s in enumerate(catalog.suggestions.get(pid, ()), start=len(prov.models)):
+            rows.append(((pid, s.workload, rank), ModelRow(
+                pid, s.workload, s.model, s.status, "suggestion", s.verified, s.hints.context_window,
+                s.rationale if s.status == "pending" else s.reason, stats.get((pid, s.model, s.workload)),
+            )))
+    wanted = set(statuses)
+    return [
+        row for _, row in sorted(rows, key=lambda item: item[0])
+        if row.status in wanted and (workload is None or row.workload == workload)
+    ]
