@@ -169,6 +169,62 @@ def list_models(
     raise typer.Exit(command.run(_state, provider, workload, status, as_json))
 
 
+_WORKLOAD = typer.Option("--workload", "-w", metavar="W", help="Workload to route for.")
+_PROVIDER = typer.Option(
+    "--provider", metavar="P", help="Only this provider (with --model: exactly that model)."
+)
+_MODEL = typer.Option("--model", metavar="M", help="Only this model (with --provider: call it even if it is not in the catalog).")
+_REF = typer.Option(
+    "--ref", metavar="REF", help="Use the catalog at this git commit, branch or tag (no checkout)."
+)
+
+
+@app.command()
+def route(
+    workload: Annotated[str, _WORKLOAD] = "chat",
+    provider: Annotated[str | None, _PROVIDER] = None,
+    model: Annotated[str | None, _MODEL] = None,
+    ref: Annotated[str | None, _REF] = None,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="List every candidate, not only those the router would reach.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
+) -> None:
+    """Show the candidates a routed call would try, in order, and why any is skipped.
+
+    Skipped: no API key in the environment, a provider cooling down after HTTP 429, a base URL
+    variable not set. Calls nothing.
+
+    Example: freegin-ai route --workload code --json
+    """
+    from freegin_gitops.commands import route as command
+
+    raise typer.Exit(command.run(_state, workload, provider, model, ref, show_all, as_json))
+
+
+@app.command()
+def ask(
+    prompt: Annotated[str, typer.Argument(help="The prompt; '-' reads it from standard input.")],
+    workload: Annotated[str, _WORKLOAD] = "chat",
+    provider: Annotated[str | None, _PROVIDER] = None,
+    model: Annotated[str | None, _MODEL] = None,
+    ref: Annotated[str | None, _REF] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the answer, provider, model, latency and attempts as JSON.")
+    ] = False,
+) -> None:
+    """Route a prompt to the first candidate that answers and print the answer.
+
+    On a connection error, timeout, HTTP 429, 5xx or any other failure the next candidate is
+    tried; every attempt is recorded in the usage database. Exit 1 if none answers.
+
+    Example: echo "Summarise: ..." | freegin-ai ask - --workload summarisation
+    """
+    from freegin_gitops.commands import ask as command
+
+    raise typer.Exit(command.run(_state, prompt, workload, provider, model, ref, as_json))
+
+
 def _fail(message: str, code: int) -> NoReturn:
     sys.stderr.write(f"freegin-ai: {message}\n")
     sys.stderr.flush()

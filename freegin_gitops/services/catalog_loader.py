@@ -7,7 +7,6 @@ a git ref and files named on the command line.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from freegin_gitops.core.catalog import (
     WORKLOADS_FILE,
     Catalog,
 )
+from freegin_gitops.core.content import content_sha256
 from freegin_gitops.core.problems import PendingProblem, Problem
 from freegin_gitops.core.rules import check_catalog
 from freegin_gitops.errors import CatalogInvalid
@@ -52,16 +52,6 @@ def modeline(kind: str, path: str) -> str:
     """The schema line a file of ``kind`` at ``path`` starts with (relative to the repo root)."""
     up = "../" * path.count("/")
     return f"# yaml-language-server: $schema={up}schemas/{kind}.schema.json"
-
-
-def content_sha256(files: Mapping[str, bytes]) -> str:
-    """A hash of the catalog's content: every path and its bytes, in path order."""
-    digest = hashlib.sha256()
-    for path in sorted(files):
-        data = files[path]
-        digest.update(path.encode("utf-8") + b"\0" + len(data).to_bytes(8, "big"))
-        digest.update(data)
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,52 @@
+"""``freegin-ai ask``: route a prompt, fall back on failure, record usage, print the answer."""
+
+from __future__ import annotations
+
+import sys
+
+from freegin_gitops.cli.options import GlobalOptions
+from freegin_gitops.cli.output import emit, emit_json, note
+from freegin_gitops.errors import BadUsage, NoCandidateAnswered
+from freegin_gitops.services.repo import resolve_repo
+from freegin_gitops.services.router import Attempt
+from freegin_gitops.services.routing_session import open_router
+
+
+def _prompt(text: str) -> str:
+    if text == "-":
+        text = sys.stdin.read()
+    if not text.strip():
+        raise BadUsage("the prompt is empty")
+    return text
+
+
+def run(
+    options: GlobalOptions, prompt: str, workload: str, provider: str | None, model: str | None,
+    ref: str | None, as_json: bool,
+) -> int:
+    text = _prompt(prompt)
+    repo = resolve_repo(options.repo)
+    attempts: list[Attempt] = []
+    with open_router(repo, ref, options.db, create_db=True) as router:
+        plan = router.plan(workload, provider, model)
+        try:
+            answer = router.call(plan, [{"role": "user", "content": text}], on_attempt=attempts.append)
+        except NoCandidateAnswered as exc:
+            if as_json:
+                emit_json({"answer": None, "error": str(exc), "workload": workload,
+                           "attempts": [a.as_json() for a in attempts]})
+            raise
+    if as_json:
+        emit_json({
+            "answer": answer.text,
+            "provider": answer.provider,
+            "model": answer.model,
+            "workload": answer.workload,
+            "latency_ms": round(answer.latency_ms, 1),
+            "attempts": [a.as_json() for a in answer.attempts],
+        })
+        return 0
+    emit(answer.text if answer.text.endswith("\n") else answer.text + "\n")
+    tried = sum(a.outcome in ("answered", "failed") for a in answer.attempts)
+    note(f"answered by {answer.provider}/{answer.model} in {answer.latency_ms:.0f} ms ({tried} call(s))")
+    return 0

@@ -1,0 +1,134 @@
+"""The compiled catalog as the router sees it: typed, read-only, built lazily from the JSON document.
+
+Only what a routed call needs is turned into objects, and only when first asked for, so that
+loading a catalog of thousands of models costs little more than parsing its JSON.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Origin = Literal["override", "catalog", "pending", "default"]
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One provider/model the router may call, and why it is on the list."""
+
+    provider: str
+    model: str
+    origin: Origin
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderApi:
+    id: str
+    name: str
+    style: str
+    base_url: str
+    api_key_env: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    timeout_s: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WorkloadCandidates:
+    active: tuple[Candidate, ...]
+    pending: tuple[Candidate, ...]
+    defaults: tuple[Candidate, ...]
+
+
+@dataclass
+class CompiledCatalog:
+    """A compiled catalog document with typed, cached accessors."""
+
+    document: Mapping[str, Any]
+    _providers: dict[str, ProviderApi] = field(default_factory=dict, repr=False)
+    _workloads: dict[str, WorkloadCandidates] = field(default_factory=dict, repr=False)
+
+    @property
+    def content_sha256(self) -> str:
+        return str(self.document["source"]["content_sha256"])
+
+    @property
+    def commit(self) -> str | None:
+        commit = self.document["source"]["commit"]
+        return str(commit) if commit else None
+
+    @property
+    def include_pending(self) -> bool:
+        return bool(self.document["routing"]["include_pending"])
+
+    @property
+    def timeout_s(self) -> float:
+        return float(self.document["routing"]["timeout_s"])
+
+    @property
+    def max_attempts(self) -> int:
+        return int(self.document["routing"]["max_attempts"])
+
+    @property
+    def refresh(self) -> Mapping[str, Any]:
+        settings: Mapping[str, Any] = self.document["refresh"]
+        return settings
+
+    def workload_names(self) -> list[str]:
+        return sorted(self.document["workloads"])
+
+    def workload(self, name: str) -> Mapping[str, Any] | None:
+        found: Mapping[str, Any] | None = self.document["workloads"].get(name)
+        return found
+
+    def provider_ids(self) -> list[str]:
+        return list(self.document["routing"]["provider_order"])
+
+    def provider(self, provider_id: str) -> ProviderApi | None:
+        cached = self._providers.get(provider_id)
+        if cached is not None:
+            return cached
+        raw = self.document["providers"].get(provider_id)
+        if raw is None:
+            return None
+        api = raw["api"]
+        made = ProviderApi(
+            id=provider_id,
+            name=raw["name"],
+            style=api["style"],
+            base_url=api["base_url"],
+            api_key_env=api.get("api_key_env"),
+            headers=tuple(sorted(api.get("headers", {}).items())),
+            timeout_s=api.get("timeout_s"),
+        )
+        self._providers[provider_id] = made
+        return made
+
+    def candidates(self, workload: str) -> WorkloadCandidates | None:
+        cached = self._workloads.get(workload)
+        if cached is not None:
+            return cached
+        raw = self.document["candidates"].get(workload)
+        if raw is None:
+            return None
+        made = WorkloadCandidates(
+            active=tuple(Candidate(c["provider"], c["model"], "catalog") for c in raw["active"]),
+            pending=tuple(Candidate(c["provider"], c["model"], "pending") for c in raw["pending"]),
+            defaults=tuple(Candidate(c["provider"], c["model"], "default") for c in raw["defaults"]),
+        )
+        self._workloads[workload] = made
+        return made
+
+
+_PLACEHOLDER = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)\}")
+
+
+def url_variables(base_url: str) -> list[str]:
+    """Environment variables a base URL needs (``${VAR}`` placeholders)."""
+    return _PLACEHOLDER.findall(base_url)
+
+
+def expand_url(base_url: str, environ: Mapping[str, str]) -> str:
+    """The base URL with its placeholders filled from ``environ`` (all must be set)."""
+    return _PLACEHOLDER.sub(lambda m: environ[m.group(1)], base_url)

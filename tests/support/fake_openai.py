@@ -1,0 +1,159 @@
+"""A real local HTTP server speaking the OpenAI API, with scripted behaviour per provider.
+
+Each provider lives under ``/<name>/v1``: ``POST /<name>/v1/chat/completions`` and
+``GET /<name>/v1/models``. A provider answers from a script: a list of :class:`Reply` consumed in
+order, the last one repeating. Every request is recorded (path, headers, JSON body) so tests can
+check what was sent, including the Authorization header.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: Any = None  # JSON-serialisable, or bytes/str sent as is
+    headers: dict[str, str] = field(default_factory=dict)
+    delay_s: float = 0.0
+
+    @classmethod
+    def answer(cls, text: str, **usage: int) -> Reply:
+        body = {
+            "id": "chatcmpl-test",
+            "object": "chat.completion",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
+                         "finish_reason": "stop"}],
+            "usage": usage or {"prompt_tokens": 7, "completion_tokens": 3, "total_tokens": 10},
+        }
+        return cls(200, body)
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+
+
+@dataclass
+class _Provider:
+    chat: list[Reply] = field(default_factory=list)
+    models: list[str] | Reply | None = None
+
+
+class FakeOpenAI:
+    """Start with ``with FakeOpenAI() as server:``; ``server.url(name)`` is a provider's base URL."""
+
+    def __init__(self) -> None:
+        self._providers: dict[str, _Provider] = {}
+        self.requests: list[Recorded] = []
+        self._lock = threading.Lock()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def _handle(self, method: str) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                try:
+                    body = json.loads(raw) if raw else None
+                except ValueError:
+                    body = raw
+                fake._record(Recorded(method, self.path, dict(self.headers.items()), body))
+                reply = fake._reply(method, self.path)
+                if reply.delay_s:
+                    time.sleep(reply.delay_s)
+                payload = reply.body
+                if isinstance(payload, bytes):
+                    data = payload
+                elif isinstance(payload, str):
+                    data = payload.encode()
+                else:
+                    data = json.dumps(payload).encode()
+                try:
+                    self.send_response(reply.status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    for name, value in reply.headers.items():
+                        self.send_header(name, value)
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            def do_GET(self) -> None:  # noqa: N802
+                self._handle("GET")
+
+            def do_POST(self) -> None:  # noqa: N802
+                self._handle("POST")
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    # -- scripting ---------------------------------------------------------------------------
+    def script(self, provider: str, *replies: Reply, models: list[str] | Reply | None = None) -> None:
+        with self._lock:
+            entry = self._providers.setdefault(provider, _Provider())
+            entry.chat = list(replies)
+            if models is not None:
+                entry.models = models
+
+    def url(self, provider: str) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}/{provider}/v1"
+
+    def calls(self, provider: str, endpoint: str = "/chat/completions") -> list[Recorded]:
+        with self._lock:
+            return [r for r in self.requests if r.path == f"/{provider}/v1{endpoint}"]
+
+    # -- serving -----------------------------------------------------------------------------
+    def _record(self, recorded: Recorded) -> None:
+        with self._lock:
+            self.requests.append(recorded)
+
+    def _reply(self, method: str, path: str) -> Reply:
+        parts = path.split("/")
+        name = parts[1] if len(parts) > 1 else ""
+        endpoint = "/" + "/".join(parts[3:]) if len(parts) > 3 else ""
+        with self._lock:
+            provider = self._providers.get(name)
+            if provider is None:
+                return Reply(404, {"error": {"message": f"no provider {name}"}})
+            if method == "GET" and endpoint == "/models":
+                if isinstance(provider.models, Reply):
+                    return provider.models
+                ids = provider.models or []
+                return Reply(200, {"object": "list", "data": [{"id": i, "object": "model"} for i in ids]})
+            if method == "POST" and endpoint == "/chat/completions":
+                if not provider.chat:
+                    return Reply(500, {"error": {"message": "no scripted reply"}})
+                return provider.chat.pop(0) if len(provider.chat) > 1 else provider.chat[0]
+        return Reply(404, {"error": {"message": f"unknown endpoint {endpoint}"}})
+
+    def __enter__(self) -> FakeOpenAI:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def serve() -> Iterator[FakeOpenAI]:
+    """A pytest fixture body: ``yield from serve()``."""
+    with FakeOpenAI() as server:
+        yield server
