@@ -174,18 +174,22 @@ class UsageStore:
     def migrate(self, upto: int | None = None) -> None:
         """Apply the migrations not applied yet (up to ``upto``), each once, under a write lock."""
         target = len(MIGRATIONS) if upto is None else upto
+        self._refuse_newer(self.version)
         if self.version >= target:
             return
         with self._write():
             current = self.version  # re-read under the lock: another process may have migrated
-            if current > len(MIGRATIONS):
-                raise UsageStoreError(
-                    f"the usage database {self.path} has schema version {current}, newer than this "
-                    f"freegin-ai knows ({len(MIGRATIONS)}); upgrade freegin-ai"
-                )
+            self._refuse_newer(current)
             for number in range(current, target):
                 MIGRATIONS[number](self._db)
             self._db.execute(f"PRAGMA user_version = {target}")
+
+    def _refuse_newer(self, version: int) -> None:
+        if version > len(MIGRATIONS):
+            raise UsageStoreError(
+                f"the usage database {self.path} has schema version {version}, newer than this "
+                f"freegin-ai knows ({len(MIGRATIONS)}); upgrade freegin-ai or use another --db"
+            )
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[None]:
