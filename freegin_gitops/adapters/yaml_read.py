@@ -105,11 +105,9 @@ def _scalar(node: ScalarNode, path: JsonPath) -> Any:
         if _INT_RE.match(value):
             return int(value, 10)
     elif tag == _FLOAT:
-        lowered = value.lower()
-        if lowered.endswith("inf"):
-            return float("-inf") if value.startswith("-") else float("inf")
-        if lowered == ".nan":
-            return float("nan")
+        if value.lower().endswith(("inf", "nan")):
+            line, col = _mark(node.start_mark)
+            raise YamlProblem(f"{value} is not allowed: catalog numbers are finite", line, col, path)
         if _FLOAT_RE.match(value):
             return float(value)
         if _INT_RE.match(value):

@@ -16,6 +16,8 @@ def run(options: GlobalOptions, output: str, check: bool) -> int:
     if check and output == "-":
         raise BadUsage("--check needs --output PATH: the compiled file to compare")
     repo = resolve_repo(options.repo)
+    if repo.fallback_note():
+        note(f"freegin-ai: {repo.fallback_note()}")
     compiled = compile_repo(repo)
     if check:
         reason = is_stale(Path(output), compiled)

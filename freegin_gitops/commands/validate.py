@@ -13,6 +13,8 @@ from freegin_gitops.services.validation import validate
 
 def run(options: GlobalOptions, paths: list[Path], output_format: str) -> int:
     repo = resolve_repo(options.repo)
+    if repo.fallback_note():
+        note(f"freegin-ai: {repo.fallback_note()}")
     report = validate(repo, paths)
     if output_format == "json":
         emit(reporting.render_json(report.files, report.problems))

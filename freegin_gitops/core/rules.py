@@ -26,11 +26,14 @@ from freegin_gitops.core.problems import JsonPath, PendingProblem
 PROVIDER_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
 _ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+_YAML_SUFFIX = re.compile(r"\.ya?ml$")
 _SECRET_HEADERS = {"authorization", "proxy-authorization", "x-api-key", "api-key", "cookie"}
 
 
 def stem(path: str) -> str:
-    return path.rsplit("/", 1)[-1].removesuffix(".yaml")
+    """The provider a catalog file is for. A misnamed ``.yml`` file still names its provider, so
+    that it is reported once, not again through every suggestion and reference to it."""
+    return _YAML_SUFFIX.sub("", path.rsplit("/", 1)[-1])
 
 
 def did_you_mean(value: str, choices: Iterable[str]) -> str:

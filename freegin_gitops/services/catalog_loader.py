@@ -62,10 +62,13 @@ class ParsedFile:
     kind: str | None
     data: Any
     problems: tuple[Problem, ...]
+    schema_valid: bool = False
 
     @property
     def ok(self) -> bool:
-        return self.kind is not None and not self.problems
+        """Readable and valid against its schema: usable by the cross-file rules (a wrong schema
+        line alone does not stop them)."""
+        return self.kind is not None and self.schema_valid
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +121,7 @@ def parse_file(path: str, raw: bytes, kind: str | None = None) -> ParsedFile:
     if pending:
         locator = yaml_read.Locator(text)
         problems.extend(_problem(path, locator, p) for p in pending)
-    return ParsedFile(path, kind, data, tuple(problems))
+    return ParsedFile(path, kind, data, tuple(problems), schema_valid=not pending)
 
 
 def load_parsed(parsed: Iterable[ParsedFile], files: Mapping[str, bytes]) -> LoadResult:

@@ -24,6 +24,20 @@ class CatalogRepo:
     def catalog_dir(self) -> Path:
         return self.root / CATALOG_DIR
 
+    @property
+    def bundled(self) -> bool:
+        return not self.writable
+
+    def fallback_note(self) -> str | None:
+        """A remark for commands that silently read the bundled catalog, so that a check run in
+        the wrong folder does not pass without saying so."""
+        if not self.bundled:
+            return None
+        return (
+            "no catalog repository found (no --repo, no FREEGIN_REPO, no catalog/ in this git "
+            "repository); using the bundled starter catalog"
+        )
+
     def require_writable(self, action: str) -> None:
         if not self.writable:
             raise CatalogReadOnly(

@@ -1,0 +1,251 @@
+"""Cross-file rules over small documents that already passed their schemas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from freegin_gitops.core.problems import PendingProblem
+from freegin_gitops.core.rules import check_catalog, did_you_mean, parse_timestamp
+from tests.documents import (
+    CONFIG,
+    GROQ,
+    SUGGESTIONS,
+    WORKLOADS,
+    catalog,
+    edited,
+    model,
+    provider,
+    suggestion,
+)
+
+
+def messages(problems: list[PendingProblem]) -> list[str]:
+    return [p.message for p in problems]
+
+
+def only(problems: list[PendingProblem]) -> PendingProblem:
+    assert len(problems) == 1, messages(problems)
+    return problems[0]
+
+
+def test_the_small_catalog_is_valid() -> None:
+    assert check_catalog(catalog()) == []
+
+
+def test_unknown_workload_in_a_model() -> None:
+    documents = edited(GROQ, lambda d: d["models"][0]["workloads"].append("summarization"))
+    problem = only(check_catalog(documents))
+    assert (problem.file, problem.path) == (GROQ, ("models", 0, "workloads", 2))
+    assert "unknown workload 'summarization'" in problem.message
+    assert "did you mean 'summarisation'?" in problem.message
+
+
+def test_duplicate_model_id() -> None:
+    documents = edited(GROQ, lambda d: d["models"].append(model("llama", "code")))
+    problem = only(check_catalog(documents))
+    assert problem.path == ("models", 2, "id")
+    assert "listed twice (first at models[0])" in problem.message
+
+
+def test_provider_must_equal_the_file_name() -> None:
+    documents = edited(GROQ, lambda d: d.update(provider="grok"))
+    assert only(check_catalog(documents)).path == ("provider",)
+
+
+def test_file_name_must_be_a_provider_id() -> None:
+    documents = catalog(**{"catalog/providers/Big_Co.yaml": provider("Big_Co")})
+    assert "is not a valid provider id" in only(check_catalog(documents)).message
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("added", "2026-02-30"), ("added", "2026-13-01"), ("retired", "2025-02-29")],
+)
+def test_impossible_dates(field: str, value: str) -> None:
+    extra = {"status": "retired", "retired": "2026-11-21"} if field == "retired" else {}
+    documents = edited(GROQ, lambda d: d["models"][0].update(extra, **{field: value}))
+    problem = only(check_catalog(documents))
+    assert (problem.path, problem.message) == (
+        ("models", 0, field), f"'{value}' is not a real calendar date (YYYY-MM-DD)",
+    )
+
+
+def test_limits_checked_must_be_a_real_date() -> None:
+    documents = edited(GROQ, lambda d: d.update(limits={"checked": "2026-04-31"}))
+    assert only(check_catalog(documents)).path == ("limits", "checked")
+
+
+def test_active_model_with_a_retired_date() -> None:
+    documents = edited(GROQ, lambda d: d["models"][0].update(retired="2026-11-21"))
+    assert "is active but has a retired date" in only(check_catalog(documents)).message
+
+
+def test_retired_before_added() -> None:
+    documents = edited(
+        GROQ, lambda d: d["models"][0].update(status="retired", retired="2026-01-01")
+    )
+    assert "was retired (2026-01-01) before it was added" in only(check_catalog(documents)).message
+
+
+def test_workload_both_served_and_retired() -> None:
+    gone = [{"workload": "chat", "retired": "2026-11-21"}]
+    documents = edited(GROQ, lambda d: d["models"][0].update(retired_workloads=gone))
+    assert "listed both as served and as retired" in only(check_catalog(documents)).message
+
+
+@pytest.mark.parametrize("header", ["Authorization", "x-api-key", "Cookie"])
+def test_secret_headers(header: str) -> None:
+    documents = edited(GROQ, lambda d: d["api"].update(headers={"X-Title": "t", header: "v"}))
+    problem = only(check_catalog(documents))
+    assert (problem.path, problem.key) == (("api", "headers"), header)
+
+
+def test_credentials_in_the_base_url() -> None:
+    documents = edited(
+        GROQ, lambda d: d["api"].update(base_url="https://user:sk-secret@api.groq.example/v1")
+    )
+    assert "must not carry credentials" in only(check_catalog(documents)).message
+
+
+def test_base_url_placeholder_must_name_a_variable() -> None:
+    documents = edited(
+        GROQ, lambda d: d["api"].update(base_url="https://api.example/${account id}/v1")
+    )
+    assert "is not an environment variable name" in only(check_catalog(documents)).message
+
+
+def test_base_url_placeholder_naming_a_variable_is_allowed() -> None:
+    documents = edited(GROQ, lambda d: d["api"].update(base_url="https://api.example/${ACCOUNT_ID}/v1"))
+    assert check_catalog(documents) == []
+
+
+def test_suggestions_for_an_unknown_provider() -> None:
+    documents = catalog(**{"catalog/suggestions/grok.yaml": {"suggestions": [suggestion("kimi")]}})
+    problem = only(check_catalog(documents))
+    assert (problem.file, problem.path) == ("catalog/suggestions/grok.yaml", ())
+    assert "did you mean 'groq'?" in problem.message
+
+
+def test_a_broken_provider_file_does_not_make_its_suggestions_unknown() -> None:
+    assert check_catalog(catalog(**{GROQ: None}), broken=[GROQ]) == []
+
+
+def test_a_missing_provider_file_makes_its_suggestions_and_references_unknown() -> None:
+    unknown = [p for p in check_catalog(catalog(**{GROQ: None})) if "unknown provider" in p.message]
+    assert {(p.file, p.path) for p in unknown} == {
+        (SUGGESTIONS, ()),
+        (CONFIG, ("refresh", "provider")),
+        (CONFIG, ("routing", "provider_order", 0)),
+    }
+
+
+def test_a_provider_file_with_the_yml_extension_does_not_make_its_provider_unknown() -> None:
+    """The .yml file is reported by itself; its suggestions and references must not cascade."""
+    yml = GROQ.removesuffix(".yaml") + ".yml"
+    assert check_catalog(catalog(**{GROQ: None}), broken=[yml]) == []
+
+
+def test_duplicate_suggestion() -> None:
+    documents = edited(SUGGESTIONS, lambda d: d["suggestions"].append(suggestion("kimi")))
+    problem = only(check_catalog(documents))
+    assert problem.path == ("suggestions", 1, "model")
+    assert "is suggested twice for 'code' (first at suggestions[0])" in problem.message
+
+
+def test_same_model_for_two_workloads_is_not_a_duplicate() -> None:
+    documents = edited(SUGGESTIONS, lambda d: d["suggestions"].append(suggestion("kimi", "chat")))
+    assert check_catalog(documents) == []
+
+
+def test_suggestion_for_an_unknown_workload() -> None:
+    documents = edited(SUGGESTIONS, lambda d: d["suggestions"][0].update(workload="coding"))
+    assert "unknown workload 'coding'" in only(check_catalog(documents)).message
+
+
+def test_updated_at_before_created_at() -> None:
+    documents = edited(
+        SUGGESTIONS, lambda d: d["suggestions"][0].update(updated_at="2026-11-19T23:59:59Z")
+    )
+    problem = only(check_catalog(documents))
+    assert (problem.path, problem.message) == (
+        ("suggestions", 0, "updated_at"), "updated_at is earlier than created_at",
+    )
+
+
+def test_timestamps_compare_across_time_zones() -> None:
+    later_in_utc = "2026-11-20T10:30:00+02:00"  # 08:30Z, before created_at 09:00Z
+    documents = edited(SUGGESTIONS, lambda d: d["suggestions"][0].update(updated_at=later_in_utc))
+    assert messages(check_catalog(documents)) == ["updated_at is earlier than created_at"]
+
+
+def test_impossible_timestamp() -> None:
+    documents = edited(
+        SUGGESTIONS, lambda d: d["suggestions"][0].update(created_at="2026-11-31T09:00:00Z")
+    )
+    assert "is not a real date and time" in only(check_catalog(documents)).message
+
+
+def test_pending_suggestion_for_a_model_already_active_for_that_workload() -> None:
+    documents = edited(SUGGESTIONS, lambda d: d["suggestions"][0].update(model="qwen"))
+    problem = only(check_catalog(documents))
+    assert problem.path == ("suggestions", 0, "status")
+    assert "is already active for 'code'" in problem.message
+
+
+def test_adopted_suggestion_for_an_active_model_is_fine() -> None:
+    documents = edited(
+        SUGGESTIONS, lambda d: d["suggestions"][0].update(model="qwen", status="adopted")
+    )
+    assert check_catalog(documents) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "path"),
+    [
+        (lambda c: c["refresh"].update(provider="grok"), ("refresh", "provider")),
+        (lambda c: c["refresh"].update(fallback=[{"provider": "x", "model": "y"}]),
+         ("refresh", "fallback", 0, "provider")),
+        (lambda c: c["routing"].update(provider_order=["groq", "gemeni"]),
+         ("routing", "provider_order", 1)),
+        (lambda c: c["defaults"]["chat"].append({"provider": "gemeni", "model": "flash"}),
+         ("defaults", "chat", 1, "provider")),
+    ],
+)
+def test_config_naming_an_unknown_provider(change: Any, path: tuple[str | int, ...]) -> None:
+    problem = only(check_catalog(edited(CONFIG, change)))
+    assert (problem.file, problem.path) == (CONFIG, path)
+
+
+def test_config_defaults_for_an_unknown_workload_point_at_the_key() -> None:
+    documents = edited(CONFIG, lambda c: c["defaults"].update(coding=[]))
+    problem = only(check_catalog(documents))
+    assert (problem.path, problem.key) == (("defaults",), "coding")
+
+
+@pytest.mark.parametrize("path", [WORKLOADS, CONFIG])
+def test_a_missing_workloads_or_config_file(path: str) -> None:
+    problem = only(check_catalog(catalog(**{path: None})))
+    assert (problem.file, "the file is missing" in problem.message) == (path, True)
+
+
+def test_a_broken_workloads_file_does_not_make_every_workload_unknown() -> None:
+    assert check_catalog(catalog(**{WORKLOADS: None}), broken=[WORKLOADS]) == []
+
+
+def test_every_problem_is_reported_not_only_the_first() -> None:
+    def break_twice(d: dict[str, Any]) -> None:
+        d["models"][0]["workloads"].append("coding")
+        d["models"][1]["added"] = "2026-02-30"
+
+    assert len(check_catalog(edited(GROQ, break_twice))) == 2
+
+
+def test_did_you_mean_lists_known_names_when_nothing_is_close() -> None:
+    assert did_you_mean("zzz", ["b", "a"]) == " (known: a, b)"
+
+
+def test_parse_timestamp_without_zone_is_utc() -> None:
+    stamp = parse_timestamp("2026-11-20T09:00:00")
+    assert stamp is not None and stamp.utcoffset() is not None
