@@ -169,6 +169,99 @@ def list_models(
     raise typer.Exit(command.run(_state, provider, workload, status, as_json))
 
 
+_EDIT_PROVIDER = typer.Argument(
+    metavar="PROVIDER", help="Provider id (its file is catalog/providers/PROVIDER.yaml).",
+    show_default=False,
+)
+_EDIT_MODEL = typer.Argument(
+    metavar="MODEL", help="Model id, exactly as the provider's API names it.", show_default=False
+)
+_EDIT_REASON = typer.Option(
+    "--reason", metavar="TEXT", help="Why; recorded in the catalog and the commit message."
+)
+_EDIT_COMMIT = typer.Option(
+    "--commit",
+    help="Commit exactly the changed catalog files (your other changes stay uncommitted).",
+)
+
+
+@app.command("adopt-model")
+def adopt_model(
+    provider: Annotated[str, _EDIT_PROVIDER],
+    model: Annotated[str, _EDIT_MODEL],
+    workload: Annotated[
+        str | None,
+        typer.Option(
+            "--workload", "-w", metavar="W",
+            help="Only the suggestion for this workload; for a model already in the provider "
+            "file, add this workload to it. Default: every pending suggestion of MODEL.",
+        ),
+    ] = None,
+    commit: Annotated[bool, _EDIT_COMMIT] = False,
+) -> None:
+    """Move a pending suggestion into the provider's active models and mark it adopted.
+
+    A new model is added last (lowest preference) with today's date and the suggestion's hints;
+    a model already listed gets the workload, or is re-activated if it was retired. Comments and
+    formatting in the files are kept.
+
+    Example: freegin-ai adopt-model groq qwen-2.5-coder-32b --workload code --commit
+    """
+    from freegin_gitops.commands import adopt as command
+
+    raise typer.Exit(command.run(_state, provider, model, workload, commit))
+
+
+@app.command("retire-model")
+def retire_model(
+    provider: Annotated[str, _EDIT_PROVIDER],
+    model: Annotated[str, _EDIT_MODEL],
+    workload: Annotated[
+        str | None,
+        typer.Option(
+            "--workload", "-w", metavar="W",
+            help="Retire only this workload of the model (retiring its last one retires the "
+            "model).",
+        ),
+    ] = None,
+    reason: Annotated[str | None, _EDIT_REASON] = None,
+    commit: Annotated[bool, _EDIT_COMMIT] = False,
+) -> None:
+    """Mark a model, or one workload of it, retired; it stays in the file for history.
+
+    The router stops using it. Retiring an already retired model changes nothing.
+
+    Example: freegin-ai retire-model groq mixtral-8x7b-32768 --reason "removed by the provider"
+    """
+    from freegin_gitops.commands import retire as command
+
+    raise typer.Exit(command.run(_state, provider, model, workload, reason, commit))
+
+
+@app.command("reject-model")
+def reject_model(
+    provider: Annotated[str, _EDIT_PROVIDER],
+    model: Annotated[str, _EDIT_MODEL],
+    workload: Annotated[
+        str | None,
+        typer.Option(
+            "--workload", "-w", metavar="W",
+            help="Only the suggestion for this workload; with no suggestion, record a rejected "
+            "one so refresh never suggests it. Default: every pending suggestion of MODEL.",
+        ),
+    ] = None,
+    reason: Annotated[str | None, _EDIT_REASON] = None,
+    commit: Annotated[bool, _EDIT_COMMIT] = False,
+) -> None:
+    """Mark a suggestion rejected; refresh never suggests it again.
+
+    Example: freegin-ai reject-model groq qwen-2.5-coder-32b --workload code --reason "too slow"
+    """
+    from freegin_gitops.commands import reject as command
+
+    raise typer.Exit(command.run(_state, provider, model, workload, reason, commit))
+
+
 _WORKLOAD = typer.Option("--workload", "-w", metavar="W", help="Workload to route for.")
 _PROVIDER = typer.Option(
     "--provider", metavar="P", help="Only this provider (with --model: exactly that model)."

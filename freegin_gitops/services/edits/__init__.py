@@ -1,0 +1,12 @@
+"""Catalog edits (adopt, retire, reject) as functions over file contents, with no I/O.
+
+Each action takes the catalog as a mapping of repository-relative path to bytes and returns an
+:class:`~freegin_gitops.services.edits.workspace.EditResult` holding the new bytes of the files it
+changed, already validated as part of the whole catalog. Writing them is
+:mod:`freegin_gitops.services.edit_session`'s job.
+"""
+
+from freegin_gitops.services.edits.actions import adopt, reject, retire
+from freegin_gitops.services.edits.workspace import EditResult
+
+__all__ = ["EditResult", "adopt", "reject", "retire"]

@@ -1,0 +1,142 @@
+"""Changes to the ``models`` of a provider file, over its round-trip document.
+
+``root`` is the document's root mapping (``Workspace.provider(...)``); dates are ``YYYY-MM-DD``
+strings. Refresh uses :func:`retire_model` for models the provider no longer lists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from freegin_gitops.adapters.yaml_nodes import (
+    append_item,
+    delete_item,
+    delete_key,
+    new_map,
+    new_seq,
+    set_key,
+)
+from freegin_gitops.errors import NotFound
+
+
+def find_model(root: Any, model: str) -> Any:
+    """The entry of ``model`` in ``models``, or None."""
+    for entry in root["models"]:
+        if str(entry.get("id")) == model:
+            return entry
+    return None
+
+
+def served(entry: Any) -> list[str]:
+    """The workloads listed in the entry (active or not, depending on its status)."""
+    return [str(w) for w in entry["workloads"]]
+
+
+def _retired_index(entry: Any, workload: str) -> int | None:
+    for i, gone in enumerate(entry.get("retired_workloads") or ()):
+        if str(gone.get("workload")) == workload:
+            return i
+    return None
+
+
+def _drop_retired_workload(entry: Any, workload: str) -> bool:
+    index = _retired_index(entry, workload)
+    if index is None:
+        return False
+    gone = entry["retired_workloads"]
+    if len(gone) == 1:
+        delete_key(entry, "retired_workloads")
+    else:
+        delete_item(gone, index)
+    return True
+
+
+def _retire_workload(entry: Any, workload: str, today: str, reason: str | None) -> None:
+    """Move ``workload`` from ``workloads`` to ``retired_workloads``."""
+    listed = entry["workloads"]
+    delete_item(listed, served(entry).index(workload))
+    index = _retired_index(entry, workload)
+    if index is not None:
+        gone = entry["retired_workloads"][index]
+        set_key(gone, "retired", today)
+        if reason:
+            set_key(gone, "reason", reason, after="retired")
+        return
+    fields: list[tuple[str, Any]] = [("workload", workload), ("retired", today)]
+    if reason:
+        fields.append(("reason", reason))
+    history = entry.get("retired_workloads")
+    if history:
+        append_item(history, new_map(fields, flow=bool(history[-1].fa.flow_style())))
+    else:
+        set_key(entry, "retired_workloads", new_seq([new_map(fields)], flow=False))
+
+
+def new_model_entry(model: str, workloads: Sequence[str], today: str, hints: Any = None) -> Any:
+    """A new active entry: ``id``, ``workloads``, ``status``, ``hints`` (if any), ``added``."""
+    fields: list[tuple[str, Any]] = [
+        ("id", model), ("workloads", new_seq(workloads)), ("status", "active"),
+    ]
+    if hints:
+        fields.append(("hints", hints))
+    fields.append(("added", today))
+    return new_map(fields)
+
+
+def activate_model(
+    root: Any, model: str, workloads: Sequence[str], *, today: str, hints: Any = None
+) -> bool:
+    """Make ``model`` serve ``workloads``: a new entry last in ``models`` (with ``hints``), the
+    workloads added to an active entry, or a retired entry re-activated for these workloads only
+    (its other workloads move to ``retired_workloads``, keeping its retirement date and reason).
+    True if anything changed."""
+    entry = find_model(root, model)
+    if entry is None:
+        append_item(root["models"], new_model_entry(model, workloads, today, hints))
+        return True
+    changed = False
+    for workload in workloads:
+        if workload not in served(entry):
+            append_item(entry["workloads"], workload)
+            changed = True
+        changed |= _drop_retired_workload(entry, workload)
+    if entry["status"] != "active":
+        when = str(entry.get("retired") or today)
+        why = entry.get("reason")
+        for other in [w for w in served(entry) if w not in workloads]:
+            _retire_workload(entry, other, when, str(why) if why else None)
+        set_key(entry, "status", "active")
+        delete_key(entry, "retired")
+        delete_key(entry, "reason")
+        changed = True
+    return changed
+
+
+def retire_model(
+    root: Any, model: str, *, today: str, workload: str | None = None, reason: str | None = None
+) -> bool:
+    """Retire ``model`` (status ``retired``, ``retired`` date, ``reason``), or only ``workload``
+    of it (moved to ``retired_workloads``); retiring its last workload retires the model, which
+    keeps that workload listed. False when it is already retired; :class:`NotFound` when the file
+    has no such model or the model never served ``workload``."""
+    entry = find_model(root, model)
+    if entry is None:
+        raise NotFound(f"model {model!r} is not in the provider file")
+    if entry["status"] == "retired":
+        return False
+    listed = served(entry)
+    if workload is not None and workload not in listed:
+        if _retired_index(entry, workload) is not None:
+            return False
+        raise NotFound(
+            f"model {model!r} does not serve {workload!r} (it serves {', '.join(listed)})"
+        )
+    if workload is None or listed == [workload]:
+        set_key(entry, "status", "retired")
+        set_key(entry, "retired", today, after="added")
+        if reason:
+            set_key(entry, "reason", reason, after="retired")
+        return True
+    _retire_workload(entry, workload, today, reason)
+    return True

@@ -1,0 +1,142 @@
+"""Node changes keep each comment above the entry it describes and on the line it was on."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from freegin_gitops.adapters import yaml_edit
+from freegin_gitops.adapters.yaml_nodes import (
+    append_item,
+    copy_node,
+    delete_item,
+    delete_key,
+    new_map,
+    new_seq,
+    set_key,
+)
+
+ITEMS = """\
+items:
+  # about a
+  - id: a
+    note: x   # inline a
+
+  # about b
+  - id: b
+    note: y
+# end of items
+other: 1
+"""
+
+
+def edit(text: str, change: Callable[[Any], object]) -> str:
+    doc = yaml_edit.load(text.encode(), "x.yaml")
+    change(doc.root)
+    return yaml_edit.dump(doc).decode()
+
+
+def test_a_key_added_last_goes_above_the_comment_that_introduces_the_next_entry() -> None:
+    out = edit(ITEMS, lambda r: set_key(r["items"][0], "extra", "2026-11-25"))
+    assert out == ITEMS.replace("x   # inline a\n", "x   # inline a\n    extra: 2026-11-25\n")
+
+
+def test_a_key_added_after_another_goes_right_after_it() -> None:
+    out = edit(ITEMS, lambda r: set_key(r["items"][0], "extra", "z", after="id"))
+    assert out == ITEMS.replace("  - id: a\n", "  - id: a\n    extra: z\n")
+
+
+def test_a_changed_value_keeps_its_quotes_and_inline_comment() -> None:
+    text = "a: 'x'   # why\nb: \"y\"\n"
+    assert edit(text, lambda r: (set_key(r, "a", "new"), set_key(r, "b", "z"))) == (
+        "a: 'new' # why\nb: \"z\"\n"
+    )
+
+
+def test_setting_the_same_value_changes_nothing() -> None:
+    doc = yaml_edit.load(b"a: 'x'\nb: 2\nc: ~\nd: [p]\n", "x.yaml")
+    assert not set_key(doc.root, "a", "x")
+    assert not set_key(doc.root, "b", 2)
+    assert not set_key(doc.root, "d", ["p"])
+    assert set_key(doc.root, "b", True)
+
+
+def test_deleting_the_last_key_keeps_the_lines_after_it() -> None:
+    out = edit(ITEMS, lambda r: delete_key(r["items"][0], "note"))
+    assert out == ITEMS.replace("    note: x   # inline a\n", "")
+
+
+def test_deleting_a_middle_key_keeps_the_comment_above_the_next_one() -> None:
+    text = "a: 1\nb: 2\n# about c\nc: 3\n"
+    assert edit(text, lambda r: delete_key(r, "b")) == "a: 1\n# about c\nc: 3\n"
+
+
+def test_deleting_the_first_key_keeps_its_comment_lines() -> None:
+    text = "a: 1\n# about b\nb: 2\n"
+    assert edit(text, lambda r: delete_key(r, "a")) == "b: 2\n# about b\n"
+
+
+def test_deleting_a_missing_key_is_a_no_op() -> None:
+    assert edit(ITEMS, lambda r: delete_key(r, "nope")) == ITEMS
+
+
+def test_an_appended_item_goes_before_the_lines_after_the_list() -> None:
+    item = new_map({"id": "c", "workloads": new_seq(["chat"])})
+    out = edit(ITEMS, lambda r: append_item(r["items"], item))
+    assert out == ITEMS.replace(
+        "    note: y\n", "    note: y\n  - id: c\n    workloads: [chat]\n"
+    )
+
+
+def test_an_appended_item_follows_a_nested_list_and_its_closing_comment() -> None:
+    text = "items:\n  - id: a\n    gone:\n      - {w: x}\n# end\nother: 1\n"
+    out = edit(text, lambda r: append_item(r["items"], new_map({"id": "b"})))
+    assert out == "items:\n  - id: a\n    gone:\n      - {w: x}\n  - id: b\n# end\nother: 1\n"
+
+
+def test_an_appended_item_follows_a_flow_value_with_a_comment() -> None:
+    text = "items:\n  - id: a\n    hints: {s: 1}  # hint\n  # about more\nother: 1\n"
+    out = edit(text, lambda r: append_item(r["items"], new_map({"id": "b"})))
+    assert out == (
+        "items:\n  - id: a\n    hints: {s: 1}  # hint\n  - id: b\n  # about more\nother: 1\n"
+    )
+
+
+def test_appending_to_an_empty_flow_list_makes_it_a_block_list() -> None:
+    out = edit("items: []\n", lambda r: append_item(r["items"], new_map({"id": "a", "n": 1})))
+    assert out == "items:\n  - id: a\n    n: 1\n"
+
+
+def test_a_scalar_appended_to_a_flow_list_stays_inline() -> None:
+    out = edit("w: [chat]     # served\n", lambda r: append_item(r["w"], "code"))
+    assert out == "w: [chat, code] # served\n"  # the comment keeps its column while it fits
+
+
+@pytest.mark.parametrize(
+    ("index", "expected"),
+    [
+        (0, "l:\n  # about b\n  - b\n  # about c\n  - c\n# end\n"),
+        (1, "l:\n  - a  # first\n  # about b\n  # about c\n  - c\n# end\n"),
+        (2, "l:\n  - a  # first\n  # about b\n  - b\n  # about c\n# end\n"),
+    ],
+)
+def test_deleting_an_item_drops_only_its_own_line(index: int, expected: str) -> None:
+    """Whole-line comments are never dropped, not even one above the removed item: only the
+    inline comment of the removed line goes with it."""
+    text = "l:\n  - a  # first\n  # about b\n  - b\n  # about c\n  - c\n# end\n"
+    assert edit(text, lambda r: delete_item(r["l"], index)) == expected
+
+
+def test_deleting_the_only_item_keeps_the_lines_after_it() -> None:
+    text = "l:\n  - a  # gone\n# about m\nm: 1\n"
+    assert edit(text, lambda r: delete_item(r["l"], 0)) == "l: []\n# about m\nm: 1\n"
+
+
+def test_copy_node_keeps_styles_and_drops_comments() -> None:
+    root = yaml_edit.load(b"h: {a: 'x', b: 1}  # note\n", "x.yaml").root
+    copied = copy_node(root["h"])
+    doc = yaml_edit.load(b"k: 1\n", "x.yaml")
+    doc.root["h"] = copied
+    assert yaml_edit.dump(doc) == b"k: 1\nh: {a: 'x', b: 1}\n"
