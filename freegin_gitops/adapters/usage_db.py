@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 import math
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -145,9 +146,13 @@ class UsageStore:
 
     def __init__(self, path: Path, *, migrate: bool = True) -> None:
         self.path = path
+        self._lock = threading.RLock()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            # One connection, shared by a refresh's threads under ``_lock``.
+            self._db = sqlite3.connect(
+                path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+            )
             # SQLite's own ln() is optional at build time; ours makes the triggers work everywhere.
             self._db.create_function("ln", 1, _ln, deterministic=True)
             self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -193,13 +198,14 @@ class UsageStore:
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[None]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
 
     def record(self, records: Sequence[UsageRecord]) -> None:
         """Insert rows in one transaction."""
@@ -225,18 +231,20 @@ class UsageStore:
     def stats(self) -> dict[UsageKey, UsageStats]:
         """Figures for every provider x model x workload seen."""
         try:
-            rollup = self._db.execute(
-                "SELECT provider, model, workload, calls, successes, success_latency_sum, last_ts "
-                "FROM usage_rollup"
-            ).fetchall()
-            hist: dict[UsageKey, list[tuple[int, int]]] = {}
-            for provider, model, workload, bucket, count in self._db.execute(
-                "SELECT provider, model, workload, bucket, count FROM usage_latency_hist "
-                "ORDER BY provider, model, workload, bucket"
-            ):
-                hist.setdefault((provider, model, workload), []).append((bucket, count))
+            with self._lock:
+                rollup = self._db.execute(
+                    "SELECT provider, model, workload, calls, successes, success_latency_sum, last_ts "
+                    "FROM usage_rollup"
+                ).fetchall()
+                buckets = self._db.execute(
+                    "SELECT provider, model, workload, bucket, count FROM usage_latency_hist "
+                    "ORDER BY provider, model, workload, bucket"
+                ).fetchall()
         except sqlite3.Error as exc:
             raise UsageStoreError(f"usage figures cannot be read from {self.path}: {exc}") from exc
+        hist: dict[UsageKey, list[tuple[int, int]]] = {}
+        for provider, model, workload, bucket, count in buckets:
+            hist.setdefault((provider, model, workload), []).append((bucket, count))
         out: dict[UsageKey, UsageStats] = {}
         for provider, model, workload, calls, successes, latency_sum, last_ts in rollup:
             key = (provider, model, workload)
@@ -252,9 +260,10 @@ class UsageStore:
     def cooldowns(self, now_epoch: float | None = None) -> dict[str, tuple[float, str]]:
         """Providers cooling down after a 429: provider -> (until, reason), expired ones left out."""
         now = time.time() if now_epoch is None else now_epoch
-        rows = self._db.execute(
-            "SELECT provider, until_epoch, reason FROM provider_cooldown WHERE until_epoch > ?", (now,)
-        ).fetchall()
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT provider, until_epoch, reason FROM provider_cooldown WHERE until_epoch > ?", (now,)
+            ).fetchall()
         return {provider: (until, reason) for provider, until, reason in rows}
 
     def set_cooldown(self, provider: str, until_epoch: float, reason: str) -> None:

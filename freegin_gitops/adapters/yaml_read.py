@@ -26,7 +26,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from freegin_gitops.core.problems import JsonPath
 
 try:  # libyaml is part of every PyYAML wheel; the pure parser is a slow but correct fallback.
-    from yaml.cyaml import CParser as _Parser
+    from yaml._yaml import CParser as _Parser
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
 
     class _Parser(  # type: ignore[no-redef]
@@ -80,7 +80,7 @@ for _tag, _regexp, _first in (
     _CoreResolver.add_implicit_resolver(_tag, _regexp, list(_first))
 
 
-class _Composer(_Parser, _CoreResolver):  # type: ignore[misc, valid-type]
+class _Composer(_Parser, _CoreResolver):
     """libyaml's parser and composer with the core-schema resolver."""
 
     def __init__(self, stream: str) -> None:
@@ -175,18 +175,26 @@ def decode(raw: bytes) -> str:
 
 def _check_events(text: str) -> None:
     """Refuse anchors and aliases, which composed nodes no longer show."""
-    for event in yaml.parse(text, Loader=_Composer):
-        if isinstance(event, yaml.AliasEvent):
-            raise YamlProblem(
-                f"YAML aliases (*{event.anchor}) are not allowed in catalog files",
-                *_mark(event.start_mark),
-            )
-        anchor = getattr(event, "anchor", None)
-        if anchor is not None:
-            raise YamlProblem(
-                f"YAML anchors (&{anchor}) are not allowed in catalog files",
-                *_mark(event.start_mark),
-            )
+    loader = _Composer(text)
+    try:
+        while loader.check_event():
+            _refuse_anchor(loader.get_event())
+    finally:
+        loader.dispose()
+
+
+def _refuse_anchor(event: yaml.Event | None) -> None:
+    if event is None:
+        return
+    if isinstance(event, yaml.AliasEvent):
+        raise YamlProblem(
+            f"YAML aliases (*{event.anchor}) are not allowed in catalog files", *_mark(event.start_mark)
+        )
+    anchor = getattr(event, "anchor", None)
+    if anchor is not None:
+        raise YamlProblem(
+            f"YAML anchors (&{anchor}) are not allowed in catalog files", *_mark(event.start_mark)
+        )
 
 
 def _explain(exc: yaml.MarkedYAMLError, text: str) -> YamlProblem:
@@ -261,7 +269,11 @@ class Locator:
         if not self._composed:
             self._composed = True
             try:
-                self._root = yaml.compose(self._text, Loader=_Composer)
+                loader = _Composer(self._text)
+                try:
+                    self._root = loader.get_single_node()
+                finally:
+                    loader.dispose()
             except yaml.YAMLError:
                 self._root = None
         return self._root

@@ -318,6 +318,55 @@ def ask(
     raise typer.Exit(command.run(_state, prompt, workload, provider, model, ref, as_json))
 
 
+@app.command("refresh-models")
+def refresh_models(
+    provider: Annotated[
+        str | None,
+        typer.Argument(metavar="[PROVIDER]", help="Refresh only this provider. Default: all.", show_default=False),
+    ] = None,
+    workload: Annotated[str | None, typer.Option("--workload", "-w", metavar="W", help="Only this workload.")] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print what would be written (and the diff); change nothing.")
+    ] = False,
+    from_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--from-file", metavar="F",
+            help="Use a saved LLM answer instead of asking (one answer for every provider, or a JSON "
+            "object of answers by provider).",
+        ),
+    ] = None,
+    push: Annotated[
+        bool | None,
+        typer.Option("--push/--no-push", help="Push the branch to origin (with --force-with-lease).", show_default=False),
+    ] = None,
+    open_pr: Annotated[
+        bool,
+        typer.Option(
+            "--open-pr",
+            help="Open a pull request for the branch, or update the open one (implies --push). Needs "
+            "GITHUB_TOKEN; GITHUB_REPOSITORY or the origin URL names the repository.",
+        ),
+    ] = False,
+    base: Annotated[
+        str | None, typer.Option("--base", metavar="BRANCH", help="Branch to start from. Default: the current branch.")
+    ] = None,
+) -> None:
+    """Ask an LLM for better models and propose them on a branch and pull request.
+
+    For each provider: the refresh model from config.yaml is asked (through the router) for better
+    models per workload; each answer is checked against the provider's own model list (verified:
+    true/false/null); active models the provider no longer lists are proposed for retirement. The
+    result is committed on freegin/refresh/<provider or all>, built from --base without touching
+    your working tree. Re-running updates the same branch and pull request.
+
+    Example: freegin-ai refresh-models groq --push --open-pr
+    """
+    from freegin_gitops.commands import refresh as command
+
+    raise typer.Exit(command.run(_state, provider, workload, dry_run, from_file, push, open_pr, base))
+
+
 def _fail(message: str, code: int) -> NoReturn:
     sys.stderr.write(f"freegin-ai: {message}\n")
     sys.stderr.flush()

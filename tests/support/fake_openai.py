@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -44,10 +44,14 @@ class Recorded:
     body: Any
 
 
+Responder = Callable[[Any], Reply]  # request JSON body -> reply
+
+
 @dataclass
 class _Provider:
     chat: list[Reply] = field(default_factory=list)
     models: list[str] | Reply | None = None
+    responder: Responder | None = None
 
 
 class FakeOpenAI:
@@ -73,7 +77,7 @@ class FakeOpenAI:
                 except ValueError:
                     body = raw
                 fake._record(Recorded(method, self.path, dict(self.headers.items()), body))
-                reply = fake._reply(method, self.path)
+                reply = fake._reply(method, self.path, body)
                 if reply.delay_s:
                     time.sleep(reply.delay_s)
                 payload = reply.body
@@ -105,10 +109,16 @@ class FakeOpenAI:
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     # -- scripting ---------------------------------------------------------------------------
-    def script(self, provider: str, *replies: Reply, models: list[str] | Reply | None = None) -> None:
+    def script(
+        self, provider: str, *replies: Reply, models: list[str] | Reply | None = None,
+        responder: Responder | None = None,
+    ) -> None:
+        """Replies to chat calls in order (the last repeats), or ``responder(body)`` for each; and
+        the model list ``GET /models`` returns."""
         with self._lock:
             entry = self._providers.setdefault(provider, _Provider())
             entry.chat = list(replies)
+            entry.responder = responder
             if models is not None:
                 entry.models = models
 
@@ -125,7 +135,7 @@ class FakeOpenAI:
         with self._lock:
             self.requests.append(recorded)
 
-    def _reply(self, method: str, path: str) -> Reply:
+    def _reply(self, method: str, path: str, body: Any = None) -> Reply:
         parts = path.split("/")
         name = parts[1] if len(parts) > 1 else ""
         endpoint = "/" + "/".join(parts[3:]) if len(parts) > 3 else ""
@@ -138,11 +148,14 @@ class FakeOpenAI:
                     return provider.models
                 ids = provider.models or []
                 return Reply(200, {"object": "list", "data": [{"id": i, "object": "model"} for i in ids]})
-            if method == "POST" and endpoint == "/chat/completions":
+            if method != "POST" or endpoint != "/chat/completions":
+                return Reply(404, {"error": {"message": f"unknown endpoint {endpoint}"}})
+            responder = provider.responder
+            if responder is None:
                 if not provider.chat:
                     return Reply(500, {"error": {"message": "no scripted reply"}})
                 return provider.chat.pop(0) if len(provider.chat) > 1 else provider.chat[0]
-        return Reply(404, {"error": {"message": f"unknown endpoint {endpoint}"}})
+        return responder(body)  # outside the lock: a responder may be slow
 
     def __enter__(self) -> FakeOpenAI:
         self._thread.start()

@@ -1,0 +1,178 @@
+"""Git for refresh, through GitPython: commits built with plumbing on a temporary index, branch
+updates with compare-and-swap, pushes with ``--force-with-lease``.
+
+Nothing here touches the user's working tree, index, HEAD or current branch: a refresh commit is
+made from the base commit's tree plus the changed files, in an index file of its own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import git
+from git.exc import GitCommandError, InvalidGitRepositoryError, NoSuchPathError
+
+from freegin_gitops.errors import GitRefused
+
+ZERO = "0" * 40
+FALLBACK_IDENTITY = {
+    "GIT_AUTHOR_NAME": "freegin-ai",
+    "GIT_AUTHOR_EMAIL": "freegin-ai@users.noreply.github.com",
+    "GIT_COMMITTER_NAME": "freegin-ai",
+    "GIT_COMMITTER_EMAIL": "freegin-ai@users.noreply.github.com",
+}
+
+
+def _say(exc: GitCommandError) -> str:
+    lines = [line for line in str(exc.stderr or "").strip().splitlines() if line.strip()]
+    text = lines[-1].strip() if lines else f"exit status {exc.status}"
+    return text.removeprefix("stderr: ").strip("'").strip()
+
+
+@dataclass(frozen=True, slots=True)
+class CommitInfo:
+    sha: str
+    author: str
+    subject: str
+    message: str
+
+
+class GitRepo:
+    """A git repository, for the refresh pipeline."""
+
+    def __init__(self, root: Path) -> None:
+        try:
+            self._repo = git.Repo(root)
+        except (InvalidGitRepositoryError, NoSuchPathError) as exc:
+            raise GitRefused(f"{root} is not a git repository; refresh writes a branch, so it needs one") from exc
+        self.root = root
+        self._git = self._repo.git
+
+    def _run(self, *args: str, env: Mapping[str, str] | None = None, **kwargs: object) -> str:
+        try:
+            out: str = self._git.execute(["git", *args], env=dict(env or {}), **kwargs)  # type: ignore[call-overload]
+        except GitCommandError as exc:
+            raise GitRefused(f"git {args[0]} failed in {self.root}: {_say(exc)}") from exc
+        return out
+
+    def _try(self, *args: str) -> str | None:
+        try:
+            return self._run(*args)
+        except GitRefused:
+            return None
+
+    # -- reading -------------------------------------------------------------------------------
+    def current_branch(self) -> str | None:
+        name = self._try("symbolic-ref", "--quiet", "--short", "HEAD")
+        return name or None
+
+    def resolve(self, ref: str) -> str:
+        sha = self._try("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+        if not sha:
+            raise GitRefused(f"the git ref {ref!r} does not name a commit in {self.root}")
+        return sha
+
+    def branch_tip(self, branch: str) -> str | None:
+        return self._try("rev-parse", "--verify", "--quiet", f"refs/heads/{branch}^{{commit}}") or None
+
+    def tree_of(self, commit: str) -> str:
+        return self._run("rev-parse", f"{commit}^{{tree}}")
+
+    def parents_of(self, commit: str) -> list[str]:
+        return self._run("rev-list", "--parents", "-n", "1", commit).split()[1:]
+
+    def commits_between(self, base: str, tip: str) -> list[CommitInfo]:
+        """Commits reachable from ``tip`` but not from ``base``, newest first."""
+        out = self._run("log", "--format=%H%x00%an <%ae>%x00%s%x00%B%x1e", f"{base}..{tip}")
+        commits = []
+        for record in out.split("\x1e"):
+            record = record.strip("\n")
+            if record:
+                sha, author, subject, message = record.split("\x00", 3)
+                commits.append(CommitInfo(sha, author, subject, message))
+        return commits
+
+    def origin_url(self, remote: str = "origin") -> str | None:
+        return self._try("remote", "get-url", remote) or None
+
+    def has_remote(self, remote: str = "origin") -> bool:
+        return self.origin_url(remote) is not None
+
+    # -- writing -------------------------------------------------------------------------------
+    def _identity(self) -> dict[str, str]:
+        """Author and committer: the user's git identity, else freegin-ai's."""
+        env: dict[str, str] = {}
+        configured_name = self._try("config", "user.name")
+        configured_email = self._try("config", "user.email")
+        for role in ("AUTHOR", "COMMITTER"):
+            if not os.environ.get(f"GIT_{role}_NAME") and not configured_name:
+                env[f"GIT_{role}_NAME"] = FALLBACK_IDENTITY[f"GIT_{role}_NAME"]
+            if not os.environ.get(f"GIT_{role}_EMAIL") and not configured_email:
+                env[f"GIT_{role}_EMAIL"] = FALLBACK_IDENTITY[f"GIT_{role}_EMAIL"]
+        return env
+
+    @contextlib.contextmanager
+    def _temporary_index(self) -> Iterator[dict[str, str]]:
+        folder = Path(self._run("rev-parse", "--absolute-git-dir"))
+        fd, path = tempfile.mkstemp(prefix="freegin-index.", dir=folder)
+        os.close(fd)
+        os.unlink(path)  # git creates it; an empty file is not a valid index
+        try:
+            yield {"GIT_INDEX_FILE": path}
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+
+    def write_commit(self, parent: str, files: Mapping[str, bytes], message: str) -> str:
+        """A commit whose tree is ``parent``'s with ``files`` (path -> bytes) written over it; no
+        ref, working tree or index of the user's is touched."""
+        with self._temporary_index() as env:
+            self._run("read-tree", parent, env=env)
+            for path in sorted(files):
+                blob = self._hash_blob(files[path])
+                self._run("update-index", "--add", "--cacheinfo", f"100644,{blob},{path}", env=env)
+            tree = self._run("write-tree", env=env)
+        return self._run("commit-tree", tree, "-p", parent, "-m", message, env={**env, **self._identity()})
+
+    def _hash_blob(self, data: bytes) -> str:
+        with tempfile.NamedTemporaryFile(delete=False) as handle:
+            handle.write(data)
+            name = handle.name
+        try:
+            return self._run("hash-object", "-w", "--", name)
+        finally:
+            os.unlink(name)
+
+    def update_branch(self, branch: str, new: str, expected_old: str | None, reason: str) -> None:
+        """Move ``branch`` to ``new`` only if it is still at ``expected_old`` (None: absent)."""
+        try:
+            self._git.execute(
+                ["git", "update-ref", "-m", reason, f"refs/heads/{branch}", new, expected_old or ZERO]
+            )
+        except GitCommandError as exc:
+            raise GitRefused(
+                f"branch {branch} changed while refresh was writing it ({_say(exc)}); nothing was overwritten, run refresh again"
+            ) from exc
+
+    def fetch_branch(self, branch: str, remote: str = "origin") -> str | None:
+        """Fetch ``remote``'s ``branch``; its tip, or None if the remote has no such branch."""
+        listing = self._run("ls-remote", "--heads", remote, f"refs/heads/{branch}")
+        if not listing.strip():
+            return None
+        self._run("fetch", "--quiet", "--no-tags", remote, f"+refs/heads/{branch}:refs/remotes/{remote}/{branch}")
+        return listing.split()[0]
+
+    def push_branch(self, branch: str, sha: str, expected_remote: str | None, remote: str = "origin") -> None:
+        """Push ``sha`` to ``remote``'s ``branch`` if the remote branch is still ``expected_remote``."""
+        lease = f"--force-with-lease=refs/heads/{branch}:{expected_remote or ''}"
+        try:
+            self._git.execute(["git", "push", "--quiet", "--porcelain", lease, remote, f"{sha}:refs/heads/{branch}"])
+        except GitCommandError as exc:
+            raise GitRefused(
+                f"pushing {branch} to {remote} was refused ({_say(exc)}); someone may have pushed to it meanwhile, so it was left alone"
+            ) from exc

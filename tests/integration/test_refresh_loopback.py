@@ -1,0 +1,293 @@
+"""refresh-models end to end: a real git repository with a bare origin and a dirty checkout, an
+LLM and model lists on a local OpenAI-speaking server, a local GitHub API, the real command line."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from freegin_gitops.adapters import yaml_read
+from tests.support.catalogs import LoopbackProvider, write_loopback_catalog
+from tests.support.fake_github import FakeGitHub
+from tests.support.fake_openai import FakeOpenAI, Reply
+
+BRANCH = "freegin/refresh/beta"
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=True).stdout
+
+
+def answer(*groups: tuple[str, list[tuple[str, str]]]) -> str:
+    """An LLM answer the way models write them: prose, a fenced JSON array, more prose."""
+    body = [
+        {"workload": w, "recommendations": [{"model": m, "reason": r, "cost": "free", "speed": "fast"} for m, r in recs]}
+        for w, recs in groups
+    ]
+    return f"Sure! Here are my picks.\n\n```json\n{json.dumps(body, indent=2)}\n```\n\nLet me know."
+
+
+HOSTILE = "Great for chat <script>alert(1)</script> | cc @octocat, see #1 and [x](javascript:alert(1))"
+ANSWER = answer(
+    ("chat", [("b2", HOSTILE), ("b1", "already active"), ("nope", "was rejected")]),
+    ("code", [("ghost-coder", "invented by the LLM")]),
+)
+
+
+@pytest.fixture
+def llm() -> Iterator[FakeOpenAI]:
+    with FakeOpenAI() as fake:
+        yield fake
+
+
+@pytest.fixture
+def github() -> Iterator[FakeGitHub]:
+    with FakeGitHub(repository="octo-org/catalog") as fake:
+        yield fake
+
+
+@pytest.fixture
+def repo(tmp_path: Path, llm: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = write_loopback_catalog(tmp_path / "repo", [
+        LoopbackProvider("alpha", llm.url("alpha"), {"a1": ["chat", "summarisation", "code"]}, "ALPHA_API_KEY"),
+        LoopbackProvider("beta", llm.url("beta"), {"b1": ["chat"], "dropped": ["code"]}, "BETA_API_KEY"),
+    ])
+    (root / "catalog/suggestions/beta.yaml").write_text(
+        "# yaml-language-server: $schema=../../schemas/suggestions.schema.json\n"
+        "suggestions:\n"
+        "  - model: nope\n    workload: chat\n    rationale: tried it\n    status: rejected\n"
+        "    reason: too slow\n    created_at: 2026-10-01T00:00:00Z\n    updated_at: 2026-10-02T00:00:00Z\n"
+    )
+    git(root, "add", "catalog")
+    git(root, "commit", "-q", "-m", "rejected suggestion")
+    origin = tmp_path / "origin.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(origin)], check=True)
+    git(root, "remote", "add", "origin", str(origin))
+    git(root, "push", "-q", "origin", "main")
+    monkeypatch.setenv("ALPHA_API_KEY", "sk-alpha-key-for-tests")
+    monkeypatch.setenv("BETA_API_KEY", "sk-beta-key-for-tests")
+    llm.script("alpha", Reply.answer(ANSWER))
+    llm.script("beta", models=["b1", "b2", "nope"])
+    return root
+
+
+@pytest.fixture
+def dirty(repo: Path) -> dict[str, Any]:
+    """Uncommitted work in the user's checkout: a modified tracked file, a staged change, an
+    untracked file; returns a snapshot to compare with afterwards."""
+    (repo / "catalog/providers/alpha.yaml").write_text((repo / "catalog/providers/alpha.yaml").read_text() + "# my note\n")
+    (repo / "notes.txt").write_text("work in progress\n")
+    (repo / "staged.txt").write_text("staged\n")
+    git(repo, "add", "staged.txt")
+    return snapshot(repo)
+
+
+def snapshot(repo: Path) -> dict[str, Any]:
+    files = {
+        str(p.relative_to(repo)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in repo.rglob("*") if p.is_file() and ".git" not in p.relative_to(repo).parts
+    }
+    return {
+        "files": files,
+        "head": git(repo, "rev-parse", "HEAD"),
+        "branch": git(repo, "symbolic-ref", "HEAD"),
+        "status": git(repo, "status", "--porcelain"),
+        "index": (repo / ".git/index").read_bytes(),
+    }
+
+
+def on_branch(repo: Path, ref: str, path: str) -> Any:
+    return yaml_read.parse(git(repo, "show", f"{ref}:{path}"))
+
+
+def refresh(cli, repo: Path, *args: str):
+    return cli("--repo", repo, "refresh-models", *args)
+
+
+def test_suggestions_land_on_the_branch_in_origin_with_verified_flags(cli, repo, dirty):
+    run = refresh(cli, repo, "beta", "--push")
+    assert run.code == 0, run.stderr
+    assert f"{BRANCH}: created" in run.stdout
+    origin = repo.parent / "origin.git"
+    suggestions = on_branch(origin, BRANCH, "catalog/suggestions/beta.yaml")["suggestions"]
+    pending = {(s["workload"], s["model"]): s for s in suggestions if s["status"] == "pending"}
+    assert set(pending) == {("chat", "b2"), ("code", "ghost-coder")}
+    assert pending[("chat", "b2")]["verified"] is True
+    assert pending[("code", "ghost-coder")]["verified"] is False
+    assert pending[("chat", "b2")]["source"] == {"provider": "alpha", "model": "a1"}
+    rejected = [s for s in suggestions if s["model"] == "nope"]
+    assert [s["status"] for s in rejected] == ["rejected"]  # never comes back
+
+
+def test_an_active_model_the_provider_no_longer_lists_is_proposed_for_retirement(cli, repo, dirty):
+    assert refresh(cli, repo, "beta").code == 0
+    models = {m["id"]: m for m in on_branch(repo, BRANCH, "catalog/providers/beta.yaml")["models"]}
+    assert models["dropped"]["status"] == "retired"
+    assert "not in beta's model list" in models["dropped"]["reason"]
+    assert models["b1"]["status"] == "active"
+
+
+def test_the_users_checkout_head_and_branch_are_untouched(cli, repo, dirty):
+    assert refresh(cli, repo, "beta", "--push").code == 0
+    assert snapshot(repo) == dirty
+
+
+def test_the_branch_commit_is_valid_and_lists_the_changes(cli, repo, dirty, tmp_path):
+    assert refresh(cli, repo, "beta").code == 0
+    message = git(repo, "log", "-1", "--format=%B", BRANCH)
+    assert "beta/b2 for chat (added, verified)" in message
+    assert "beta/dropped" in message
+    assert git(repo, "rev-parse", f"{BRANCH}^") == git(repo, "rev-parse", "main")
+    checkout = tmp_path / "check"
+    git(repo, "worktree", "add", "-q", str(checkout), BRANCH)
+    assert cli("--repo", checkout, "validate").code == 0
+
+
+def test_a_pull_request_is_opened_then_updated_not_duplicated(cli, repo, dirty, github, monkeypatch, llm):
+    monkeypatch.setenv("GITHUB_TOKEN", github.token)
+    monkeypatch.setenv("GITHUB_API_URL", github.api_url)
+    monkeypatch.setenv("GITHUB_REPOSITORY", github.full_name)
+    first = refresh(cli, repo, "beta", "--open-pr")
+    assert first.code == 0, first.stderr
+    assert "pull request created" in first.stdout
+    llm.script("alpha", Reply.answer(answer(("chat", [("b2", "still good"), ("b3", "new")]))))
+    llm.script("beta", models=["b1", "b2", "b3", "dropped"])
+    second = refresh(cli, repo, "beta", "--open-pr")
+    assert second.code == 0, second.stderr
+    assert "pull request updated" in second.stdout
+    pulls = github.open_pulls()
+    assert len(pulls) == 1
+    assert (pulls[0].head, pulls[0].base) == (BRANCH, "main")
+    assert set(pulls[0].labels) >= {"freegin-ai", "model-refresh"}
+    assert github.schema_errors == []
+    assert "b3" in (pulls[0].body or "")
+
+
+def test_the_pr_body_tabulates_suggestions_with_the_llm_text_escaped(cli, repo, github, monkeypatch):
+    monkeypatch.setenv("GITHUB_TOKEN", github.token)
+    monkeypatch.setenv("GITHUB_API_URL", github.api_url)
+    monkeypatch.setenv("GITHUB_REPOSITORY", github.full_name)
+    assert refresh(cli, repo, "beta", "--open-pr").code == 0
+    body = github.open_pulls()[0].body or ""
+    assert "<script>" not in body
+    assert "@octocat" not in body
+    assert "](javascript:" not in body
+    row = next(line for line in body.splitlines() if "b2" in line and line.startswith("|"))
+    header = next(line for line in body.splitlines() if line.startswith("|") and "rationale" in line.lower())
+    assert row.count("|") - row.count("\\|") == header.count("|")
+    assert re.search(r"<!-- freegin-ai:refresh scope=beta digest=[0-9a-f]{64} -->", body)
+
+
+def test_a_second_run_with_the_same_answer_changes_nothing(cli, repo, dirty):
+    assert refresh(cli, repo, "beta", "--push").code == 0
+    tip = git(repo, "rev-parse", BRANCH)
+    second = refresh(cli, repo, "beta", "--push")
+    assert second.code == 0
+    assert f"{BRANCH}: unchanged" in second.stdout
+    assert git(repo, "rev-parse", BRANCH) == tip
+    assert git(repo.parent / "origin.git", "rev-parse", BRANCH) == tip
+    assert git(repo, "branch", "--list", "freegin/*").split() == [BRANCH]
+
+
+def test_a_new_answer_replaces_the_refresh_commit_on_the_same_branch(cli, repo, llm):
+    assert refresh(cli, repo, "beta", "--push").code == 0
+    llm.script("alpha", Reply.answer(answer(("chat", [("b3", "newer")]))))
+    assert refresh(cli, repo, "beta", "--push").code == 0
+    assert git(repo, "rev-list", "--count", f"main..{BRANCH}").strip() == "1"
+    pending = [s["model"] for s in on_branch(repo, BRANCH, "catalog/suggestions/beta.yaml")["suggestions"]
+               if s["status"] == "pending"]
+    assert pending == ["b3"]
+
+
+def test_a_human_commit_on_the_branch_is_never_overwritten(cli, repo, tmp_path):
+    assert refresh(cli, repo, "beta", "--push").code == 0
+    other = tmp_path / "colleague"
+    subprocess.run(["git", "clone", "-q", "-b", BRANCH, str(repo.parent / "origin.git"), str(other)], check=True)
+    (other / "catalog/suggestions/beta.yaml").write_text((other / "catalog/suggestions/beta.yaml").read_text() + "# reviewed\n")
+    git(other, "commit", "-q", "-am", "Reviewer's fix")
+    git(other, "push", "-q", "origin", BRANCH)
+    theirs = git(other, "rev-parse", "HEAD")
+    run = refresh(cli, repo, "beta", "--push")
+    assert run.code == 1
+    assert "not made by freegin-ai refresh" in run.stderr and "Reviewer's fix" in run.stderr
+    assert git(repo.parent / "origin.git", "rev-parse", BRANCH) == theirs
+
+
+@pytest.mark.parametrize("bad", [
+    "I cannot help with that.",
+    '```json\n{"workload": "chat", "recommendations": [{"model": "x"}]}\n```',
+    '{"workload": "chat", "recommendations": "b2"}',
+    '{"workload": "chat", "recommendations": [{"model": "x", "reason": "y",}]}',
+    "",
+])
+def test_a_bad_answer_is_reported_and_nothing_is_written(cli, repo, llm, bad):
+    llm.script("alpha", Reply.answer(bad) if bad else Reply(200, {"choices": [{"message": {"content": ""}}]}))
+    before = git(repo, "for-each-ref")
+    run = refresh(cli, repo, "beta", "--push")
+    assert run.code == 1
+    assert "Traceback" not in run.stderr
+    assert run.stderr.count("\n") == 2  # the progress line and one sentence
+    assert git(repo, "for-each-ref") == before
+
+
+def test_dry_run_prints_the_change_and_writes_nothing(cli, repo, dirty):
+    run = refresh(cli, repo, "beta", "--dry-run")
+    assert run.code == 0
+    assert "suggest beta/b2 for chat" in run.stdout
+    assert "+++ b/catalog/suggestions/beta.yaml" in run.stdout
+    assert git(repo, "branch", "--list", "freegin/*") == ""
+    assert snapshot(repo) == dirty
+
+
+def test_from_file_uses_a_saved_answer_and_calls_no_llm(cli, repo, llm, tmp_path):
+    saved = tmp_path / "answer.txt"
+    saved.write_text(answer(("chat", [("b2", "from a file")])))
+    run = refresh(cli, repo, "beta", "--from-file", str(saved))
+    assert run.code == 0, run.stderr
+    assert llm.calls("alpha") == []
+    assert on_branch(repo, BRANCH, "catalog/suggestions/beta.yaml")["suggestions"][-1]["rationale"] == "from a file"
+
+
+def test_all_providers_are_asked_concurrently_on_one_branch(cli, repo, llm):
+    def respond(body: dict[str, Any]) -> Reply:
+        prompt = body["messages"][-1]["content"]
+        provider = "alpha" if "catalog id `alpha`" in prompt else "beta"
+        return Reply.answer(answer(("chat", [(f"{provider}-new", f"new at {provider}")])))
+
+    llm.script("alpha", responder=respond, models=["a1", "alpha-new"])
+    run = refresh(cli, repo)
+    assert run.code == 0, run.stderr
+    assert "freegin/refresh/all: created" in run.stdout
+    for provider in ("alpha", "beta"):
+        items = on_branch(repo, "freegin/refresh/all", f"catalog/suggestions/{provider}.yaml")["suggestions"]
+        assert f"{provider}-new" in [s["model"] for s in items]
+
+
+def test_refresh_calls_are_recorded_as_usage(cli, repo):
+    import sqlite3
+    import os
+
+    assert refresh(cli, repo, "beta").code == 0
+    with sqlite3.connect(os.environ["FREEGIN_DB"]) as conn:
+        rows = conn.execute("SELECT provider, model, workload, success FROM provider_usage").fetchall()
+    assert rows == [("alpha", "a1", "refresh", 1)]
+
+
+def test_unknown_provider_is_one_clear_error(cli, repo):
+    run = refresh(cli, repo, "btea")
+    assert run.code == 1
+    assert "unknown provider 'btea'; did you mean 'beta'?" in run.stderr
+
+
+def test_open_pr_without_a_token_fails_before_any_work(cli, repo, llm):
+    run = refresh(cli, repo, "beta", "--open-pr")
+    assert run.code == 1
+    assert "GITHUB_TOKEN" in run.stderr
+    assert llm.requests == []
