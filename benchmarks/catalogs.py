@@ -104,9 +104,7 @@ def _escape_char(ch: str) -> str:
     if ch == "\\":
         return "\\\\"
     if 0x20 <= code <= 0x7E or (
-        code >= 0xA0
-        and code not in (0x2028, 0x2029, 0xFEFF, 0xFFFE, 0xFFFF)
-        and not 0xD800 <= code <= 0xDFFF
+        code >= 0xA0 and code not in (0x2028, 0x2029, 0xFEFF, 0xFFFE, 0xFFFF) and not 0xD800 <= code <= 0xDFFF
     ):
         return ch
     if ch in "\t\n\r":
@@ -210,16 +208,12 @@ def _write(path: Path, text: str) -> int:
     return len(data)
 
 
-def write_catalog(
-    dest: Path, providers: list[Provider], *, overwrite: bool = False
-) -> CatalogStats:
+def write_catalog(dest: Path, providers: list[Provider], *, overwrite: bool = False) -> CatalogStats:
     """Write DEST/catalog/ for the given providers (already in file order)."""
     root = dest / "catalog"
     if root.exists():
         if not overwrite:
-            raise FileExistsError(
-                f"{root} already exists; pass overwrite=True (--force) to replace it"
-            )
+            raise FileExistsError(f"{root} already exists; pass overwrite=True (--force) to replace it")
         shutil.rmtree(root)
     (root / "providers").mkdir(parents=True)
     (root / "suggestions").mkdir()
@@ -249,9 +243,7 @@ def _refresh_model(providers: list[Provider]) -> tuple[str, str]:
     return active[0][0].id, active[0][1].id
 
 
-def workloads_for(
-    model_id: str, name: str, tool_call: bool, context: int | None
-) -> tuple[str, ...]:
+def workloads_for(model_id: str, name: str, tool_call: bool, context: int | None) -> tuple[str, ...]:
     found = ["chat"]
     if context is not None and context >= 32_000:
         found.append("summarisation")

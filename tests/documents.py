@@ -15,22 +15,34 @@ WORKLOAD_NAMES = ("chat", "summarisation", "code")
 
 
 def model(model_id: str, *workloads: str, **extra: Any) -> dict[str, Any]:
-    return {"id": model_id, "workloads": list(workloads or ["chat"]), "status": "active",
-            "added": "2026-11-20", **extra}
+    return {
+        "id": model_id,
+        "workloads": list(workloads or ["chat"]),
+        "status": "active",
+        "added": "2026-11-20",
+        **extra,
+    }
 
 
 def provider(name: str, *models: dict[str, Any], **extra: Any) -> dict[str, Any]:
     return {
-        "provider": name, "name": name.title(),
+        "provider": name,
+        "name": name.title(),
         "api": {"style": "openai", "base_url": f"https://api.{name}.example/v1"},
-        "models": list(models) or [model("m1")], **extra,
+        "models": list(models) or [model("m1")],
+        **extra,
     }
 
 
 def suggestion(model_id: str, workload: str = "code", **extra: Any) -> dict[str, Any]:
     return {
-        "model": model_id, "workload": workload, "rationale": "good", "status": "pending",
-        "created_at": "2026-11-20T09:00:00Z", "updated_at": "2026-11-20T09:00:00Z", **extra,
+        "model": model_id,
+        "workload": workload,
+        "rationale": "good",
+        "status": "pending",
+        "created_at": "2026-11-20T09:00:00Z",
+        "updated_at": "2026-11-20T09:00:00Z",
+        **extra,
     }
 
 

@@ -19,9 +19,7 @@ _EXPECT = re.compile(r"^# expect: place=(?P<place>\S+) line=(?P<line>\d+) messag
 
 def git(repo: Path, *args: str) -> str:
     """Run git in ``repo`` and return its standard output (raises on failure)."""
-    done = subprocess.run(
-        ["git", "-C", str(repo), *args], capture_output=True, text=True, check=True
-    )
+    done = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=True)
     return done.stdout
 
 
@@ -36,7 +34,8 @@ def make_catalog_repo(root: Path, origin: Path | None = None) -> Path:
     if origin is not None:
         subprocess.run(
             ["git", "init", "-q", "--template=", "--bare", "-b", "main", str(origin)],
-            check=True, capture_output=True,
+            check=True,
+            capture_output=True,
         )
         git(root, "remote", "add", "origin", str(origin))
         git(root, "push", "-q", "origin", "main")
@@ -81,9 +80,7 @@ def invalid_examples() -> list[Example]:
         second = raw.split(b"\n")[1].decode("ascii")
         match = _EXPECT.match(second)
         assert match, f"{path.name}: line 2 must be '# expect: place=.. line=.. message=..'"
-        examples.append(
-            Example(path.stem, raw, match["place"], int(match["line"]), match["message"])
-        )
+        examples.append(Example(path.stem, raw, match["place"], int(match["line"]), match["message"]))
     return examples
 
 

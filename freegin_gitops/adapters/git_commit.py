@@ -43,12 +43,8 @@ class Committer:
 
     def uncommitted(self, paths: Sequence[Path]) -> list[Path]:
         """Those of ``paths`` with staged, unstaged or untracked changes."""
-        out = self._git(
-            "status", "--porcelain", "-z", "--untracked-files=all", "--", *map(str, paths)
-        )
-        changed = {
-            (self.top / record[3:]).resolve() for record in out.split("\0") if len(record) > 3
-        }
+        out = self._git("status", "--porcelain", "-z", "--untracked-files=all", "--", *map(str, paths))
+        changed = {(self.top / record[3:]).resolve() for record in out.split("\0") if len(record) > 3}
         return [p for p in paths if p.resolve() in changed]
 
     def commit_only(self, paths: Sequence[Path], new: Sequence[Path], message: str) -> str:

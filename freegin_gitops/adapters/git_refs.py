@@ -8,6 +8,7 @@ made from the base commit's tree plus the changed files, in an index file of its
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -16,6 +17,8 @@ from pathlib import Path
 
 import git
 from git.exc import GitCommandError, InvalidGitRepositoryError, NoSuchPathError
+from git.objects import Blob
+from gitdb.base import IStream
 
 from freegin_gitops.errors import GitRefused
 
@@ -49,7 +52,9 @@ class GitRepo:
         try:
             self._repo = git.Repo(root)
         except (InvalidGitRepositoryError, NoSuchPathError) as exc:
-            raise GitRefused(f"{root} is not a git repository; refresh writes a branch, so it needs one") from exc
+            raise GitRefused(
+                f"{root} is not a git repository; refresh writes a branch, so it needs one"
+            ) from exc
         self.root = root
         self._git = self._repo.git
 
@@ -119,14 +124,14 @@ class GitRepo:
     @contextlib.contextmanager
     def _temporary_index(self) -> Iterator[dict[str, str]]:
         folder = Path(self._run("rev-parse", "--absolute-git-dir"))
-        fd, path = tempfile.mkstemp(prefix="freegin-index.", dir=folder)
+        fd, name = tempfile.mkstemp(prefix="freegin-index.", dir=folder)
         os.close(fd)
-        os.unlink(path)  # git creates it; an empty file is not a valid index
+        path = Path(name)
+        path.unlink()  # git creates it; an empty file is not a valid index
         try:
-            yield {"GIT_INDEX_FILE": path}
+            yield {"GIT_INDEX_FILE": name}
         finally:
-            with contextlib.suppress(OSError):
-                os.unlink(path)
+            path.unlink(missing_ok=True)
 
     def write_commit(self, parent: str, files: Mapping[str, bytes], message: str) -> str:
         """A commit whose tree is ``parent``'s with ``files`` (path -> bytes) written over it; no
@@ -140,13 +145,8 @@ class GitRepo:
         return self._run("commit-tree", tree, "-p", parent, "-m", message, env={**env, **self._identity()})
 
     def _hash_blob(self, data: bytes) -> str:
-        with tempfile.NamedTemporaryFile(delete=False) as handle:
-            handle.write(data)
-            name = handle.name
-        try:
-            return self._run("hash-object", "-w", "--", name)
-        finally:
-            os.unlink(name)
+        stream = IStream(Blob.type, len(data), io.BytesIO(data))
+        return str(self._repo.odb.store(stream).hexsha.decode())
 
     def update_branch(self, branch: str, new: str, expected_old: str | None, reason: str) -> None:
         """Move ``branch`` to ``new`` only if it is still at ``expected_old`` (None: absent)."""
@@ -156,7 +156,8 @@ class GitRepo:
             )
         except GitCommandError as exc:
             raise GitRefused(
-                f"branch {branch} changed while refresh was writing it ({_say(exc)}); nothing was overwritten, run refresh again"
+                f"branch {branch} changed while refresh was writing it ({_say(exc)}); "
+                "nothing was overwritten, run refresh again"
             ) from exc
 
     def fetch_branch(self, branch: str, remote: str = "origin") -> str | None:
@@ -164,15 +165,20 @@ class GitRepo:
         listing = self._run("ls-remote", "--heads", remote, f"refs/heads/{branch}")
         if not listing.strip():
             return None
-        self._run("fetch", "--quiet", "--no-tags", remote, f"+refs/heads/{branch}:refs/remotes/{remote}/{branch}")
+        self._run(
+            "fetch", "--quiet", "--no-tags", remote, f"+refs/heads/{branch}:refs/remotes/{remote}/{branch}"
+        )
         return listing.split()[0]
 
     def push_branch(self, branch: str, sha: str, expected_remote: str | None, remote: str = "origin") -> None:
         """Push ``sha`` to ``remote``'s ``branch`` if the remote branch is still ``expected_remote``."""
         lease = f"--force-with-lease=refs/heads/{branch}:{expected_remote or ''}"
         try:
-            self._git.execute(["git", "push", "--quiet", "--porcelain", lease, remote, f"{sha}:refs/heads/{branch}"])
+            self._git.execute(
+                ["git", "push", "--quiet", "--porcelain", lease, remote, f"{sha}:refs/heads/{branch}"]
+            )
         except GitCommandError as exc:
             raise GitRefused(
-                f"pushing {branch} to {remote} was refused ({_say(exc)}); someone may have pushed to it meanwhile, so it was left alone"
+                f"pushing {branch} to {remote} was refused ({_say(exc)}); someone may have pushed "
+                "to it meanwhile, so it was left alone"
             ) from exc

@@ -11,9 +11,7 @@ from freegin_gitops.errors import GitRefused
 
 def _git(root: Path, *args: str, stdin: bytes | None = None) -> bytes:
     try:
-        done = subprocess.run(
-            ["git", "-C", str(root), *args], input=stdin, capture_output=True, check=False
-        )
+        done = subprocess.run(["git", "-C", str(root), *args], input=stdin, capture_output=True, check=False)
     except OSError as exc:
         raise GitRefused(f"git cannot be run: {exc.strerror}") from exc
     if done.returncode != 0:

@@ -75,9 +75,7 @@ class GitHubPulls:
         data = {"title": title, "head": head, "base": base, "body": body}
         return self._pull(self._send("POST", "/pulls", what, json=data), what)
 
-    def update(
-        self, number: int, title: str, body: str, *, base: str | None = None
-    ) -> PullRequest:
+    def update(self, number: int, title: str, body: str, *, base: str | None = None) -> PullRequest:
         """Replace the title and body of PR ``number`` (and retarget it to ``base`` if given)."""
         what = f"update pull request #{number}"
         data = {"title": title, "body": body} | ({"base": base} if base is not None else {})
@@ -135,8 +133,11 @@ class GitHubPulls:
         # GitHub ignores a ``head`` filter it cannot parse; never trust it blindly.
         label = f"{self.owner}:{head}".casefold()
         return [
-            p for (p, item) in zip(pulls, answer, strict=True)
-            if p.head == head and p.state == "open" and (base is None or p.base == base)
+            p
+            for (p, item) in zip(pulls, answer, strict=True)
+            if p.head == head
+            and p.state == "open"
+            and (base is None or p.base == base)
             and str(item["head"].get("label") or label).casefold() == label
         ]
 
@@ -148,8 +149,12 @@ class GitHubPulls:
         url = f"{self._repo_url}{path}"
         try:
             response = self._client.request(
-                method, url, headers=self._headers, timeout=self._timeout,
-                follow_redirects=True, **kwargs,
+                method,
+                url,
+                headers=self._headers,
+                timeout=self._timeout,
+                follow_redirects=True,
+                **kwargs,
             )
         except httpx.TimeoutException as exc:
             raise self._error(what, f"timed out, {type(exc).__name__}") from None
@@ -199,8 +204,7 @@ class GitHubPulls:
             return response.json()
         except ValueError:
             raise self._error(
-                what, f"the answer is not JSON, HTTP {response.status_code}, "
-                      f"{len(response.content)} bytes"
+                what, f"the answer is not JSON, HTTP {response.status_code}, {len(response.content)} bytes"
             ) from None
 
     def _pull(self, response: httpx.Response, what: str) -> PullRequest:
@@ -212,7 +216,10 @@ class GitHubPulls:
             head, base = item["head"]["ref"], item["base"]["ref"]
         except (KeyError, TypeError):
             raise self._error(what, "the answer is not the expected pull request JSON") from None
-        if not (isinstance(number, int) and not isinstance(number, bool)
-                and all(isinstance(v, str) for v in (url, state, head, base))):
+        if not (
+            isinstance(number, int)
+            and not isinstance(number, bool)
+            and all(isinstance(v, str) for v in (url, state, head, base))
+        ):
             raise self._error(what, "the answer is not the expected pull request JSON")
         return PullRequest(number=number, html_url=url, state=state, head=head, base=base)

@@ -119,22 +119,44 @@ class OpenAICompatible:
         except httpx.TimeoutException as exc:
             raise self._error(f"timed out ({type(exc).__name__})", model, "timeout") from None
         except httpx.TransportError as exc:
-            raise self._error(f"cannot connect to {self.base_url} ({type(exc).__name__})", model, "connect") from None
+            raise self._error(
+                f"cannot connect to {self.base_url} ({type(exc).__name__})", model, "connect"
+            ) from None
         status = response.status_code
         if status == 429:
             wait = retry_after_seconds(response.headers.get("Retry-After"))
             raise self._error(
                 f"rate limited (HTTP 429{f', retry after {wait:.0f}s' if wait is not None else ''})",
-                model, "rate_limited", status_code=status, retry_after_s=wait,
+                model,
+                "rate_limited",
+                status_code=status,
+                retry_after_s=wait,
             )
         if status >= 500:
-            raise self._error(f"server error HTTP {status}: {self._quoted(response)}", model, "server_error", status_code=status)
+            raise self._error(
+                f"server error HTTP {status}: {self._quoted(response)}",
+                model,
+                "server_error",
+                status_code=status,
+            )
         if status in (401, 403):
-            raise self._error(f"the API key was refused (HTTP {status}): {self._quoted(response)}", model, "auth", status_code=status)
+            raise self._error(
+                f"the API key was refused (HTTP {status}): {self._quoted(response)}",
+                model,
+                "auth",
+                status_code=status,
+            )
         if status == 404:
-            raise self._error(f"not found (HTTP 404): {self._quoted(response)}", model, "not_found", status_code=status)
+            raise self._error(
+                f"not found (HTTP 404): {self._quoted(response)}", model, "not_found", status_code=status
+            )
         if status >= 400:
-            raise self._error(f"request refused (HTTP {status}): {self._quoted(response)}", model, "client_error", status_code=status)
+            raise self._error(
+                f"request refused (HTTP {status}): {self._quoted(response)}",
+                model,
+                "client_error",
+                status_code=status,
+            )
         return response
 
     def _json(self, response: httpx.Response, model: str | None) -> Any:
@@ -143,7 +165,9 @@ class OpenAICompatible:
         except ValueError:
             raise self._error(
                 f"the answer is not JSON (HTTP {response.status_code}, {len(response.content)} bytes)",
-                model, "bad_response", status_code=response.status_code,
+                model,
+                "bad_response",
+                status_code=response.status_code,
             ) from None
 
     def chat(
@@ -172,7 +196,10 @@ class OpenAICompatible:
                 text = "".join(p.get("text", "") for p in text if isinstance(p, dict))
         except (KeyError, IndexError, TypeError, AttributeError):
             raise self._error(
-                "the answer has no choices[0].message", model, "bad_response", status_code=response.status_code
+                "the answer has no choices[0].message",
+                model,
+                "bad_response",
+                status_code=response.status_code,
             ) from None
         if not isinstance(text, str) or not text.strip():
             raise self._error("the answer is empty", model, "bad_response", status_code=response.status_code)
@@ -199,7 +226,9 @@ class OpenAICompatible:
         if isinstance(data, dict) and items is None:
             items = data.get("models")  # Ollama's and a few others' native shape
         if not isinstance(items, list):
-            raise self._error("the model list has no 'data' array", None, "bad_response", status_code=response.status_code)
+            raise self._error(
+                "the model list has no 'data' array", None, "bad_response", status_code=response.status_code
+            )
         ids: list[str] = []
         for item in items:
             if isinstance(item, dict):

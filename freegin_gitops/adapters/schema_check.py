@@ -60,8 +60,13 @@ def _type_name(value: Any) -> str:
 
 
 _TYPE_WORDS = {
-    "string": "a string", "integer": "an integer", "number": "a number", "boolean": "true or false",
-    "object": "a mapping", "array": "a list", "null": "null",
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "true or false",
+    "object": "a mapping",
+    "array": "a list",
+    "null": "null",
 }
 
 
@@ -129,5 +134,7 @@ def check(kind: str, data: Any, file: str) -> list[PendingProblem]:
         if kind_name == "propertyNames":
             problems.append(PendingProblem(file, path, f"invalid key: {error.message}"))
             continue
-        problems.append(PendingProblem(file, path, _message(kind_name, detail, error.instance, error.message)))
+        problems.append(
+            PendingProblem(file, path, _message(kind_name, detail, error.instance, error.message))
+        )
     return problems

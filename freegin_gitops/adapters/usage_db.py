@@ -90,10 +90,10 @@ def _v2_rollups(db: sqlite3.Connection) -> None:
                     + CASE WHEN NEW.success THEN NEW.latency_ms ELSE 0 END,
                 last_ts = max(last_ts, NEW.ts);
             INSERT INTO usage_latency_hist
-                SELECT NEW.provider, NEW.model, NEW.workload, {_bucket_sql('NEW.latency_ms')}, 1
+                SELECT NEW.provider, NEW.model, NEW.workload, {_bucket_sql("NEW.latency_ms")}, 1
                 WHERE NEW.success
             ON CONFLICT (provider, model, workload, bucket) DO UPDATE SET count = count + 1;
-        END"""
+        END"""  # noqa: S608 - the only interpolation is a constant expression
     )
     db.execute(
         """INSERT INTO usage_rollup
@@ -103,8 +103,8 @@ def _v2_rollups(db: sqlite3.Connection) -> None:
     )
     db.execute(
         f"""INSERT INTO usage_latency_hist
-           SELECT provider, model, workload, {_bucket_sql('latency_ms')}, COUNT(*)
-           FROM provider_usage WHERE success GROUP BY 1, 2, 3, 4"""
+           SELECT provider, model, workload, {_bucket_sql("latency_ms")}, COUNT(*)
+           FROM provider_usage WHERE success GROUP BY 1, 2, 3, 4"""  # noqa: S608 - constant
     )
 
 
@@ -211,8 +211,16 @@ class UsageStore:
         """Insert rows in one transaction."""
         rows = [
             (
-                r.ts or utc_now_iso(), r.provider, r.model, r.workload, float(r.latency_ms),
-                int(r.success), r.error_kind, r.status_code, r.prompt_tokens, r.completion_tokens,
+                r.ts or utc_now_iso(),
+                r.provider,
+                r.model,
+                r.workload,
+                float(r.latency_ms),
+                int(r.success),
+                r.error_kind,
+                r.status_code,
+                r.prompt_tokens,
+                r.completion_tokens,
                 r.total_tokens,
             )
             for r in records

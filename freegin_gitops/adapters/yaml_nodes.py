@@ -21,9 +21,7 @@ from freegin_gitops.adapters.yaml_edit import like, plain_value
 Container = CommentedMap | CommentedSeq
 
 
-def new_map(
-    pairs: Mapping[str, Any] | Iterable[tuple[str, Any]], flow: bool = False
-) -> CommentedMap:
+def new_map(pairs: Mapping[str, Any] | Iterable[tuple[str, Any]], flow: bool = False) -> CommentedMap:
     """A mapping for a new entry, block style unless ``flow``."""
     node = CommentedMap(pairs.items() if isinstance(pairs, Mapping) else pairs)
     if flow:

@@ -38,6 +38,7 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
             yaml.parser.Parser.__init__(self)
             yaml.composer.Composer.__init__(self)
 
+
 MAX_DEPTH = 64
 
 _CORE = "tag:yaml.org,2002:"
@@ -68,7 +69,7 @@ class YamlProblem(Exception):
 class _CoreResolver(yaml.resolver.BaseResolver):
     """YAML 1.2 core schema: ``yes``/``no``/``on``/``off`` and dates stay strings."""
 
-    yaml_implicit_resolvers: dict[Any, Any] = {}
+    yaml_implicit_resolvers: dict[Any, Any] = {}  # noqa: RUF012 - PyYAML's own class-level table
 
 
 for _tag, _regexp, _first in (
@@ -112,12 +113,10 @@ def _scalar(node: ScalarNode, path: JsonPath) -> Any:
             return float(value)
         if _INT_RE.match(value):
             return float(int(value, 0) if value.startswith(("0o", "0x")) else int(value))
-    elif tag == _BOOL:
-        if value in _BOOLS:
-            return _BOOLS[value]
-    elif tag == _NULL:
-        if value in _NULLS:
-            return None
+    elif tag == _BOOL and value in _BOOLS:
+        return _BOOLS[value]
+    elif tag == _NULL and value in _NULLS:
+        return None
     line, col = _mark(node.start_mark)
     raise YamlProblem(f"the value {value!r} cannot be read as {tag.rsplit(':', 1)[-1]}", line, col, path)
 
@@ -128,10 +127,12 @@ def _construct(node: Node, path: JsonPath, seen: set[int]) -> Any:
         raise YamlProblem(f"nesting is deeper than {MAX_DEPTH} levels", line, col)
     if node.tag not in _ALLOWED_TAGS:
         line, col = _mark(node.start_mark)
-        shown = "!!" + node.tag[len(_CORE):] if node.tag.startswith(_CORE) else node.tag
+        shown = "!!" + node.tag[len(_CORE) :] if node.tag.startswith(_CORE) else node.tag
         raise YamlProblem(
             f"the tag {shown} is not allowed in catalog files (only plain YAML values)",
-            line, col, path,
+            line,
+            col,
+            path,
         )
     if id(node) in seen:
         line, col = _mark(node.start_mark)
@@ -147,9 +148,7 @@ def _construct(node: Node, path: JsonPath, seen: set[int]) -> Any:
             if not isinstance(key_node, ScalarNode) or key_node.tag != _STR:
                 line, col = _mark(key_node.start_mark)
                 shown = key_node.value if isinstance(key_node, ScalarNode) else "a collection"
-                raise YamlProblem(
-                    f"mapping keys must be plain strings, not {shown!r}", line, col, path
-                )
+                raise YamlProblem(f"mapping keys must be plain strings, not {shown!r}", line, col, path)
             key = key_node.value
             if key in mapping:
                 line, col = _mark(key_node.start_mark)
@@ -167,9 +166,7 @@ def decode(raw: bytes) -> str:
         before = raw[: exc.start]
         line = before.count(b"\n") + 1
         col = exc.start - (before.rfind(b"\n") + 1) + 1
-        raise YamlProblem(
-            f"the file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})", line, col
-        ) from exc
+        raise YamlProblem(f"the file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})", line, col) from exc
     return text[1:] if text.startswith("\ufeff") else text
 
 
@@ -221,7 +218,8 @@ def _translate(exc: yaml.YAMLError, text: str) -> YamlProblem:
         line, col = _position(text, exc.position)
         return YamlProblem(
             f"the file contains the character #x{exc.character:04x}, which YAML does not allow",
-            line, col,
+            line,
+            col,
         )
     if isinstance(exc, yaml.MarkedYAMLError):
         return _explain(exc, text)

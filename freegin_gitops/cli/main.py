@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -46,7 +46,8 @@ def _global(
     repo: Annotated[
         Path | None,
         typer.Option(
-            "--repo", metavar="PATH",
+            "--repo",
+            metavar="PATH",
             help="Catalog repository (a folder with catalog/). Default: FREEGIN_REPO, else the git "
             "repository around the current directory if it has catalog/, else the bundled "
             "starter catalog (read-only).",
@@ -55,19 +56,15 @@ def _global(
     db: Annotated[
         Path | None,
         typer.Option(
-            "--db", metavar="PATH",
-            help="Usage database (SQLite). Default: FREEGIN_DB, else usage.db in the user data "
-            "directory.",
+            "--db",
+            metavar="PATH",
+            help="Usage database (SQLite). Default: FREEGIN_DB, else usage.db in the user data directory.",
         ),
     ] = None,
-    debug: Annotated[
-        bool, typer.Option("--debug", help="Show Python tracebacks for errors.")
-    ] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show Python tracebacks for errors.")] = False,
     version: Annotated[
         bool,
-        typer.Option(
-            "--version", callback=_version, is_eager=True, help="Print the version and exit."
-        ),
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit."),
     ] = False,
 ) -> None:
     _state.repo = repo
@@ -75,7 +72,7 @@ def _global(
     _state.debug = debug
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     text = "text"
     github = "github"
     json = "json"
@@ -116,15 +113,15 @@ def compile_(
     output: Annotated[
         str,
         typer.Option(
-            "--output", "-o", metavar="PATH",
+            "--output",
+            "-o",
+            metavar="PATH",
             help="Where to write the compiled catalog; '-' for standard output.",
         ),
     ] = "-",
     check: Annotated[
         bool,
-        typer.Option(
-            "--check", help="Write nothing; exit 1 if the file at --output is missing or stale."
-        ),
+        typer.Option("--check", help="Write nothing; exit 1 if the file at --output is missing or stale."),
     ] = False,
 ) -> None:
     """Compile the catalog into one deterministic JSON document for the router.
@@ -150,7 +147,8 @@ def list_models(
     status: Annotated[
         str | None,
         typer.Option(
-            "--status", metavar="S",
+            "--status",
+            metavar="S",
             help="Only rows with this status: active, retired, pending, adopted, rejected or all. "
             "Default: active and pending.",
         ),
@@ -170,7 +168,8 @@ def list_models(
 
 
 _EDIT_PROVIDER = typer.Argument(
-    metavar="PROVIDER", help="Provider id (its file is catalog/providers/PROVIDER.yaml).",
+    metavar="PROVIDER",
+    help="Provider id (its file is catalog/providers/PROVIDER.yaml).",
     show_default=False,
 )
 _EDIT_MODEL = typer.Argument(
@@ -192,7 +191,9 @@ def adopt_model(
     workload: Annotated[
         str | None,
         typer.Option(
-            "--workload", "-w", metavar="W",
+            "--workload",
+            "-w",
+            metavar="W",
             help="Only the suggestion for this workload; for a model already in the provider "
             "file, add this workload to it. Default: every pending suggestion of MODEL.",
         ),
@@ -219,9 +220,10 @@ def retire_model(
     workload: Annotated[
         str | None,
         typer.Option(
-            "--workload", "-w", metavar="W",
-            help="Retire only this workload of the model (retiring its last one retires the "
-            "model).",
+            "--workload",
+            "-w",
+            metavar="W",
+            help="Retire only this workload of the model (retiring its last one retires the model).",
         ),
     ] = None,
     reason: Annotated[str | None, _EDIT_REASON] = None,
@@ -245,7 +247,9 @@ def reject_model(
     workload: Annotated[
         str | None,
         typer.Option(
-            "--workload", "-w", metavar="W",
+            "--workload",
+            "-w",
+            metavar="W",
             help="Only the suggestion for this workload; with no suggestion, record a rejected "
             "one so refresh never suggests it. Default: every pending suggestion of MODEL.",
         ),
@@ -266,7 +270,11 @@ _WORKLOAD = typer.Option("--workload", "-w", metavar="W", help="Workload to rout
 _PROVIDER = typer.Option(
     "--provider", metavar="P", help="Only this provider (with --model: exactly that model)."
 )
-_MODEL = typer.Option("--model", metavar="M", help="Only this model (with --provider: call it even if it is not in the catalog).")
+_MODEL = typer.Option(
+    "--model",
+    metavar="M",
+    help="Only this model (with --provider: call it even if it is not in the catalog).",
+)
 _REF = typer.Option(
     "--ref", metavar="REF", help="Use the catalog at this git commit, branch or tag (no checkout)."
 )
@@ -322,23 +330,32 @@ def ask(
 def refresh_models(
     provider: Annotated[
         str | None,
-        typer.Argument(metavar="[PROVIDER]", help="Refresh only this provider. Default: all.", show_default=False),
+        typer.Argument(
+            metavar="[PROVIDER]", help="Refresh only this provider. Default: all.", show_default=False
+        ),
     ] = None,
-    workload: Annotated[str | None, typer.Option("--workload", "-w", metavar="W", help="Only this workload.")] = None,
+    workload: Annotated[
+        str | None, typer.Option("--workload", "-w", metavar="W", help="Only this workload.")
+    ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print what would be written (and the diff); change nothing.")
     ] = False,
     from_file: Annotated[
         Path | None,
         typer.Option(
-            "--from-file", metavar="F",
+            "--from-file",
+            metavar="F",
             help="Use a saved LLM answer instead of asking (one answer for every provider, or a JSON "
             "object of answers by provider).",
         ),
     ] = None,
     push: Annotated[
         bool | None,
-        typer.Option("--push/--no-push", help="Push the branch to origin (with --force-with-lease).", show_default=False),
+        typer.Option(
+            "--push/--no-push",
+            help="Push the branch to origin (with --force-with-lease).",
+            show_default=False,
+        ),
     ] = None,
     open_pr: Annotated[
         bool,
@@ -349,7 +366,8 @@ def refresh_models(
         ),
     ] = False,
     base: Annotated[
-        str | None, typer.Option("--base", metavar="BRANCH", help="Branch to start from. Default: the current branch.")
+        str | None,
+        typer.Option("--base", metavar="BRANCH", help="Branch to start from. Default: the current branch."),
     ] = None,
 ) -> None:
     """Ask an LLM for better models and propose them on a branch and pull request.

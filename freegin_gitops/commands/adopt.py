@@ -11,13 +11,13 @@ from freegin_gitops.services.edits import adopt
 from freegin_gitops.services.repo import resolve_repo
 
 
-def run(
-    options: GlobalOptions, provider: str, model: str, workload: str | None, commit: bool
-) -> int:
+def run(options: GlobalOptions, provider: str, model: str, workload: str | None, commit: bool) -> int:
     repo = resolve_repo(options.repo)
     now = dt.datetime.now(dt.UTC)
     applied = edit_session.apply(
-        repo, "adopt-model", lambda files: adopt(files, provider, model, workload, now=now),
+        repo,
+        "adopt-model",
+        lambda files: adopt(files, provider, model, workload, now=now),
         commit=commit,
     )
     commit_note = f" (commit {applied.commit[:12]})" if applied.commit else ""

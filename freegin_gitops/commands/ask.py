@@ -21,8 +21,13 @@ def _prompt(text: str) -> str:
 
 
 def run(
-    options: GlobalOptions, prompt: str, workload: str, provider: str | None, model: str | None,
-    ref: str | None, as_json: bool,
+    options: GlobalOptions,
+    prompt: str,
+    workload: str,
+    provider: str | None,
+    model: str | None,
+    ref: str | None,
+    as_json: bool,
 ) -> int:
     text = _prompt(prompt)
     repo = resolve_repo(options.repo)
@@ -33,18 +38,26 @@ def run(
             answer = router.call(plan, [{"role": "user", "content": text}], on_attempt=attempts.append)
         except NoCandidateAnswered as exc:
             if as_json:
-                emit_json({"answer": None, "error": str(exc), "workload": workload,
-                           "attempts": [a.as_json() for a in attempts]})
+                emit_json(
+                    {
+                        "answer": None,
+                        "error": str(exc),
+                        "workload": workload,
+                        "attempts": [a.as_json() for a in attempts],
+                    }
+                )
             raise
     if as_json:
-        emit_json({
-            "answer": answer.text,
-            "provider": answer.provider,
-            "model": answer.model,
-            "workload": answer.workload,
-            "latency_ms": round(answer.latency_ms, 1),
-            "attempts": [a.as_json() for a in answer.attempts],
-        })
+        emit_json(
+            {
+                "answer": answer.text,
+                "provider": answer.provider,
+                "model": answer.model,
+                "workload": answer.workload,
+                "latency_ms": round(answer.latency_ms, 1),
+                "attempts": [a.as_json() for a in answer.attempts],
+            }
+        )
         return 0
     emit(answer.text if answer.text.endswith("\n") else answer.text + "\n")
     tried = sum(a.outcome in ("answered", "failed") for a in answer.attempts)

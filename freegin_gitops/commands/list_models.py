@@ -28,7 +28,11 @@ def _cells(row: ModelRow) -> list[str]:
     verified = "" if row.verified is None else ("yes" if row.verified else "no")
     rate = usage.success_rate if usage else None
     return [
-        row.provider, row.workload, row.model, row.status, verified,
+        row.provider,
+        row.workload,
+        row.model,
+        row.status,
+        verified,
         str(usage.calls) if usage else "",
         f"{rate:.0%}" if rate is not None else "",
         f"{usage.mean_latency_ms:.0f}" if usage and usage.mean_latency_ms is not None else "",
@@ -38,7 +42,10 @@ def _cells(row: ModelRow) -> list[str]:
 
 
 def run(
-    options: GlobalOptions, provider: str | None, workload: str | None, status: str | None,
+    options: GlobalOptions,
+    provider: str | None,
+    workload: str | None,
+    status: str | None,
     as_json: bool,
 ) -> int:
     statuses = _statuses(status)
@@ -52,6 +59,17 @@ def run(
     if as_json:
         emit_json([row.as_json() for row in rows])
         return 0
-    headers = ["PROVIDER", "WORKLOAD", "MODEL", "STATUS", "VERIFIED", "CALLS", "OK", "MEAN MS", "P95 MS", "LAST USED"]
+    headers = [
+        "PROVIDER",
+        "WORKLOAD",
+        "MODEL",
+        "STATUS",
+        "VERIFIED",
+        "CALLS",
+        "OK",
+        "MEAN MS",
+        "P95 MS",
+        "LAST USED",
+    ]
     emit(table(headers, [_cells(r) for r in rows]))
     return 0

@@ -29,7 +29,8 @@ def saved_answers(path: Path) -> str | dict[str, str]:
     except ValueError:
         return text
     if (
-        isinstance(data, dict) and data
+        isinstance(data, dict)
+        and data
         and not {"workload", "recommendations"} & set(data)
         and all(isinstance(k, str) and PROVIDER_ID.match(k) for k in data)
     ):
@@ -47,15 +48,26 @@ def _dry_run(plan: RefreshPlan) -> None:
         emit(f"  retire {r.provider}/{r.model}: {r.reason}\n")
     for path, new in sorted(plan.changed.items()):
         old = plan.base_files.get(path, b"").decode("utf-8").splitlines(keepends=True)
-        emit("".join(difflib.unified_diff(old, new.decode("utf-8").splitlines(keepends=True),
-                                         f"a/{path}", f"b/{path}")))
+        emit(
+            "".join(
+                difflib.unified_diff(
+                    old, new.decode("utf-8").splitlines(keepends=True), f"a/{path}", f"b/{path}"
+                )
+            )
+        )
     if not plan.changed:
         emit("  nothing to change\n")
 
 
 def run(
-    options: GlobalOptions, provider: str | None, workload: str | None, dry_run: bool,
-    from_file: Path | None, push: bool | None, open_pr: bool, base: str | None,
+    options: GlobalOptions,
+    provider: str | None,
+    workload: str | None,
+    dry_run: bool,
+    from_file: Path | None,
+    push: bool | None,
+    open_pr: bool,
+    base: str | None,
 ) -> int:
     if open_pr and push is False:
         raise BadUsage("--open-pr needs the branch on origin; leave out --no-push")
@@ -64,9 +76,16 @@ def run(
         repo.require_writable("refresh the catalog")
     request = RefreshRequest(provider, workload, saved_answers(from_file) if from_file else None)
     outcome: RefreshRun = run_refresh(
-        repo, request,
-        base=base, dry_run=dry_run, push=bool(push) or open_pr, open_pr=open_pr,
-        db_option=options.db, environ=dict(os.environ), now=dt.datetime.now(dt.UTC), progress=note,
+        repo,
+        request,
+        base=base,
+        dry_run=dry_run,
+        push=bool(push) or open_pr,
+        open_pr=open_pr,
+        db_option=options.db,
+        environ=dict(os.environ),
+        now=dt.datetime.now(dt.UTC),
+        progress=note,
     )
     plan = outcome.plan
     if dry_run:
@@ -75,7 +94,9 @@ def run(
         emit(f"nothing to suggest for {plan.report.scope}: no branch written\n")
     else:
         pub = outcome.published
-        counts = f"{len(plan.report.changes)} suggestion(s), {len(plan.report.retirements)} retirement proposal(s)"
+        counts = (
+            f"{len(plan.report.changes)} suggestion(s), {len(plan.report.retirements)} retirement proposal(s)"
+        )
         line = f"{pub.branch}: {pub.action} {pub.commit[:12]} ({counts})"
         if pub.pushed:
             line += "; pushed to origin"

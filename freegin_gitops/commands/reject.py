@@ -12,13 +12,18 @@ from freegin_gitops.services.repo import resolve_repo
 
 
 def run(
-    options: GlobalOptions, provider: str, model: str, workload: str | None, reason: str | None,
+    options: GlobalOptions,
+    provider: str,
+    model: str,
+    workload: str | None,
+    reason: str | None,
     commit: bool,
 ) -> int:
     repo = resolve_repo(options.repo)
     now = dt.datetime.now(dt.UTC)
     applied = edit_session.apply(
-        repo, "reject-model",
+        repo,
+        "reject-model",
         lambda files: reject(files, provider, model, workload, reason, now=now),
         commit=commit,
     )

@@ -12,13 +12,18 @@ from freegin_gitops.services.repo import resolve_repo
 
 
 def run(
-    options: GlobalOptions, provider: str, model: str, workload: str | None, reason: str | None,
+    options: GlobalOptions,
+    provider: str,
+    model: str,
+    workload: str | None,
+    reason: str | None,
     commit: bool,
 ) -> int:
     repo = resolve_repo(options.repo)
     now = dt.datetime.now(dt.UTC)
     applied = edit_session.apply(
-        repo, "retire-model",
+        repo,
+        "retire-model",
         lambda files: retire(files, provider, model, workload, reason, now=now),
         commit=commit,
     )

@@ -22,7 +22,10 @@ SchemaCheck = Callable[[Any], list[str]]  # returns problems as "$.path: message
 
 _THINKING = re.compile(r"<(think|thinking|reasoning)>.*?</\1>", re.DOTALL | re.IGNORECASE)
 _FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_-]*)[ \t]*\n(.*?)```", re.DOTALL)
-EXPECTED = '{"workload": "...", "recommendations": [{"model": "...", "reason": "...", "cost": "...", "speed": "..."}]}'
+EXPECTED = (
+    '{"workload": "...", "recommendations": '
+    '[{"model": "...", "reason": "...", "cost": "...", "speed": "..."}]}'
+)
 
 
 def _values(text: str) -> Iterator[Any]:
@@ -76,7 +79,11 @@ def parse_answer(text: str, check: SchemaCheck, who: str) -> list[WorkloadRecomm
     for index, obj in enumerate(objects):
         problems = check(obj)
         if problems:
-            where = f"object {index + 1} of the answer from {who}" if len(objects) > 1 else f"the answer from {who}"
+            where = (
+                f"object {index + 1} of the answer from {who}"
+                if len(objects) > 1
+                else f"the answer from {who}"
+            )
             more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
             raise AnswerInvalid(f"{where} is not valid: {problems[0]}{more}")
         items = merged.setdefault(obj["workload"], [])
@@ -85,8 +92,12 @@ def parse_answer(text: str, check: SchemaCheck, who: str) -> list[WorkloadRecomm
             if rec["model"] in seen:
                 continue
             seen.add(rec["model"])
-            items.append(Recommendation(
-                model=rec["model"], reason=" ".join(rec["reason"].split()),
-                cost=rec.get("cost"), speed=rec.get("speed"),
-            ))
+            items.append(
+                Recommendation(
+                    model=rec["model"],
+                    reason=" ".join(rec["reason"].split()),
+                    cost=rec.get("cost"),
+                    speed=rec.get("speed"),
+                )
+            )
     return [WorkloadRecommendations(w, tuple(items)) for w, items in merged.items()]

@@ -61,17 +61,42 @@ def model_rows(
             for w in (*entry.workloads, *(g for g in gone if g not in entry.workloads)):
                 status = "retired" if entry.status == "retired" or w in gone else "active"
                 note = entry.reason if entry.status == "retired" else (gone[w].reason if w in gone else None)
-                rows.append(((pid, w, rank), ModelRow(
-                    pid, w, entry.id, status, "catalog", None, entry.hints.context_window, note,
-                    stats.get((pid, entry.id, w)),
-                )))
+                rows.append(
+                    (
+                        (pid, w, rank),
+                        ModelRow(
+                            pid,
+                            w,
+                            entry.id,
+                            status,
+                            "catalog",
+                            None,
+                            entry.hints.context_window,
+                            note,
+                            stats.get((pid, entry.id, w)),
+                        ),
+                    )
+                )
         for rank, s in enumerate(catalog.suggestions.get(pid, ()), start=len(prov.models)):
-            rows.append(((pid, s.workload, rank), ModelRow(
-                pid, s.workload, s.model, s.status, "suggestion", s.verified, s.hints.context_window,
-                s.rationale if s.status == "pending" else s.reason, stats.get((pid, s.model, s.workload)),
-            )))
+            rows.append(
+                (
+                    (pid, s.workload, rank),
+                    ModelRow(
+                        pid,
+                        s.workload,
+                        s.model,
+                        s.status,
+                        "suggestion",
+                        s.verified,
+                        s.hints.context_window,
+                        s.rationale if s.status == "pending" else s.reason,
+                        stats.get((pid, s.model, s.workload)),
+                    ),
+                )
+            )
     wanted = set(statuses)
     return [
-        row for _, row in sorted(rows, key=lambda item: item[0])
+        row
+        for _, row in sorted(rows, key=lambda item: item[0])
         if row.status in wanted and (workload is None or row.workload == workload)
     ]

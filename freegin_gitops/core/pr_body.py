@@ -30,29 +30,29 @@ MAX_BODY = 60_000
 PR_LABELS = ("freegin-ai", "model-refresh")
 
 _ZWSP = "&#8203;"
-_ESCAPES = str.maketrans({
-    "&": "&amp;",
-    "<": "&lt;",
-    ">": "&gt;",
-    '"': "&quot;",
-    "|": "&#124;",
-    "\\": "&#92;",
-    "`": "&#96;",
-    "[": "&#91;",
-    "]": "&#93;",
-    "(": "&#40;",
-    ")": "&#41;",
-    "!": "&#33;",
-    "*": "&#42;",
-    "_": "&#95;",
-    "~": "&#126;",
-    "@": "&#64;" + _ZWSP,
-    "#": "&#35;" + _ZWSP,
-})
-_AUTOLINK = re.compile(r"(?i)://|\bwww\.|\bgh-(?=\d)")
-_MARKER = re.compile(
-    r"<!-- freegin-ai:refresh scope=(?P<scope>\S+) digest=(?P<digest>[0-9a-f]{64}) -->"
+_ESCAPES = str.maketrans(
+    {
+        "&": "&amp;",
+        "<": "&lt;",
+        ">": "&gt;",
+        '"': "&quot;",
+        "|": "&#124;",
+        "\\": "&#92;",
+        "`": "&#96;",
+        "[": "&#91;",
+        "]": "&#93;",
+        "(": "&#40;",
+        ")": "&#41;",
+        "!": "&#33;",
+        "*": "&#42;",
+        "_": "&#95;",
+        "~": "&#126;",
+        "@": "&#64;" + _ZWSP,
+        "#": "&#35;" + _ZWSP,
+    }
 )
+_AUTOLINK = re.compile(r"(?i)://|\bwww\.|\bgh-(?=\d)")
+_MARKER = re.compile(r"<!-- freegin-ai:refresh scope=(?P<scope>\S+) digest=(?P<digest>[0-9a-f]{64}) -->")
 _VERIFIED = {True: "✅ verified", False: "❌ not listed", None: "❔ unknown"}
 _NONE = "—"
 
@@ -181,8 +181,14 @@ def _prompts(report: RefreshReport, limit: int) -> list[str]:
         return f"⚠️ unavailable{why}"
 
     rows = [
-        (inline_text(p.provider, limit), answered(p), model_list(p),
-         str(len(p.changes)), str(len(p.retirements)), str(len(p.skipped)))
+        (
+            inline_text(p.provider, limit),
+            answered(p),
+            model_list(p),
+            str(len(p.changes)),
+            str(len(p.retirements)),
+            str(len(p.skipped)),
+        )
         for p in report.providers
     ]
     header = ("Provider", "Answered by", "Model list", "Suggestions", "Retirements", "Skipped")
@@ -237,24 +243,44 @@ def _retirements(report: RefreshReport, limit: int) -> list[str]:
     if not pairs:
         return []
     proposals = [
-        (inline_text(p.provider, limit), inline_text(r.model, limit),
-         inline_text(", ".join(r.workloads), limit), inline_text(r.reason, limit))
+        (
+            inline_text(p.provider, limit),
+            inline_text(r.model, limit),
+            inline_text(", ".join(r.workloads), limit),
+            inline_text(r.reason, limit),
+        )
         for p, r in pairs
     ]
     usage = [
-        (inline_text(p.provider, limit), inline_text(r.model, limit), inline_text(w, limit),
-         *_usage_cells(_usage_of(p, r, w), limit))
+        (
+            inline_text(p.provider, limit),
+            inline_text(r.model, limit),
+            inline_text(w, limit),
+            *_usage_cells(_usage_of(p, r, w), limit),
+        )
         for p, r in pairs
         for w in r.workloads
     ]
-    usage_header = ("Provider", "Model", "Workload", "Calls", "Success rate",
-                    "Mean latency", "p95 latency", "Last used")
+    usage_header = (
+        "Provider",
+        "Model",
+        "Workload",
+        "Calls",
+        "Success rate",
+        "Mean latency",
+        "p95 latency",
+        "Last used",
+    )
     return [
-        "", "### Proposed retirements", "",
+        "",
+        "### Proposed retirements",
+        "",
         "These active models are missing from their provider's model list; merging retires them.",
         "",
         *_table(("Provider", "Model", "Workloads", "Reason"), proposals),
-        "", "Usage recorded by the router, which informed these proposals:", "",
+        "",
+        "Usage recorded by the router, which informed these proposals:",
+        "",
         *_table(usage_header, usage),
     ]
 
@@ -268,13 +294,21 @@ def _skipped(report: RefreshReport, limit: int) -> list[str]:
         f"{inline_text(s.model, limit)}: {inline_text(s.why, limit)}"
         for s in skipped
     ]
-    return ["", "<details>", f"<summary>Skipped recommendations ({len(skipped)})</summary>", "",
-            *items, "", "</details>"]
+    return [
+        "",
+        "<details>",
+        f"<summary>Skipped recommendations ({len(skipped)})</summary>",
+        "",
+        *items,
+        "",
+        "</details>",
+    ]
 
 
 def _render(report: RefreshReport, limit: int) -> list[str]:
     return [
-        *_intro(report, limit), "",
+        *_intro(report, limit),
+        "",
         *_prompts(report, limit),
         *_suggestions(report, limit),
         *_retirements(report, limit),

@@ -89,12 +89,18 @@ def merge_recommendations(
                 skip(workload, rec.model, "adopted earlier")
             else:
                 taken += 1
-                changes.append(SuggestionChange(
-                    provider=provider.id, workload=workload, model=rec.model,
-                    action="updated" if key in existing else "added",
-                    rationale=rec.reason, verified=verified(rec.model, listed),
-                    cost=rec.cost, speed=rec.speed,
-                ))
+                changes.append(
+                    SuggestionChange(
+                        provider=provider.id,
+                        workload=workload,
+                        model=rec.model,
+                        action="updated" if key in existing else "added",
+                        rationale=rec.reason,
+                        verified=verified(rec.model, listed),
+                        cost=rec.cost,
+                        speed=rec.speed,
+                    )
+                )
     return changes, skipped
 
 
@@ -111,10 +117,18 @@ def propose_retirements(
     proposals = []
     for model in provider.models:
         if model.active and model.id not in listed:
-            usage = {w: stats[(provider.id, model.id, w)] for w in model.workloads if (provider.id, model.id, w) in stats}
-            proposals.append(RetirementProposal(
-                provider=provider.id, model=model.id, workloads=model.workloads,
-                reason=f"not in {provider.id}'s model list (GET /models) on {today.isoformat()}",
-                usage=usage,
-            ))
+            usage = {
+                w: stats[(provider.id, model.id, w)]
+                for w in model.workloads
+                if (provider.id, model.id, w) in stats
+            }
+            proposals.append(
+                RetirementProposal(
+                    provider=provider.id,
+                    model=model.id,
+                    workloads=model.workloads,
+                    reason=f"not in {provider.id}'s model list (GET /models) on {today.isoformat()}",
+                    usage=usage,
+                )
+            )
     return proposals

@@ -14,7 +14,10 @@ from freegin_gitops.core.usage import UsageKey, UsageStats
 def _usage(stats: UsageStats | None) -> str:
     if stats is None or not stats.calls:
         return "no calls recorded"
-    parts = [f"{stats.calls} calls", f"{stats.success_rate:.0%} success" if stats.success_rate is not None else ""]
+    parts = [
+        f"{stats.calls} calls",
+        f"{stats.success_rate:.0%} success" if stats.success_rate is not None else "",
+    ]
     if stats.mean_latency_ms is not None:
         parts.append(f"mean {stats.mean_latency_ms:.0f} ms")
     if stats.p95_latency_ms is not None:
@@ -57,8 +60,10 @@ def render_prompt(
         for workload in model.workloads:
             if workload in names:
                 hints = model.hints
-                facts = [f"context {hints.context_window}" if hints.context_window else "",
-                         f"speed {hints.speed}" if hints.speed else ""]
+                facts = [
+                    f"context {hints.context_window}" if hints.context_window else "",
+                    f"speed {hints.speed}" if hints.speed else "",
+                ]
                 fact_text = ", ".join(f for f in facts if f)
                 active.append(
                     f"- `{workload}`: `{model.id}`"
@@ -66,8 +71,12 @@ def render_prompt(
                     + f"; usage: {_usage(stats.get((provider.id, model.id, workload)))}"
                 )
     shape = json.dumps(
-        {"workload": sorted(names)[0], "recommendations": [
-            {"model": "<model id>", "reason": "<why>", "cost": "free-quota", "speed": "fast"}]},
+        {
+            "workload": sorted(names)[0],
+            "recommendations": [
+                {"model": "<model id>", "reason": "<why>", "cost": "free-quota", "speed": "fast"}
+            ],
+        },
         indent=2,
     )
     return Template(template).substitute(

@@ -50,6 +50,4 @@ def summary(files: Sequence[str], problems: Sequence[Problem]) -> str:
     if not problems:
         return f"{len(files)} catalog file(s) valid"
     broken = len({p.file for p in problems})
-    return (
-        f"{len(problems)} problem(s) in {broken} file(s); first: {problems[0].render()}"
-    )
+    return f"{len(problems)} problem(s) in {broken} file(s); first: {problems[0].render()}"

@@ -25,7 +25,8 @@ def _keep(candidates: Sequence[Candidate], provider: str | None, model: str | No
     if provider is None and model is None:
         return candidates
     return tuple(
-        c for c in candidates
+        c
+        for c in candidates
         if (provider is None or c.provider == provider) and (model is None or c.model == model)
     )
 
@@ -43,9 +44,7 @@ def select_candidates(
     if provider is not None and model is not None:
         return (Candidate(provider, model, "override"),)
     if provider is not None and catalog.provider(provider) is None:
-        raise NotFound(
-            f"unknown provider {provider!r}{did_you_mean(provider, catalog.provider_ids())}"
-        )
+        raise NotFound(f"unknown provider {provider!r}{did_you_mean(provider, catalog.provider_ids())}")
     primary = _keep(lists.active, provider, model)
     if catalog.include_pending:
         pending = _keep(lists.pending, provider, model)

@@ -96,7 +96,9 @@ def check_catalog(documents: Mapping[str, Any], broken: Iterable[str] = ()) -> l
     workloads_doc = documents.get(WORKLOADS_FILE)
     workloads: set[str] | None = set(workloads_doc["workloads"]) if workloads_doc else None
     if workloads_doc is None and WORKLOADS_FILE not in broken:
-        out.add(WORKLOADS_FILE, (), "the file is missing; it defines the workloads (chat, summarisation, code)")
+        out.add(
+            WORKLOADS_FILE, (), "the file is missing; it defines the workloads (chat, summarisation, code)"
+        )
     if documents.get(CONFIG_FILE) is None and CONFIG_FILE not in broken:
         out.add(CONFIG_FILE, (), "the file is missing; it holds the refresh and routing settings")
 
@@ -113,38 +115,61 @@ def check_catalog(documents: Mapping[str, Any], broken: Iterable[str] = ()) -> l
 
 
 def _check_workload(
-    out: _Collector, file: str, path: JsonPath, name: str, workloads: set[str] | None,
+    out: _Collector,
+    file: str,
+    path: JsonPath,
+    name: str,
+    workloads: set[str] | None,
     key: str | None = None,
 ) -> None:
     if workloads is not None and name not in workloads:
         out.add(
-            file, path,
-            f"unknown workload {name!r}; workloads are defined in {WORKLOADS_FILE}{did_you_mean(name, workloads)}",
+            file,
+            path,
+            f"unknown workload {name!r}; workloads are defined in {WORKLOADS_FILE}"
+            f"{did_you_mean(name, workloads)}",
             key,
         )
 
 
 def _check_provider(
-    out: _Collector, path: str, doc: Mapping[str, Any], workloads: set[str] | None,
+    out: _Collector,
+    path: str,
+    doc: Mapping[str, Any],
+    workloads: set[str] | None,
     active: dict[tuple[str, str], set[str]],
 ) -> None:
     name = stem(path)
     if not PROVIDER_ID.match(name):
-        out.add(path, (), f"the file name {name!r} is not a valid provider id (lower-case letters, digits and '-')")
+        out.add(
+            path,
+            (),
+            f"the file name {name!r} is not a valid provider id (lower-case letters, digits and '-')",
+        )
     if doc["provider"] != name:
         out.add(path, ("provider",), f"provider {doc['provider']!r} must equal the file name {name!r}")
     api = doc["api"]
     base_url: str = api["base_url"]
     if re.match(r"^https?://[^/@]*@", base_url):
-        out.add(path, ("api", "base_url"), "the base URL must not carry credentials; name the key's variable in api_key_env")
+        out.add(
+            path,
+            ("api", "base_url"),
+            "the base URL must not carry credentials; name the key's variable in api_key_env",
+        )
     for placeholder in _PLACEHOLDER.findall(base_url):
         if not _ENV_NAME.match(placeholder):
-            out.add(path, ("api", "base_url"), f"the placeholder ${{{placeholder}}} is not an environment variable name")
+            out.add(
+                path,
+                ("api", "base_url"),
+                f"the placeholder ${{{placeholder}}} is not an environment variable name",
+            )
     for header in api.get("headers", {}):
         if header.lower() in _SECRET_HEADERS:
             out.add(
-                path, ("api", "headers"),
-                f"the header {header!r} would hold a secret; keys come only from the variable named in api_key_env",
+                path,
+                ("api", "headers"),
+                f"the header {header!r} would hold a secret; keys come only from the variable "
+                "named in api_key_env",
                 key=header,
             )
     if "limits" in doc and "checked" in doc["limits"]:
@@ -155,7 +180,9 @@ def _check_provider(
         here: JsonPath = ("models", i)
         model_id: str = model["id"]
         if model_id in seen:
-            out.add(path, (*here, "id"), f"model {model_id!r} is listed twice (first at models[{seen[model_id]}])")
+            out.add(
+                path, (*here, "id"), f"model {model_id!r} is listed twice (first at models[{seen[model_id]}])"
+            )
         else:
             seen[model_id] = i
         for j, workload in enumerate(model["workloads"]):
@@ -164,30 +191,46 @@ def _check_provider(
         retired = out.date(path, (*here, "retired"), model.get("retired"))
         if model["status"] == "active":
             if "retired" in model:
-                out.add(path, (*here, "retired"), f"model {model_id!r} is active but has a retired date; set status: retired or remove the date")
+                out.add(
+                    path,
+                    (*here, "retired"),
+                    f"model {model_id!r} is active but has a retired date; "
+                    "set status: retired or remove the date",
+                )
             for workload in model["workloads"]:
                 active.setdefault((name, model_id), set()).add(workload)
         if added and retired and retired < added:
-            out.add(path, (*here, "retired"), f"model {model_id!r} was retired ({retired}) before it was added ({added})")
+            out.add(
+                path,
+                (*here, "retired"),
+                f"model {model_id!r} was retired ({retired}) before it was added ({added})",
+            )
         for k, gone in enumerate(model.get("retired_workloads", [])):
             gone_path: JsonPath = (*here, "retired_workloads", k)
             _check_workload(out, path, (*gone_path, "workload"), gone["workload"], workloads)
             out.date(path, (*gone_path, "retired"), gone["retired"])
             if model["status"] == "active" and gone["workload"] in model["workloads"]:
                 out.add(
-                    path, (*gone_path, "workload"),
-                    f"workload {gone['workload']!r} of model {model_id!r} is listed both as served and as retired",
+                    path,
+                    (*gone_path, "workload"),
+                    f"workload {gone['workload']!r} of model {model_id!r} is listed both as served "
+                    "and as retired",
                 )
 
 
 def _check_suggestions(
-    out: _Collector, path: str, doc: Mapping[str, Any], workloads: set[str] | None,
-    known_providers: set[str], active: Mapping[tuple[str, str], set[str]],
+    out: _Collector,
+    path: str,
+    doc: Mapping[str, Any],
+    workloads: set[str] | None,
+    known_providers: set[str],
+    active: Mapping[tuple[str, str], set[str]],
 ) -> None:
     provider = stem(path)
     if provider not in known_providers:
         out.add(
-            path, (),
+            path,
+            (),
             f"suggestions for unknown provider {provider!r}: there is no {provider_file(provider)}"
             f"{did_you_mean(provider, known_providers)}",
         )
@@ -197,8 +240,10 @@ def _check_suggestions(
         key = (item["workload"], item["model"])
         if key in seen:
             out.add(
-                path, (*here, "model"),
-                f"model {item['model']!r} is suggested twice for {item['workload']!r} (first at suggestions[{seen[key]}])",
+                path,
+                (*here, "model"),
+                f"model {item['model']!r} is suggested twice for {item['workload']!r} "
+                f"(first at suggestions[{seen[key]}])",
             )
         else:
             seen[key] = i
@@ -209,8 +254,10 @@ def _check_suggestions(
             out.add(path, (*here, "updated_at"), "updated_at is earlier than created_at")
         if item["status"] == "pending" and item["workload"] in active.get((provider, item["model"]), set()):
             out.add(
-                path, (*here, "status"),
-                f"model {item['model']!r} is already active for {item['workload']!r} in {provider_file(provider)}; "
+                path,
+                (*here, "status"),
+                f"model {item['model']!r} is already active for {item['workload']!r} "
+                f"in {provider_file(provider)}; "
                 "mark the suggestion adopted (freegin-ai adopt-model) or remove it",
             )
 
@@ -218,13 +265,18 @@ def _check_suggestions(
 def _check_ref(out: _Collector, path: JsonPath, provider: str, known: set[str], what: str) -> None:
     if provider not in known:
         out.add(
-            CONFIG_FILE, path,
-            f"{what} names unknown provider {provider!r} (no {provider_file(provider)}){did_you_mean(provider, known)}",
+            CONFIG_FILE,
+            path,
+            f"{what} names unknown provider {provider!r} (no {provider_file(provider)})"
+            f"{did_you_mean(provider, known)}",
         )
 
 
 def _check_config(
-    out: _Collector, config: Mapping[str, Any], workloads: set[str] | None, known: set[str],
+    out: _Collector,
+    config: Mapping[str, Any],
+    workloads: set[str] | None,
+    known: set[str],
 ) -> None:
     refresh = config["refresh"]
     _check_ref(out, ("refresh", "provider"), refresh["provider"], known, "refresh")

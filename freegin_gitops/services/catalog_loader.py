@@ -28,8 +28,7 @@ from freegin_gitops.errors import CatalogInvalid
 
 _MODELINE = re.compile(r"^# yaml-language-server: \$schema=(\S+)\s*$")
 _LAYOUT = (
-    f"{WORKLOADS_FILE}, {CONFIG_FILE}, {PROVIDERS_DIR}/<provider>.yaml "
-    f"and {SUGGESTIONS_DIR}/<provider>.yaml"
+    f"{WORKLOADS_FILE}, {CONFIG_FILE}, {PROVIDERS_DIR}/<provider>.yaml and {SUGGESTIONS_DIR}/<provider>.yaml"
 )
 
 
@@ -115,7 +114,12 @@ def parse_file(path: str, raw: bytes, kind: str | None = None) -> ParsedFile:
         )
     elif not match.group(1).endswith(f"{kind}.schema.json"):
         problems.append(
-            Problem(path, 1, 1, f"the schema line names {match.group(1)} but this is a {kind} file; use '{expected}'")
+            Problem(
+                path,
+                1,
+                1,
+                f"the schema line names {match.group(1)} but this is a {kind} file; use '{expected}'",
+            )
         )
     pending = schema_check.check(kind, data, path)
     if pending:

@@ -54,9 +54,7 @@ def lock_path(root: Path) -> Path:
     return cache_dir() / "locks" / f"{digest}.lock"
 
 
-def _write_all(
-    root: Path, changes: Mapping[str, bytes], before: Mapping[str, bytes | None]
-) -> None:
+def _write_all(root: Path, changes: Mapping[str, bytes], before: Mapping[str, bytes | None]) -> None:
     """Write every change; if one cannot be written, put back those already written."""
     written: dict[str, bytes | None] = {}
     try:

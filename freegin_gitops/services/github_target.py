@@ -56,9 +56,7 @@ class GitHubTarget:
         """The pull-request API of this repository over ``client``."""
         from freegin_gitops.adapters.github import GitHubPulls
 
-        return GitHubPulls(
-            client, repository=self.repository, token=self.token, api_url=self.api_url
-        )
+        return GitHubPulls(client, repository=self.repository, token=self.token, api_url=self.api_url)
 
 
 def _redacted(url: str) -> str:
@@ -87,9 +85,7 @@ def parse_repository(value: str) -> tuple[str, str]:
 
 
 def _not_github(shown: str) -> GitHubError:
-    return GitHubError(
-        f"The origin remote {shown!r} is not a GitHub URL; set GITHUB_REPOSITORY=owner/name."
-    )
+    return GitHubError(f"The origin remote {shown!r} is not a GitHub URL; set GITHUB_REPOSITORY=owner/name.")
 
 
 def parse_remote_url(url: str) -> RemoteRepository:
@@ -172,7 +168,6 @@ def resolve_target(env: Mapping[str, str], origin_url: str | None) -> GitHubTarg
         owner, name = remote.owner, remote.name
     else:
         raise GitHubError(
-            "No GitHub repository is known (there is no origin remote); "
-            "set GITHUB_REPOSITORY=owner/name."
+            "No GitHub repository is known (there is no origin remote); set GITHUB_REPOSITORY=owner/name."
         )
     return GitHubTarget(api_url=api_url, repository=f"{owner}/{name}", token=token)

@@ -120,7 +120,9 @@ def _refresh_one(
         saved = _answer_for(request, provider_id)
         if saved is not None:
             return saved, None
-        prompt = render_prompt(template, provider, workloads, ctx.stats, catalog.config.refresh.per_workload, ctx.now.date())
+        prompt = render_prompt(
+            template, provider, workloads, ctx.stats, catalog.config.refresh.per_workload, ctx.now.date()
+        )
         plan = router.plan_candidates(REFRESH_WORKLOAD, _refresh_candidates(router.catalog))
         answer = router.call(
             plan,
@@ -142,12 +144,13 @@ def _refresh_one(
         asked = pool.submit(ask)
         listed_future = pool.submit(fetch_models)
         listed, list_error = listed_future.result()
-        usage = {
-            (m, w): s for (p, m, w), s in ctx.stats.items() if p == provider_id
-        }
+        usage = {(m, w): s for (p, m, w), s in ctx.stats.items() if p == provider_id}
         empty = ProviderRefresh(
-            provider_id, None, "fetched" if listed is not None else "unavailable",
-            usage=usage, model_list_error=list_error,
+            provider_id,
+            None,
+            "fetched" if listed is not None else "unavailable",
+            usage=usage,
+            model_list_error=list_error,
         )
         try:
             text, answered_by = asked.result()
@@ -157,8 +160,9 @@ def _refresh_one(
     try:
         recommendations = parse_answer(text, _check_answer, who)
     except AnswerInvalid as exc:
-        return ProviderRefresh(provider_id, answered_by, empty.model_list, usage=usage,
-                               model_list_error=list_error), str(exc)
+        return ProviderRefresh(
+            provider_id, answered_by, empty.model_list, usage=usage, model_list_error=list_error
+        ), str(exc)
     changes, skipped = merge_recommendations(
         provider,
         catalog.suggestions.get(provider_id, ()),
@@ -182,15 +186,22 @@ def _refresh_one(
 
 
 def plan_refresh(
-    base_files: Mapping[str, bytes], base: str, request: RefreshRequest, ctx: RefreshContext,
+    base_files: Mapping[str, bytes],
+    base: str,
+    request: RefreshRequest,
+    ctx: RefreshContext,
     concurrency: int | None = None,
 ) -> RefreshPlan:
     """Ask every provider in scope (concurrently), then edit the catalog files in memory."""
     catalog = load_files(base_files).require_catalog()
     if request.provider is not None and request.provider not in catalog.providers:
-        raise NotFound(f"unknown provider {request.provider!r}{did_you_mean(request.provider, catalog.providers)}")
+        raise NotFound(
+            f"unknown provider {request.provider!r}{did_you_mean(request.provider, catalog.providers)}"
+        )
     if request.workload is not None and request.workload not in catalog.workloads:
-        raise NotFound(f"unknown workload {request.workload!r}{did_you_mean(request.workload, catalog.workloads)}")
+        raise NotFound(
+            f"unknown workload {request.workload!r}{did_you_mean(request.workload, catalog.workloads)}"
+        )
     scope = request.provider or "all"
     providers = [request.provider] if request.provider else sorted(catalog.providers)
     template = template_path("refresh_prompt.md").read_text(encoding="utf-8")

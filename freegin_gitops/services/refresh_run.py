@@ -35,7 +35,9 @@ class RefreshRun:
     published: Published | None
 
 
-def _pull_request_opener(target: GitHubTarget, base: str, plan: RefreshPlan) -> Callable[[str], tuple[str, str]]:
+def _pull_request_opener(
+    target: GitHubTarget, base: str, plan: RefreshPlan
+) -> Callable[[str], tuple[str, str]]:
     def open_pr(branch: str) -> tuple[str, str]:
         import httpx
 

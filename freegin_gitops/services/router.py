@@ -63,8 +63,12 @@ class Attempt:
 
     def as_json(self) -> dict[str, object]:
         return {
-            "provider": self.provider, "model": self.model, "origin": self.origin,
-            "outcome": self.outcome, "reason": self.reason, "error_kind": self.error_kind,
+            "provider": self.provider,
+            "model": self.model,
+            "origin": self.origin,
+            "outcome": self.outcome,
+            "reason": self.reason,
+            "error_kind": self.error_kind,
             "status_code": self.status_code,
             "latency_ms": round(self.latency_ms, 1) if self.latency_ms is not None else None,
         }
@@ -137,14 +141,19 @@ class Router:
         return Plan(workload, tuple(entries), 0)
 
     def plan(
-        self, workload: str, provider: str | None = None, model: str | None = None, *,
+        self,
+        workload: str,
+        provider: str | None = None,
+        model: str | None = None,
+        *,
         show_all: bool = False,
     ) -> Plan:
         candidates = select_candidates(self.catalog, workload, provider, model)
         if not candidates and model is not None:
             raise NotFound(
                 f"model {model!r} is not a candidate for {workload!r}"
-                f"{f' at {provider!r}' if provider else ''}; name its provider with --provider to call it anyway"
+                f"{f' at {provider!r}' if provider else ''}; "
+                "name its provider with --provider to call it anyway"
             )
         return self.plan_candidates(workload, candidates, show_all=show_all)
 
@@ -185,21 +194,34 @@ class Router:
         if self.usage is not None:
             self.usage.set_cooldown(provider, until, reason)
 
-    def _record(self, workload: str, candidate: Candidate, latency_ms: float,
-                answer: ChatAnswer | None, error: ProviderError | None) -> None:
+    def _record(
+        self,
+        workload: str,
+        candidate: Candidate,
+        latency_ms: float,
+        answer: ChatAnswer | None,
+        error: ProviderError | None,
+    ) -> None:
         if self.usage is None:
             return
         from freegin_gitops.adapters.usage_db import UsageRecord
 
-        self.usage.record([UsageRecord(
-            provider=candidate.provider, model=candidate.model, workload=workload,
-            latency_ms=latency_ms, success=answer is not None,
-            error_kind=error.kind if error else None,
-            status_code=answer.status_code if answer else (error.status_code if error else None),
-            prompt_tokens=answer.prompt_tokens if answer else None,
-            completion_tokens=answer.completion_tokens if answer else None,
-            total_tokens=answer.total_tokens if answer else None,
-        )])
+        self.usage.record(
+            [
+                UsageRecord(
+                    provider=candidate.provider,
+                    model=candidate.model,
+                    workload=workload,
+                    latency_ms=latency_ms,
+                    success=answer is not None,
+                    error_kind=error.kind if error else None,
+                    status_code=answer.status_code if answer else (error.status_code if error else None),
+                    prompt_tokens=answer.prompt_tokens if answer else None,
+                    completion_tokens=answer.completion_tokens if answer else None,
+                    total_tokens=answer.total_tokens if answer else None,
+                )
+            ]
+        )
 
     def call(
         self,
@@ -233,15 +255,36 @@ class Router:
                 self._record(plan.workload, candidate, latency, None, error)
                 if error.kind == "rate_limited":
                     self._cool_down(candidate.provider, error)
-                note(Attempt(candidate.provider, candidate.model, candidate.origin, "failed",
-                             str(error), error.kind, error.status_code, latency))
+                note(
+                    Attempt(
+                        candidate.provider,
+                        candidate.model,
+                        candidate.origin,
+                        "failed",
+                        str(error),
+                        error.kind,
+                        error.status_code,
+                        latency,
+                    )
+                )
                 continue
             latency = (time.perf_counter() - started) * 1000
             self._record(plan.workload, candidate, latency, answer, None)
-            note(Attempt(candidate.provider, candidate.model, candidate.origin, "answered",
-                         None, None, answer.status_code, latency))
-            return RoutedAnswer(answer.text, candidate.provider, candidate.model, plan.workload,
-                                latency, tuple(attempts))
+            note(
+                Attempt(
+                    candidate.provider,
+                    candidate.model,
+                    candidate.origin,
+                    "answered",
+                    None,
+                    None,
+                    answer.status_code,
+                    latency,
+                )
+            )
+            return RoutedAnswer(
+                answer.text, candidate.provider, candidate.model, plan.workload, latency, tuple(attempts)
+            )
         raise NoCandidateAnswered(_failure_sentence(plan, attempts))
 
     def close(self) -> None:

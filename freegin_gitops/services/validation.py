@@ -100,9 +100,7 @@ def validate(repo: CatalogRepo, paths: Sequence[Path] = (), cwd: Path | None = N
     result = load_parsed(parsed, files)
     problems = result.problems
     if display:
-        problems = tuple(
-            replace(p, file=display[p.file]) for p in problems if p.file in display
-        )
+        problems = tuple(replace(p, file=display[p.file]) for p in problems if p.file in display)
         checked = tuple(display[p] for p in sorted(display))
     else:
         checked = result.files

@@ -13,8 +13,7 @@ OLLAMA = Path("catalog/providers/ollama.yaml")
 def edit_catalog(repo: Path) -> None:
     """A real change: the local Ollama gets one more model."""
     with (repo / OLLAMA).open("a", encoding="utf-8") as handle:
-        handle.write("  - id: phi4-mini\n    workloads: [chat]\n    status: active\n"
-                     "    added: 2026-11-26\n")
+        handle.write("  - id: phi4-mini\n    workloads: [chat]\n    status: active\n    added: 2026-11-26\n")
 
 
 def test_compile_prints_json_on_stdout(cli: Cli, catalog_repo: Path) -> None:
@@ -111,8 +110,9 @@ def test_source_of_a_plain_folder_has_no_commit(cli: Cli, tmp_path: Path) -> Non
     assert (source["commit"], source["dirty"]) == (None, None)
 
 
-def test_content_hash_follows_the_files_not_the_repository(cli: Cli, catalog_repo: Path,
-                                                           tmp_path: Path) -> None:
+def test_content_hash_follows_the_files_not_the_repository(
+    cli: Cli, catalog_repo: Path, tmp_path: Path
+) -> None:
     folder = copy_catalog(tmp_path / "plain")
     in_git = json.loads(cli("--repo", catalog_repo, "compile").stdout)["source"]
     plain = json.loads(cli("--repo", folder, "compile").stdout)["source"]

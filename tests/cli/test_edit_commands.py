@@ -69,7 +69,8 @@ def test_adopt_adds_lines_only_and_the_catalog_stays_valid(cli: Cli, repo: Path)
     assert run.stdout == f"adopted acme/qwen-coder for code: {PROVIDER}, {SUGGESTIONS}\n"
     assert numstat(repo) == {PROVIDER: (5, 0), SUGGESTIONS: (2, 2)}
     removed = [
-        line for line in git(repo, "diff", "-U0", "--", PROVIDER).splitlines()
+        line
+        for line in git(repo, "diff", "-U0", "--", PROVIDER).splitlines()
         if line.startswith("-") and not line.startswith("---")
     ]
     assert removed == []
@@ -81,8 +82,7 @@ def test_adopt_adds_lines_only_and_the_catalog_stays_valid(cli: Cli, repo: Path)
     [
         (["retire-model", "acme", "big-model", "--reason", "too slow"], {PROVIDER: (3, 1)}),
         (["retire-model", "acme", "tiny", "--workload", "code"], {PROVIDER: (4, 1)}),
-        (["reject-model", "acme", "qwen-coder", "-w", "chat", "--reason", "x"],
-         {SUGGESTIONS: (3, 2)}),
+        (["reject-model", "acme", "qwen-coder", "-w", "chat", "--reason", "x"], {SUGGESTIONS: (3, 2)}),
         (["reject-model", "acme", "mega", "--workload", "code"], {SUGGESTIONS: (6, 0)}),
         (["adopt-model", "acme", "big-model", "--workload", "code"], {PROVIDER: (1, 1)}),
     ],
@@ -240,7 +240,13 @@ def test_commit_records_exactly_the_changed_files(cli: Cli, repo: Path) -> None:
     assert run.stdout.endswith(f" (commit {head[:12]})\n")
     assert commits(repo) == 2
     assert git(repo, "show", "--name-only", "--format=%s", "HEAD").split() == [
-        "catalog:", "adopt", "acme/qwen-coder", "for", "code", PROVIDER, SUGGESTIONS,
+        "catalog:",
+        "adopt",
+        "acme/qwen-coder",
+        "for",
+        "code",
+        PROVIDER,
+        SUGGESTIONS,
     ]
     staged = git(repo, "diff", "--cached", "--name-only").split()
     assert staged == ["catalog/providers/beta.yaml", "notes.md"]
@@ -252,14 +258,27 @@ def test_commit_records_exactly_the_changed_files(cli: Cli, repo: Path) -> None:
 
 def test_commit_adds_a_new_suggestions_file(cli: Cli, repo: Path) -> None:
     run = cli(
-        "--repo", repo, "reject-model", "beta", "beta-code", "-w", "code", "--reason", "x",
+        "--repo",
+        repo,
+        "reject-model",
+        "beta",
+        "beta-code",
+        "-w",
+        "code",
+        "--reason",
+        "x",
         "--commit",
     )
     assert run.code == 0, run.output
     assert git(repo, "status", "--porcelain") == ""
     assert git(repo, "show", "--name-only", "--format=%B", "HEAD").split("\n") == [
-        "catalog: reject beta/beta-code for code", "", "Reason: x", "", "",
-        "catalog/suggestions/beta.yaml", "",
+        "catalog: reject beta/beta-code for code",
+        "",
+        "Reason: x",
+        "",
+        "",
+        "catalog/suggestions/beta.yaml",
+        "",
     ]
 
 
@@ -305,12 +324,16 @@ def test_edits_work_in_a_plain_folder_without_commit(cli: Cli, tmp_path: Path) -
     assert snapshot(root).keys() == snapshot(copy_catalog(tmp_path / "fresh")).keys()
 
 
-def test_starter_catalog_retire_with_commit_leaves_the_tree_clean(
-    cli: Cli, catalog_repo: Path
-) -> None:
+def test_starter_catalog_retire_with_commit_leaves_the_tree_clean(cli: Cli, catalog_repo: Path) -> None:
     run = cli(
-        "--repo", catalog_repo, "retire-model", "groq", "llama-3.1-8b-instant", "--commit",
-        "--reason", "removed by the provider",
+        "--repo",
+        catalog_repo,
+        "retire-model",
+        "groq",
+        "llama-3.1-8b-instant",
+        "--commit",
+        "--reason",
+        "removed by the provider",
     )
     assert run.code == 0, run.output
     assert git(catalog_repo, "status", "--porcelain") == ""
@@ -346,4 +369,3 @@ def test_help_describes_the_command(cli: Cli, command: str) -> None:
     for option in ("--workload", "--commit", "PROVIDER", "MODEL"):
         assert option in run.stdout
     assert ("--reason" in run.stdout) == (command != "adopt-model")
-

@@ -34,7 +34,9 @@ def test_command_help_has_a_description(cli: Cli, command: str) -> None:
     run = cli(command, "--help")
     paragraphs = run.stdout.split("\n\n")
     assert (run.code, paragraphs[0].startswith("Usage:"), len(paragraphs[1].strip()) > 20) == (
-        0, True, True,
+        0,
+        True,
+        True,
     )
 
 

@@ -46,9 +46,7 @@ def _no_traceback(output: str) -> bool:
     return "Traceback" not in output and "internal error" not in output
 
 
-def test_validate_text_reports_place_line_and_message(
-    cli: Cli, catalog_repo: Path, placed: Example
-) -> None:
+def test_validate_text_reports_place_line_and_message(cli: Cli, catalog_repo: Path, placed: Example) -> None:
     run = cli("--repo", catalog_repo, "validate")
     assert run.code == 1
     assert _no_traceback(run.output)
@@ -57,9 +55,7 @@ def test_validate_text_reports_place_line_and_message(
     assert any(placed.message in line for line in reported), run.stdout
 
 
-def test_validate_github_annotates_place_and_line(
-    cli: Cli, catalog_repo: Path, placed: Example
-) -> None:
+def test_validate_github_annotates_place_and_line(cli: Cli, catalog_repo: Path, placed: Example) -> None:
     run = cli("--repo", catalog_repo, "validate", "--format", "github")
     assert run.code == 1
     assert _no_traceback(run.output)

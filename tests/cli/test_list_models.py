@@ -13,8 +13,19 @@ from freegin_gitops.adapters.usage_db import UsageRecord, UsageStore
 from tests.helpers import Cli
 
 DOCUMENTED_KEYS = {
-    "provider", "workload", "model", "status", "origin", "verified", "context_window", "note",
-    "calls", "success_rate", "mean_latency_ms", "p95_latency_ms", "last_used",
+    "provider",
+    "workload",
+    "model",
+    "status",
+    "origin",
+    "verified",
+    "context_window",
+    "note",
+    "calls",
+    "success_rate",
+    "mean_latency_ms",
+    "p95_latency_ms",
+    "last_used",
 }
 
 
@@ -91,16 +102,28 @@ def test_listing_does_not_create_a_usage_database(cli: Cli) -> None:
 def test_usage_figures_come_from_the_usage_database(cli: Cli, tmp_path: Path) -> None:
     db = tmp_path / "usage.db"
     with UsageStore(db) as store:
-        store.record([
-            UsageRecord("groq", "llama-3.3-70b-versatile", "chat", 200.0, True,
-                        ts="2026-11-24T10:00:00.000Z"),
-            UsageRecord("groq", "llama-3.3-70b-versatile", "chat", 400.0, False,
-                        error_kind="timeout", ts="2026-11-24T11:00:00.000Z"),
-        ])
+        store.record(
+            [
+                UsageRecord(
+                    "groq", "llama-3.3-70b-versatile", "chat", 200.0, True, ts="2026-11-24T10:00:00.000Z"
+                ),
+                UsageRecord(
+                    "groq",
+                    "llama-3.3-70b-versatile",
+                    "chat",
+                    400.0,
+                    False,
+                    error_kind="timeout",
+                    ts="2026-11-24T11:00:00.000Z",
+                ),
+            ]
+        )
     run = cli("--db", db, "list-models", "--json", "--provider", "groq", "--workload", "chat")
     row = next(r for r in json.loads(run.stdout) if r["model"] == "llama-3.3-70b-versatile")
     assert (row["calls"], row["success_rate"], row["last_used"]) == (
-        2, 0.5, "2026-11-24T11:00:00.000Z",
+        2,
+        0.5,
+        "2026-11-24T11:00:00.000Z",
     )
 
 

@@ -17,8 +17,7 @@ from tests.helpers import Cli, copy_catalog, git, make_catalog_repo
 def mark(repo: Path, label: str) -> Path:
     """Give the catalog of ``repo`` a model named ``label`` so that listings show which was read."""
     with (repo / "catalog" / "providers" / "ollama.yaml").open("a", encoding="utf-8") as handle:
-        handle.write(f"  - id: {label}\n    workloads: [chat]\n    status: active\n"
-                     "    added: 2026-11-26\n")
+        handle.write(f"  - id: {label}\n    workloads: [chat]\n    status: active\n    added: 2026-11-26\n")
     return repo
 
 
@@ -81,9 +80,7 @@ def test_outside_any_repository_the_starter_catalog_is_read(cli: Cli) -> None:
     assert catalog_read(cli) is None
 
 
-def test_a_git_repository_without_a_catalog_falls_back_to_the_starter(
-    cli: Cli, tmp_path: Path
-) -> None:
+def test_a_git_repository_without_a_catalog_falls_back_to_the_starter(cli: Cli, tmp_path: Path) -> None:
     project = tmp_path / "project"
     project.mkdir()
     git(project, "init", "-q", "-b", "main")

@@ -36,7 +36,9 @@ def test_github_format_on_a_valid_catalog_prints_nothing(cli: Cli, catalog_repo:
 def test_json_on_a_valid_catalog_lists_the_files(cli: Cli, catalog_repo: Path) -> None:
     document = json.loads(cli("--repo", catalog_repo, "validate", "--format", "json").stdout)
     assert (document["ok"], document["problems"], "catalog/config.yaml" in document["files"]) == (
-        True, [], True,
+        True,
+        [],
+        True,
     )
 
 
@@ -68,7 +70,10 @@ def test_json_problem_has_file_line_col_path_and_message(cli: Cli, catalog_repo:
     run = cli("--repo", catalog_repo, "validate", "--format", "json")
     problem = json.loads(run.stdout)["problems"][0]
     assert {k: problem[k] for k in ("file", "line", "col", "path")} == {
-        "file": "catalog/providers/groq.yaml", "line": 24, "col": 13, "path": "$.models[0].status",
+        "file": "catalog/providers/groq.yaml",
+        "line": 24,
+        "col": 13,
+        "path": "$.models[0].status",
     }
 
 
@@ -121,9 +126,7 @@ def test_a_broken_provider_file_is_reported_once(cli: Cli, catalog_repo: Path) -
     """Its suggestions and the config's references to it are not also "unknown provider"."""
     break_files(catalog_repo, "provider-syntax-error")
     run = cli("--repo", catalog_repo, "validate")
-    assert [line.split(":", 1)[0] for line in run.stdout.splitlines()] == [
-        "catalog/providers/groq.yaml"
-    ]
+    assert [line.split(":", 1)[0] for line in run.stdout.splitlines()] == ["catalog/providers/groq.yaml"]
 
 
 def test_a_provider_file_renamed_to_yml_is_reported_once(cli: Cli, catalog_repo: Path) -> None:

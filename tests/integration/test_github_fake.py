@@ -34,8 +34,9 @@ def client() -> Iterator[httpx.Client]:
 
 
 def api(github: FakeGitHub, client: httpx.Client, token: str | None = None) -> GitHubPulls:
-    return GitHubPulls(client, repository=github.full_name, token=token or github.token,
-                       api_url=github.api_url)
+    return GitHubPulls(
+        client, repository=github.full_name, token=token or github.token, api_url=github.api_url
+    )
 
 
 def report(rationale: str) -> RefreshReport:
@@ -62,12 +63,10 @@ def test_open_or_update_creates_once_then_updates_the_same_pr(
     first, second = report("Fast, cheap @octocat <b>"), report("Now even better | #1")
     pulls = api(github, client)
 
-    pull, action = pulls.open_or_update(BRANCH, "main", pr_title(first), render_pr_body(first),
-                                        PR_LABELS)
+    pull, action = pulls.open_or_update(BRANCH, "main", pr_title(first), render_pr_body(first), PR_LABELS)
     assert action == "created"
     assert pull.html_url == github.html_url(pull.number)
-    again, action = pulls.open_or_update(BRANCH, "main", pr_title(second), render_pr_body(second),
-                                         PR_LABELS)
+    again, action = pulls.open_or_update(BRANCH, "main", pr_title(second), render_pr_body(second), PR_LABELS)
     assert action == "updated"
     assert again == pull
 
@@ -77,8 +76,12 @@ def test_open_or_update_creates_once_then_updates_the_same_pr(
     assert parse_marker(stored.body) == ("all", second.digest())
     assert stored.labels == list(PR_LABELS)
     assert [r.operation for r in github.calls()] == [
-        "pulls/list", "pulls/create", "issues/add-labels",
-        "pulls/list", "pulls/update", "issues/add-labels",
+        "pulls/list",
+        "pulls/create",
+        "issues/add-labels",
+        "pulls/list",
+        "pulls/update",
+        "issues/add-labels",
     ]
     assert_requests_fit_the_schemas(github)
     for recorded in github.calls():
@@ -138,23 +141,27 @@ def test_the_fake_rejects_requests_that_do_not_fit_the_schemas(
     """So a typo in a field our adapter sends would fail the tests above."""
     headers = {"Authorization": f"Bearer {github.token}"}
     base = f"{github.api_url}/repos/{github.full_name}"
-    typo = client.post(f"{base}/pulls", headers=headers,
-                       json={"titel": "T", "head": BRANCH, "base": "main"})
-    wrong_type = client.post(f"{base}/pulls", headers=headers,
-                             json={"title": 1, "head": BRANCH, "base": "main"})
+    typo = client.post(f"{base}/pulls", headers=headers, json={"titel": "T", "head": BRANCH, "base": "main"})
+    wrong_type = client.post(
+        f"{base}/pulls", headers=headers, json={"title": 1, "head": BRANCH, "base": "main"}
+    )
     no_labels = client.post(f"{base}/issues/1/labels", headers=headers, json={"labels": []})
     bad_query = client.get(f"{base}/pulls", headers=headers, params={"stat": "open"})
     bad_state = client.get(f"{base}/pulls", headers=headers, params={"state": "opened"})
     assert [r.status_code for r in (typo, wrong_type, no_labels, bad_query, bad_state)] == [
-        422, 422, 422, 400, 422]
+        422,
+        422,
+        422,
+        400,
+        422,
+    ]
     assert len(github.schema_errors) == 5
     assert "titel" in github.schema_errors[0]
     assert github.pulls == {}
 
 
 def test_unknown_repository_is_a_404(github: FakeGitHub, client: httpx.Client) -> None:
-    pulls = GitHubPulls(client, repository="octo-org/missing", token=github.token,
-                        api_url=github.api_url)
+    pulls = GitHubPulls(client, repository="octo-org/missing", token=github.token, api_url=github.api_url)
     with pytest.raises(GitHubError, match=r"octo-org/missing.*HTTP 404"):
         pulls.find_open(BRANCH)
 
@@ -178,9 +185,7 @@ def test_connection_refused(client: httpx.Client) -> None:
     assert token not in str(caught.value)
 
 
-def test_target_from_the_environment_reaches_the_server(
-    github: FakeGitHub, client: httpx.Client
-) -> None:
+def test_target_from_the_environment_reaches_the_server(github: FakeGitHub, client: httpx.Client) -> None:
     env = {"GITHUB_TOKEN": github.token, "GITHUB_API_URL": github.api_url}
     target = resolve_target(env, f"git@github.com:{github.full_name}.git")
     pull, action = target.pulls(client).open_or_update(BRANCH, "main", "T", "B", ["refresh"])

@@ -28,7 +28,10 @@ def git(repo: Path, *args: str) -> str:
 def answer(*groups: tuple[str, list[tuple[str, str]]]) -> str:
     """An LLM answer the way models write them: prose, a fenced JSON array, more prose."""
     body = [
-        {"workload": w, "recommendations": [{"model": m, "reason": r, "cost": "free", "speed": "fast"} for m, r in recs]}
+        {
+            "workload": w,
+            "recommendations": [{"model": m, "reason": r, "cost": "free", "speed": "fast"} for m, r in recs],
+        }
         for w, recs in groups
     ]
     return f"Sure! Here are my picks.\n\n```json\n{json.dumps(body, indent=2)}\n```\n\nLet me know."
@@ -55,10 +58,15 @@ def github() -> Iterator[FakeGitHub]:
 
 @pytest.fixture
 def repo(tmp_path: Path, llm: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = write_loopback_catalog(tmp_path / "repo", [
-        LoopbackProvider("alpha", llm.url("alpha"), {"a1": ["chat", "summarisation", "code"]}, "ALPHA_API_KEY"),
-        LoopbackProvider("beta", llm.url("beta"), {"b1": ["chat"], "dropped": ["code"]}, "BETA_API_KEY"),
-    ])
+    root = write_loopback_catalog(
+        tmp_path / "repo",
+        [
+            LoopbackProvider(
+                "alpha", llm.url("alpha"), {"a1": ["chat", "summarisation", "code"]}, "ALPHA_API_KEY"
+            ),
+            LoopbackProvider("beta", llm.url("beta"), {"b1": ["chat"], "dropped": ["code"]}, "BETA_API_KEY"),
+        ],
+    )
     (root / "catalog/suggestions/beta.yaml").write_text(
         "# yaml-language-server: $schema=../../schemas/suggestions.schema.json\n"
         "suggestions:\n"
@@ -82,7 +90,9 @@ def repo(tmp_path: Path, llm: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> Pa
 def dirty(repo: Path) -> dict[str, Any]:
     """Uncommitted work in the user's checkout: a modified tracked file, a staged change, an
     untracked file; returns a snapshot to compare with afterwards."""
-    (repo / "catalog/providers/alpha.yaml").write_text((repo / "catalog/providers/alpha.yaml").read_text() + "# my note\n")
+    (repo / "catalog/providers/alpha.yaml").write_text(
+        (repo / "catalog/providers/alpha.yaml").read_text() + "# my note\n"
+    )
     (repo / "notes.txt").write_text("work in progress\n")
     (repo / "staged.txt").write_text("staged\n")
     git(repo, "add", "staged.txt")
@@ -92,7 +102,8 @@ def dirty(repo: Path) -> dict[str, Any]:
 def snapshot(repo: Path) -> dict[str, Any]:
     files = {
         str(p.relative_to(repo)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in repo.rglob("*") if p.is_file() and ".git" not in p.relative_to(repo).parts
+        for p in repo.rglob("*")
+        if p.is_file() and ".git" not in p.relative_to(repo).parts
     }
     return {
         "files": files,
@@ -201,16 +212,23 @@ def test_a_new_answer_replaces_the_refresh_commit_on_the_same_branch(cli, repo, 
     llm.script("alpha", Reply.answer(answer(("chat", [("b3", "newer")]))))
     assert refresh(cli, repo, "beta", "--push").code == 0
     assert git(repo, "rev-list", "--count", f"main..{BRANCH}").strip() == "1"
-    pending = [s["model"] for s in on_branch(repo, BRANCH, "catalog/suggestions/beta.yaml")["suggestions"]
-               if s["status"] == "pending"]
+    pending = [
+        s["model"]
+        for s in on_branch(repo, BRANCH, "catalog/suggestions/beta.yaml")["suggestions"]
+        if s["status"] == "pending"
+    ]
     assert pending == ["b3"]
 
 
 def test_a_human_commit_on_the_branch_is_never_overwritten(cli, repo, tmp_path):
     assert refresh(cli, repo, "beta", "--push").code == 0
     other = tmp_path / "colleague"
-    subprocess.run(["git", "clone", "-q", "-b", BRANCH, str(repo.parent / "origin.git"), str(other)], check=True)
-    (other / "catalog/suggestions/beta.yaml").write_text((other / "catalog/suggestions/beta.yaml").read_text() + "# reviewed\n")
+    subprocess.run(
+        ["git", "clone", "-q", "-b", BRANCH, str(repo.parent / "origin.git"), str(other)], check=True
+    )
+    (other / "catalog/suggestions/beta.yaml").write_text(
+        (other / "catalog/suggestions/beta.yaml").read_text() + "# reviewed\n"
+    )
     git(other, "commit", "-q", "-am", "Reviewer's fix")
     git(other, "push", "-q", "origin", BRANCH)
     theirs = git(other, "rev-parse", "HEAD")
@@ -220,13 +238,16 @@ def test_a_human_commit_on_the_branch_is_never_overwritten(cli, repo, tmp_path):
     assert git(repo.parent / "origin.git", "rev-parse", BRANCH) == theirs
 
 
-@pytest.mark.parametrize("bad", [
-    "I cannot help with that.",
-    '```json\n{"workload": "chat", "recommendations": [{"model": "x"}]}\n```',
-    '{"workload": "chat", "recommendations": "b2"}',
-    '{"workload": "chat", "recommendations": [{"model": "x", "reason": "y",}]}',
-    "",
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "I cannot help with that.",
+        '```json\n{"workload": "chat", "recommendations": [{"model": "x"}]}\n```',
+        '{"workload": "chat", "recommendations": "b2"}',
+        '{"workload": "chat", "recommendations": [{"model": "x", "reason": "y",}]}',
+        "",
+    ],
+)
 def test_a_bad_answer_is_reported_and_nothing_is_written(cli, repo, llm, bad):
     llm.script("alpha", Reply.answer(bad) if bad else Reply(200, {"choices": [{"message": {"content": ""}}]}))
     before = git(repo, "for-each-ref")
@@ -252,7 +273,10 @@ def test_from_file_uses_a_saved_answer_and_calls_no_llm(cli, repo, llm, tmp_path
     run = refresh(cli, repo, "beta", "--from-file", str(saved))
     assert run.code == 0, run.stderr
     assert llm.calls("alpha") == []
-    assert on_branch(repo, BRANCH, "catalog/suggestions/beta.yaml")["suggestions"][-1]["rationale"] == "from a file"
+    assert (
+        on_branch(repo, BRANCH, "catalog/suggestions/beta.yaml")["suggestions"][-1]["rationale"]
+        == "from a file"
+    )
 
 
 def test_all_providers_are_asked_concurrently_on_one_branch(cli, repo, llm):
@@ -271,8 +295,8 @@ def test_all_providers_are_asked_concurrently_on_one_branch(cli, repo, llm):
 
 
 def test_refresh_calls_are_recorded_as_usage(cli, repo):
-    import sqlite3
     import os
+    import sqlite3
 
     assert refresh(cli, repo, "beta").code == 0
     with sqlite3.connect(os.environ["FREEGIN_DB"]) as conn:

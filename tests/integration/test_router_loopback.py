@@ -28,11 +28,16 @@ def server() -> Iterator[FakeOpenAI]:
 
 @pytest.fixture
 def repo(tmp_path: Path, server: FakeOpenAI) -> Path:
-    return write_loopback_catalog(tmp_path / "repo", [
-        LoopbackProvider("alpha", server.url("alpha"), {"a1": ["chat"], "a2": ["chat", "code"]}, "ALPHA_API_KEY"),
-        LoopbackProvider("beta", server.url("beta"), {"b1": ["chat", "code"]}, "BETA_API_KEY"),
-        LoopbackProvider("gamma", server.url("gamma"), {"g1": ["chat"]}),
-    ])
+    return write_loopback_catalog(
+        tmp_path / "repo",
+        [
+            LoopbackProvider(
+                "alpha", server.url("alpha"), {"a1": ["chat"], "a2": ["chat", "code"]}, "ALPHA_API_KEY"
+            ),
+            LoopbackProvider("beta", server.url("beta"), {"b1": ["chat", "code"]}, "BETA_API_KEY"),
+            LoopbackProvider("gamma", server.url("gamma"), {"g1": ["chat"]}),
+        ],
+    )
 
 
 @pytest.fixture
@@ -89,7 +94,10 @@ def test_ask_falls_back_through_429_and_500_to_an_answer(cli, repo, server, keys
     ]
     assert len(server.calls("alpha")) == 1
     rows = usage_rows(db_path())
-    assert [(r["provider"], r["model"], r["workload"], r["success"], r["error_kind"], r["status_code"]) for r in rows] == [
+    assert [
+        (r["provider"], r["model"], r["workload"], r["success"], r["error_kind"], r["status_code"])
+        for r in rows
+    ] == [
         ("alpha", "a1", "chat", 0, "rate_limited", 429),
         ("beta", "b1", "chat", 0, "server_error", 500),
         ("gamma", "g1", "chat", 1, None, 200),
@@ -133,10 +141,13 @@ def test_every_candidate_down_exits_1_with_one_sentence(cli, repo, server, keys)
 
 
 def test_connection_refused_moves_on(cli, tmp_path, server, keys):
-    repo = write_loopback_catalog(tmp_path / "r2", [
-        LoopbackProvider("dead", "http://127.0.0.1:9/v1", {"d1": ["chat"]}),
-        LoopbackProvider("gamma", server.url("gamma"), {"g1": ["chat"]}),
-    ])
+    repo = write_loopback_catalog(
+        tmp_path / "r2",
+        [
+            LoopbackProvider("dead", "http://127.0.0.1:9/v1", {"d1": ["chat"]}),
+            LoopbackProvider("gamma", server.url("gamma"), {"g1": ["chat"]}),
+        ],
+    )
     server.script("gamma", Reply.answer("alive"))
     run = cli("--repo", repo, "ask", "hi", "--json")
     assert run.code == 0
@@ -145,10 +156,13 @@ def test_connection_refused_moves_on(cli, tmp_path, server, keys):
 
 
 def test_slow_provider_hits_its_timeout(cli, tmp_path, server):
-    repo = write_loopback_catalog(tmp_path / "r3", [
-        LoopbackProvider("slow", server.url("slow"), {"s1": ["chat"]}, timeout_s=0.5),
-        LoopbackProvider("gamma", server.url("gamma"), {"g1": ["chat"]}),
-    ])
+    repo = write_loopback_catalog(
+        tmp_path / "r3",
+        [
+            LoopbackProvider("slow", server.url("slow"), {"s1": ["chat"]}, timeout_s=0.5),
+            LoopbackProvider("gamma", server.url("gamma"), {"g1": ["chat"]}),
+        ],
+    )
     server.script("slow", Reply(200, Reply.answer("too late").body, delay_s=3))
     server.script("gamma", Reply.answer("in time"))
     run = cli("--repo", repo, "ask", "hi", "--json")
@@ -161,7 +175,9 @@ def test_slow_provider_hits_its_timeout(cli, tmp_path, server):
     assert usage_rows(db_path())[0]["error_kind"] == "timeout"
 
 
-@pytest.mark.parametrize("body", [b"<html>not json</html>", {"choices": []}, {"choices": [{"message": {"content": ""}}]}])
+@pytest.mark.parametrize(
+    "body", [b"<html>not json</html>", {"choices": []}, {"choices": [{"message": {"content": ""}}]}]
+)
 def test_malformed_answer_is_a_failure_and_falls_back(cli, repo, server, keys, body):
     server.script("alpha", Reply(200, body))
     server.script("beta", Reply.answer("fine"))
@@ -194,7 +210,11 @@ def test_unknown_workload_is_one_clear_error(cli, repo):
 def _subprocess(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "freegin_gitops", "--repo", str(repo), *args],
-        capture_output=True, text=True, env=dict(os.environ), timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=60,
+        check=False,
     )
 
 
@@ -220,8 +240,15 @@ def test_the_key_is_sent_to_the_provider_and_found_nowhere_else(cli, repo, serve
     server.script("alpha", Reply(401, {"error": {"message": f"Incorrect API key provided: {KEY_A}"}}))
     server.script("beta", Reply(500, f"internal error for key {KEY_B}"), Reply.answer("answer"))
     outputs = []
-    for args in (("ask", "one", "--json"), ("ask", "two"), ("route", "--json"), ("route",),
-                 ("list-models", "--json"), ("list-models",), ("ask", "three", "--provider", "alpha")):
+    for args in (
+        ("ask", "one", "--json"),
+        ("ask", "two"),
+        ("route", "--json"),
+        ("route",),
+        ("list-models", "--json"),
+        ("list-models",),
+        ("ask", "three", "--provider", "alpha"),
+    ):
         run = cli("--repo", repo, *args)
         outputs += [run.stdout, run.stderr]
     assert any("Incorrect API key provided" in o for o in outputs)  # the quoted error is shown...
@@ -242,7 +269,10 @@ def test_list_models_shows_usage_after_calls(cli, repo, server, keys):
     server.script("alpha", Reply(500, {}), Reply.answer("x"), Reply.answer("y"))
     for _ in range(3):
         cli("--repo", repo, "ask", "hi")
-    rows = {(r["provider"], r["model"], r["workload"]): r for r in json.loads(cli("--repo", repo, "list-models", "--json").stdout)}
+    rows = {
+        (r["provider"], r["model"], r["workload"]): r
+        for r in json.loads(cli("--repo", repo, "list-models", "--json").stdout)
+    }
     a1 = rows[("alpha", "a1", "chat")]
     assert a1["calls"] == 3
     assert a1["success_rate"] == pytest.approx(2 / 3)

@@ -75,7 +75,8 @@ def write_loopback_catalog(
     (catalog / "config.yaml").write_text(
         "# yaml-language-server: $schema=../schemas/config.schema.json\n"
         f"refresh: {{provider: {refresh_provider}, model: {refresh_model}, per_workload: 3}}\n"
-        f"routing: {{include_pending: {str(include_pending).lower()}, provider_order: [{order}], timeout_s: 5}}\n"
+        f"routing: {{include_pending: {str(include_pending).lower()}, "
+        f"provider_order: [{order}], timeout_s: 5}}\n"
     )
     if git_init:
         subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)

@@ -198,8 +198,9 @@ class FakeGitHub:
     def html_url(self, number: int) -> str:
         return f"https://github.example/{self.full_name}/pull/{number}"
 
-    def add_pull(self, head: str, base: str, title: str = "existing", body: str = "",
-                 state: str = "open") -> FakePull:
+    def add_pull(
+        self, head: str, base: str, title: str = "existing", body: str = "", state: str = "open"
+    ) -> FakePull:
         with self._lock:
             pull = FakePull(self._next_number, title, body, head, base, state)
             self.pulls[pull.number] = pull
@@ -260,7 +261,7 @@ class FakeGitHub:
     def _route(self, method: str, path: str) -> tuple[Operation | None, dict[str, str]]:
         if not path.startswith(self.prefix + "/"):
             return None, {}
-        rest = path[len(self.prefix):]
+        rest = path[len(self.prefix) :]
         for op in self._operations.values():
             match = op.pattern.fullmatch(rest)
             if match and op.method == method:
@@ -271,8 +272,9 @@ class FakeGitHub:
         self.schema_errors.append(problem)
         return _message(status, problem)
 
-    def _check(self, op: Operation, params: dict[str, str], query: dict[str, list[str]],
-               raw: bytes, body: Any) -> _Reply | None:
+    def _check(
+        self, op: Operation, params: dict[str, str], query: dict[str, list[str]], raw: bytes, body: Any
+    ) -> _Reply | None:
         for name, schema in op.path_params.items():
             if schema.get("type") == "integer" and not params[name].isdigit():
                 problem = f"path parameter {name}={params[name]!r} is not an integer"
@@ -334,38 +336,53 @@ class FakeGitHub:
         base = query.get("base", [None])[0]
         per_page = int(query.get("per_page", ["30"])[0])
         page = int(query.get("page", ["1"])[0])
-        found = [p for p in sorted(self.pulls.values(), key=lambda p: -p.number)
-                 if state == "all" or p.state == state]
+        found = [
+            p
+            for p in sorted(self.pulls.values(), key=lambda p: -p.number)
+            if state == "all" or p.state == state
+        ]
         if head and ":" in head:  # GitHub ignores a head filter without the owner
             owner, _, branch = head.partition(":")
             found = [p for p in found if owner == self.owner and p.head == branch]
         if base:
             found = [p for p in found if p.base == base]
-        chunk = found[(page - 1) * per_page: page * per_page]
+        chunk = found[(page - 1) * per_page : page * per_page]
         return _Reply(200, [self._json(p) for p in chunk])
 
     def _op_pulls_create(self, params: Params, query: Query, body: Any) -> _Reply:
         if "title" not in body:
-            return _message(422, "Validation Failed",
-                            errors=[_field_error("title", "missing_field")])
+            return _message(422, "Validation Failed", errors=[_field_error("title", "missing_field")])
         head = body["head"]
         if ":" in head:
             owner, _, head = head.partition(":")
             if owner != self.owner:
-                return _message(422, "Validation Failed",
-                                errors=[_field_error("head", "invalid")])
+                return _message(422, "Validation Failed", errors=[_field_error("head", "invalid")])
         if self.branches is not None and head not in self.branches:
-            return _message(422, "Validation Failed",
-                            errors=[_field_error("head", "invalid")])
+            return _message(422, "Validation Failed", errors=[_field_error("head", "invalid")])
         if head == body["base"]:
-            return _message(422, "Validation Failed", errors=[{
-                "resource": "PullRequest", "code": "custom",
-                "message": f"No commits between {body['base']} and {head}"}])
-        if any(p.state == "open" and p.head == head and p.base == body["base"]
-               for p in self.pulls.values()):
-            return _message(422, "Validation Failed", errors=[{
-                "resource": "PullRequest", "code": "custom",
-                "message": f"A pull request already exists for {self.owner}:{head}."}])
+            return _message(
+                422,
+                "Validation Failed",
+                errors=[
+                    {
+                        "resource": "PullRequest",
+                        "code": "custom",
+                        "message": f"No commits between {body['base']} and {head}",
+                    }
+                ],
+            )
+        if any(p.state == "open" and p.head == head and p.base == body["base"] for p in self.pulls.values()):
+            return _message(
+                422,
+                "Validation Failed",
+                errors=[
+                    {
+                        "resource": "PullRequest",
+                        "code": "custom",
+                        "message": f"A pull request already exists for {self.owner}:{head}.",
+                    }
+                ],
+            )
         pull = FakePull(self._next_number, body["title"], body.get("body"), head, body["base"])
         self.pulls[pull.number] = pull
         self._next_number += 1

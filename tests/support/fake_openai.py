@@ -29,8 +29,9 @@ class Reply:
         body = {
             "id": "chatcmpl-test",
             "object": "chat.completion",
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
-                         "finish_reason": "stop"}],
+            "choices": [
+                {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+            ],
             "usage": usage or {"prompt_tokens": 7, "completion_tokens": 3, "total_tokens": 10},
         }
         return cls(200, body)
@@ -98,10 +99,10 @@ class FakeOpenAI:
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 self._handle("GET")
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 self._handle("POST")
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -110,7 +111,10 @@ class FakeOpenAI:
 
     # -- scripting ---------------------------------------------------------------------------
     def script(
-        self, provider: str, *replies: Reply, models: list[str] | Reply | None = None,
+        self,
+        provider: str,
+        *replies: Reply,
+        models: list[str] | Reply | None = None,
         responder: Responder | None = None,
     ) -> None:
         """Replies to chat calls in order (the last repeats), or ``responder(body)`` for each; and

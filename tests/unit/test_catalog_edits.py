@@ -39,21 +39,13 @@ CASES: dict[str, Callable[[Files], EditResult]] = {
     "adopt-one-workload": lambda f: adopt(f, "acme", "qwen-coder", "chat", now=NOW),
     "adopt-add-workload": lambda f: adopt(f, "acme", "big-model", "code", now=NOW),
     "adopt-reactivate": lambda f: adopt(f, "acme", "old-model", now=NOW),
-    "retire-model": lambda f: retire(
-        f, "acme", "big-model", reason="slower than tiny: see #42", now=NOW
-    ),
+    "retire-model": lambda f: retire(f, "acme", "big-model", reason="slower than tiny: see #42", now=NOW),
     "retire-workload": lambda f: retire(f, "acme", "tiny", "code", now=NOW),
-    "retire-last-workload": lambda f: retire(
-        f, "acme", "small-model", "chat", reason="removed", now=NOW
-    ),
+    "retire-last-workload": lambda f: retire(f, "acme", "small-model", "chat", reason="removed", now=NOW),
     "retire-unindented": lambda f: retire(f, "beta", "beta-chat", now=NOW),
-    "reject-pending": lambda f: reject(
-        f, "acme", "qwen-coder", "chat", reason="too chatty", now=NOW
-    ),
+    "reject-pending": lambda f: reject(f, "acme", "qwen-coder", "chat", reason="too chatty", now=NOW),
     "reject-all-pending": lambda f: reject(f, "acme", "qwen-coder", now=NOW),
-    "reject-unsuggested": lambda f: reject(
-        f, "acme", "mega-model", "code", reason="not free", now=NOW
-    ),
+    "reject-unsuggested": lambda f: reject(f, "acme", "mega-model", "code", reason="not free", now=NOW),
     "reject-new-file": lambda f: reject(f, "beta", "beta-code", "code", now=NOW),
 }
 
@@ -229,8 +221,13 @@ def test_put_suggestion_adds_then_updates_in_place(files: Files) -> None:
     ws = Workspace(files)
     root = ws.suggestions("beta")
     fields = {
-        "model": "beta-code", "workload": "code", "rationale": " ".join(["Fast."] * 30),
-        "cost": "free", "speed": "fast", "status": "pending", "verified": None,
+        "model": "beta-code",
+        "workload": "code",
+        "rationale": " ".join(["Fast."] * 30),
+        "cost": "free",
+        "speed": "fast",
+        "status": "pending",
+        "verified": None,
         "source": {"provider": "acme", "model": "big-model"},
     }
     assert put_suggestion(root, fields, "2026-11-25T10:00:00Z")

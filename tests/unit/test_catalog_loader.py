@@ -56,7 +56,9 @@ def test_an_unknown_key_points_at_the_key_itself() -> None:
     )
     (problem,) = parse_file("catalog/workloads.yaml", raw).problems
     assert (problem.line, problem.col, problem.message) == (
-        5, 26, "unknown key 'max_latencyms'; did you mean 'max_latency_ms'?",
+        5,
+        26,
+        "unknown key 'max_latencyms'; did you mean 'max_latency_ms'?",
     )
 
 

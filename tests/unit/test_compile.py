@@ -40,14 +40,18 @@ def starter() -> Catalog:
 
 
 def four_providers(order: list[str]) -> dict[str, Any]:
-    documents = catalog(**{
-        f"catalog/providers/{name}.yaml": provider(name, model(f"{name}-1"), model(f"{name}-2"))
-        for name in ("zeta", "alpha", "mid", "beta")
-    })
+    documents = catalog(
+        **{
+            f"catalog/providers/{name}.yaml": provider(name, model(f"{name}-1"), model(f"{name}-2"))
+            for name in ("zeta", "alpha", "mid", "beta")
+        }
+    )
     for path in ("catalog/providers/groq.yaml", "catalog/providers/gemini.yaml", SUGGESTIONS):
         documents.pop(path)
-    documents[CONFIG] = {"refresh": {"provider": "alpha", "model": "alpha-1"},
-                         "routing": {"provider_order": order}}
+    documents[CONFIG] = {
+        "refresh": {"provider": "alpha", "model": "alpha-1"},
+        "routing": {"provider_order": order},
+    }
     return documents
 
 
@@ -70,13 +74,18 @@ def test_providers_in_routing_order_first_then_alphabetically() -> None:
 def test_models_keep_catalog_order_within_a_provider() -> None:
     documents = catalog(**{GROQ: provider("groq", model("second"), model("first"), model("third"))})
     assert pairs(compiled(documents), "chat")[:3] == [
-        ("groq", "second"), ("groq", "first"), ("groq", "third"),
+        ("groq", "second"),
+        ("groq", "first"),
+        ("groq", "third"),
     ]
 
 
 def test_routing_order_is_recorded_with_every_provider() -> None:
     assert compiled(four_providers(["zeta"]))["routing"]["provider_order"] == [
-        "zeta", "alpha", "beta", "mid",
+        "zeta",
+        "alpha",
+        "beta",
+        "mid",
     ]
 
 
@@ -103,7 +112,8 @@ def test_a_retired_workload_is_not_a_candidate() -> None:
 def test_pending_suggestions_are_only_in_pending() -> None:
     document = compiled(catalog())
     assert (pairs(document, "code", "pending"), ("groq", "kimi") in pairs(document, "code")) == (
-        [("groq", "kimi")], False,
+        [("groq", "kimi")],
+        False,
     )
 
 
@@ -121,13 +131,16 @@ def test_pending_suggestions_keep_verified() -> None:
 def test_defaults_are_copied_per_workload() -> None:
     document = compiled(catalog())
     assert (pairs(document, "chat", "defaults"), pairs(document, "code", "defaults")) == (
-        [("gemini", "flash")], [],
+        [("gemini", "flash")],
+        [],
     )
 
 
 def test_source_is_recorded() -> None:
     assert compiled(catalog())["source"] == {
-        "commit": "a" * 40, "dirty": False, "content_sha256": "0" * 64,
+        "commit": "a" * 40,
+        "dirty": False,
+        "content_sha256": "0" * 64,
     }
 
 

@@ -20,10 +20,14 @@ BRANCH = "freegin/refresh/all"
 Handler = Callable[[httpx.Request], httpx.Response]
 
 
-def pr_json(number: int = 7, head: str = BRANCH, base: str = "main", owner: str = "octo-org",
-            state: str = "open") -> dict[str, Any]:
+def pr_json(
+    number: int = 7, head: str = BRANCH, base: str = "main", owner: str = "octo-org", state: str = "open"
+) -> dict[str, Any]:
     return {
-        "number": number, "state": state, "title": "t", "body": "b",
+        "number": number,
+        "state": state,
+        "title": "t",
+        "body": "b",
         "html_url": f"https://github.com/{REPO}/pull/{number}",
         "head": {"ref": head, "label": f"{owner}:{head}"},
         "base": {"ref": base, "label": f"octo-org:{base}"},
@@ -67,8 +71,13 @@ def test_headers_and_enterprise_url() -> None:
 
 def test_find_open_filters_by_base_and_ignores_other_heads() -> None:
     """GitHub ignores a head filter it cannot parse: the answer is checked, not trusted."""
-    answer = [pr_json(1, head="other"), pr_json(2, owner="fork-owner"), pr_json(3, base="dev"),
-              pr_json(4, state="closed"), pr_json(5)]
+    answer = [
+        pr_json(1, head="other"),
+        pr_json(2, owner="fork-owner"),
+        pr_json(3, base="dev"),
+        pr_json(4, state="closed"),
+        pr_json(5),
+    ]
     rec = Recorder(httpx.Response(200, json=answer))
     found = pulls(rec).find_open(BRANCH, "main")
     assert found == PullRequest(5, f"https://github.com/{REPO}/pull/5", "open", BRANCH, "main")
@@ -103,8 +112,11 @@ def test_add_labels_and_no_request_for_no_labels() -> None:
 
 
 def test_open_or_update_creates_when_none_is_open() -> None:
-    rec = Recorder(httpx.Response(200, json=[]), httpx.Response(201, json=pr_json(3)),
-                   httpx.Response(200, json=[{"name": "x"}]))
+    rec = Recorder(
+        httpx.Response(200, json=[]),
+        httpx.Response(201, json=pr_json(3)),
+        httpx.Response(200, json=[{"name": "x"}]),
+    )
     pull, action = pulls(rec).open_or_update(BRANCH, "main", "T", "B", ["x"])
     assert (pull.number, action) == (3, "created")
     assert [m for m, _ in rec.calls()] == ["GET", "POST", "POST"]
@@ -119,44 +131,63 @@ def test_open_or_update_updates_the_open_one() -> None:
 
 
 def test_open_or_update_retargets_an_open_pr_with_another_base() -> None:
-    rec = Recorder(httpx.Response(200, json=[pr_json(3, base="old")]),
-                   httpx.Response(200, json=pr_json(3, base="main")))
+    rec = Recorder(
+        httpx.Response(200, json=[pr_json(3, base="old")]), httpx.Response(200, json=pr_json(3, base="main"))
+    )
     pull, action = pulls(rec).open_or_update(BRANCH, "main", "T", "B")
     assert (pull.base, action) == ("main", "updated")
     assert rec.bodies()[1] == {"title": "T", "body": "B", "base": "main"}
 
 
 def test_open_or_update_prefers_the_pr_into_the_same_base() -> None:
-    rec = Recorder(httpx.Response(200, json=[pr_json(4, base="dev"), pr_json(3)]),
-                   httpx.Response(200, json=pr_json(3)))
+    rec = Recorder(
+        httpx.Response(200, json=[pr_json(4, base="dev"), pr_json(3)]), httpx.Response(200, json=pr_json(3))
+    )
     pulls(rec).open_or_update(BRANCH, "main", "T", "B")
     assert rec.requests[1].url.path.endswith("/pulls/3")
 
 
 def test_open_or_update_survives_a_pr_opened_meanwhile() -> None:
     """Another run opened the PR between our look-up and our create: GitHub answers 422."""
-    exists = {"message": "Validation Failed", "errors": [
-        {"resource": "PullRequest", "code": "custom",
-         "message": f"A pull request already exists for octo-org:{BRANCH}."}]}
-    rec = Recorder(httpx.Response(200, json=[]), httpx.Response(422, json=exists),
-                   httpx.Response(200, json=[pr_json(5)]), httpx.Response(200, json=pr_json(5)))
+    exists = {
+        "message": "Validation Failed",
+        "errors": [
+            {
+                "resource": "PullRequest",
+                "code": "custom",
+                "message": f"A pull request already exists for octo-org:{BRANCH}.",
+            }
+        ],
+    }
+    rec = Recorder(
+        httpx.Response(200, json=[]),
+        httpx.Response(422, json=exists),
+        httpx.Response(200, json=[pr_json(5)]),
+        httpx.Response(200, json=pr_json(5)),
+    )
     pull, action = pulls(rec).open_or_update(BRANCH, "main", "T", "B")
     assert (pull.number, action) == (5, "updated")
     assert [m for m, _ in rec.calls()] == ["GET", "POST", "GET", "PATCH"]
 
 
 def test_open_or_update_reports_the_create_failure_when_nothing_is_open() -> None:
-    rec = Recorder(httpx.Response(200, json=[]),
-                   httpx.Response(422, json={"message": "Validation Failed",
-                                             "errors": [{"field": "head", "code": "invalid"}]}),
-                   httpx.Response(200, json=[]))
+    rec = Recorder(
+        httpx.Response(200, json=[]),
+        httpx.Response(
+            422, json={"message": "Validation Failed", "errors": [{"field": "head", "code": "invalid"}]}
+        ),
+        httpx.Response(200, json=[]),
+    )
     with pytest.raises(GitHubError, match=r"could not create a pull request.*HTTP 422.*invalid"):
         pulls(rec).open_or_update(BRANCH, "main", "T", "B")
 
 
 def test_open_or_update_keeps_the_first_error_when_the_retry_fails_too() -> None:
-    rec = Recorder(httpx.Response(200, json=[]), httpx.Response(403, json={"message": "Forbidden"}),
-                   httpx.Response(500, text="boom"))
+    rec = Recorder(
+        httpx.Response(200, json=[]),
+        httpx.Response(403, json={"message": "Forbidden"}),
+        httpx.Response(500, text="boom"),
+    )
     with pytest.raises(GitHubError, match=r"could not create a pull request.*HTTP 403"):
         pulls(rec).open_or_update(BRANCH, "main", "T", "B")
 
@@ -164,38 +195,57 @@ def test_open_or_update_keeps_the_first_error_when_the_retry_fails_too() -> None
 def raise_(exc: Exception) -> Handler:
     def handler(request: httpx.Request) -> httpx.Response:
         raise exc
+
     return handler
 
 
-def answer(status: int, body: Any = None, headers: dict[str, str] | None = None,
-           text: str | None = None) -> Handler:
+def answer(
+    status: int, body: Any = None, headers: dict[str, str] | None = None, text: str | None = None
+) -> Handler:
     def handler(request: httpx.Request) -> httpx.Response:
         if text is not None:
             return httpx.Response(status, text=text, headers=headers)
         return httpx.Response(status, json=body, headers=headers)
+
     return handler
 
 
 FAILURES: dict[str, tuple[Handler, str]] = {
     "connect": (raise_(httpx.ConnectError("refused")), "cannot connect to https://api.github.com"),
     "timeout": (raise_(httpx.ReadTimeout("slow")), "timed out, ReadTimeout"),
-    "401": (answer(401, {"message": "Bad credentials"}),
-            "HTTP 401, the token was refused; check GITHUB_TOKEN: Bad credentials"),
-    "403": (answer(403, {"message": "Resource not accessible by integration"}),
-            "HTTP 403, the token lacks permission.*Resource not accessible by integration"),
-    "403-rate": (answer(403, {"message": "API rate limit exceeded"}, {"x-ratelimit-remaining": "0"}),
-                 "rate limited, HTTP 403: API rate limit exceeded"),
+    "401": (
+        answer(401, {"message": "Bad credentials"}),
+        "HTTP 401, the token was refused; check GITHUB_TOKEN: Bad credentials",
+    ),
+    "403": (
+        answer(403, {"message": "Resource not accessible by integration"}),
+        "HTTP 403, the token lacks permission.*Resource not accessible by integration",
+    ),
+    "403-rate": (
+        answer(403, {"message": "API rate limit exceeded"}, {"x-ratelimit-remaining": "0"}),
+        "rate limited, HTTP 403: API rate limit exceeded",
+    ),
     "404": (answer(404, {"message": "Not Found"}), "HTTP 404, the repository does not exist"),
-    "422": (answer(422, {"message": "Validation Failed", "errors": [
-        {"resource": "PullRequest", "code": "custom", "message": "No commits between main and x"}]}),
-            "HTTP 422: Validation Failed; No commits between main and x"),
-    "500": (answer(500, text="<html>\n<h1>oops</h1>\n</html>"),
-            "GitHub server error HTTP 500: <html> <h1>oops</h1> </html>"),
+    "422": (
+        answer(
+            422,
+            {
+                "message": "Validation Failed",
+                "errors": [
+                    {"resource": "PullRequest", "code": "custom", "message": "No commits between main and x"}
+                ],
+            },
+        ),
+        "HTTP 422: Validation Failed; No commits between main and x",
+    ),
+    "500": (
+        answer(500, text="<html>\n<h1>oops</h1>\n</html>"),
+        "GitHub server error HTTP 500: <html> <h1>oops</h1> </html>",
+    ),
     "not-json": (answer(200, text="<html>login</html>"), "the answer is not JSON, HTTP 200"),
     "not-a-list": (answer(200, {"message": "hi"}), "not the expected list of pull requests"),
     "not-a-pr": (answer(200, [{"number": "1"}]), "not the expected pull request JSON"),
-    "string-number": (answer(200, [{**pr_json(), "number": "7"}]),
-                      "not the expected pull request JSON"),
+    "string-number": (answer(200, [{**pr_json(), "number": "7"}]), "not the expected pull request JSON"),
     "null-head": (answer(200, [{**pr_json(), "head": None}]), "not the expected pull request JSON"),
 }
 

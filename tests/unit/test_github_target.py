@@ -19,45 +19,51 @@ from freegin_gitops.services.github_target import (
 TOKEN = "ghp_target0123456789abcdefTOKEN"
 
 
-@pytest.mark.parametrize(("url", "expected"), [
-    ("https://github.com/octo-org/catalog.git", ("github.com", "octo-org", "catalog")),
-    ("https://github.com/octo-org/catalog", ("github.com", "octo-org", "catalog")),
-    ("https://github.com/octo-org/catalog/", ("github.com", "octo-org", "catalog")),
-    ("https://GitHub.com/Octo-Org/Catalog.git", ("github.com", "Octo-Org", "Catalog")),
-    ("http://github.com/o/r.git", ("github.com", "o", "r")),
-    ("git@github.com:octo-org/catalog.git", ("github.com", "octo-org", "catalog")),
-    ("git@github.com:octo-org/catalog", ("github.com", "octo-org", "catalog")),
-    ("github.com:o/r.git", ("github.com", "o", "r")),
-    ("ssh://git@ghe.example:2222/o/r.git", ("ghe.example", "o", "r")),
-    ("ssh://git@github.com/o/r", ("github.com", "o", "r")),
-    ("git+ssh://git@github.com/o/r.git", ("github.com", "o", "r")),
-    ("git://github.com/o/r.git", ("github.com", "o", "r")),
-    ("https://user@ghe.example/o/r", ("ghe.example", "o", "r")),
-    ("https://user:secret@github.com/o/r.git", ("github.com", "o", "r")),
-    ("https://x-access-token:ghs_abc@github.com/o/my.repo.git", ("github.com", "o", "my.repo")),
-    ("https://github.com/o/r_1-2.git\n", ("github.com", "o", "r_1-2")),
-])
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://github.com/octo-org/catalog.git", ("github.com", "octo-org", "catalog")),
+        ("https://github.com/octo-org/catalog", ("github.com", "octo-org", "catalog")),
+        ("https://github.com/octo-org/catalog/", ("github.com", "octo-org", "catalog")),
+        ("https://GitHub.com/Octo-Org/Catalog.git", ("github.com", "Octo-Org", "Catalog")),
+        ("http://github.com/o/r.git", ("github.com", "o", "r")),
+        ("git@github.com:octo-org/catalog.git", ("github.com", "octo-org", "catalog")),
+        ("git@github.com:octo-org/catalog", ("github.com", "octo-org", "catalog")),
+        ("github.com:o/r.git", ("github.com", "o", "r")),
+        ("ssh://git@ghe.example:2222/o/r.git", ("ghe.example", "o", "r")),
+        ("ssh://git@github.com/o/r", ("github.com", "o", "r")),
+        ("git+ssh://git@github.com/o/r.git", ("github.com", "o", "r")),
+        ("git://github.com/o/r.git", ("github.com", "o", "r")),
+        ("https://user@ghe.example/o/r", ("ghe.example", "o", "r")),
+        ("https://user:secret@github.com/o/r.git", ("github.com", "o", "r")),
+        ("https://x-access-token:ghs_abc@github.com/o/my.repo.git", ("github.com", "o", "my.repo")),
+        ("https://github.com/o/r_1-2.git\n", ("github.com", "o", "r_1-2")),
+    ],
+)
 def test_parse_remote_url(url: str, expected: tuple[str, str, str]) -> None:
     assert parse_remote_url(url) == RemoteRepository(*expected)
 
 
-@pytest.mark.parametrize("url", [
-    "/srv/git/catalog.git",
-    "../origin.git",
-    "file:///srv/git/o/r.git",
-    "https://github.com/o",
-    "https://github.com/o/r/extra",
-    "https://gitlab.example/group/sub/r.git",
-    "https://github.com/o/..",
-    "https://github.com//r.git",
-    "git@github.com:/o/r.git",
-    "ftp://github.com/o/r.git",
-    "https://github.com:notaport/o/r.git",
-    "https://github.com/o/r?x=1#frag",
-    "git@github.com:o/r w.git",
-    "",
-    "C:\\repos\\catalog",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/srv/git/catalog.git",
+        "../origin.git",
+        "file:///srv/git/o/r.git",
+        "https://github.com/o",
+        "https://github.com/o/r/extra",
+        "https://gitlab.example/group/sub/r.git",
+        "https://github.com/o/..",
+        "https://github.com//r.git",
+        "git@github.com:/o/r.git",
+        "ftp://github.com/o/r.git",
+        "https://github.com:notaport/o/r.git",
+        "https://github.com/o/r?x=1#frag",
+        "git@github.com:o/r w.git",
+        "",
+        "C:\\repos\\catalog",
+    ],
+)
 def test_parse_remote_url_refuses_what_is_not_owner_name(url: str) -> None:
     with pytest.raises(GitHubError, match="GITHUB_REPOSITORY"):
         parse_remote_url(url)
@@ -70,10 +76,13 @@ def test_messages_never_repeat_credentials_from_the_url() -> None:
     assert "x-access-token" not in str(caught.value)
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("octo-org/catalog", ("octo-org", "catalog")),
-    (" o/r.js ", ("o", "r.js")),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("octo-org/catalog", ("octo-org", "catalog")),
+        (" o/r.js ", ("o", "r.js")),
+    ],
+)
 def test_parse_repository(value: str, expected: tuple[str, str]) -> None:
     assert parse_repository(value) == expected
 
@@ -129,13 +138,16 @@ def test_bad_repository_variable() -> None:
         resolve_target({"GITHUB_TOKEN": TOKEN, "GITHUB_REPOSITORY": "catalog"}, None)
 
 
-@pytest.mark.parametrize(("api_url", "message"), [
-    ("ghe.example/api/v3", "not an http"),
-    ("ftp://ghe.example/api/v3", "not an http"),
-    ("https://ghe.example/api/v3?x=1", "not an http"),
-    ("https://user:pw@ghe.example/api/v3", "must not contain a user"),
-    ("http://ghe.example/api/v3", "plain http"),
-])
+@pytest.mark.parametrize(
+    ("api_url", "message"),
+    [
+        ("ghe.example/api/v3", "not an http"),
+        ("ftp://ghe.example/api/v3", "not an http"),
+        ("https://ghe.example/api/v3?x=1", "not an http"),
+        ("https://user:pw@ghe.example/api/v3", "must not contain a user"),
+        ("http://ghe.example/api/v3", "plain http"),
+    ],
+)
 def test_bad_api_url(api_url: str, message: str) -> None:
     env = {"GITHUB_TOKEN": TOKEN, "GITHUB_REPOSITORY": "o/r", "GITHUB_API_URL": api_url}
     with pytest.raises(GitHubError, match=message) as caught:
@@ -143,8 +155,9 @@ def test_bad_api_url(api_url: str, message: str) -> None:
     assert "user:pw" not in str(caught.value)
 
 
-@pytest.mark.parametrize("api_url", ["http://127.0.0.1:8080", "http://localhost/api/v3",
-                                     "http://[::1]:9000/"])
+@pytest.mark.parametrize(
+    "api_url", ["http://127.0.0.1:8080", "http://localhost/api/v3", "http://[::1]:9000/"]
+)
 def test_plain_http_is_accepted_on_loopback(api_url: str) -> None:
     env = {"GITHUB_TOKEN": TOKEN, "GITHUB_REPOSITORY": "o/r", "GITHUB_API_URL": api_url}
     assert resolve_target(env, None).api_url == api_url.rstrip("/")

@@ -11,8 +11,9 @@ from freegin_gitops.core.listing import STATUSES, ModelRow, model_rows
 from freegin_gitops.core.usage import UsageStats
 from tests.documents import GROQ, SUGGESTIONS, catalog, model, provider, suggestion
 
-STATS = UsageStats(calls=4, successes=3, mean_latency_ms=250.0, p95_latency_ms=400.0,
-                   last_used="2026-11-24T10:00:00.000Z")
+STATS = UsageStats(
+    calls=4, successes=3, mean_latency_ms=250.0, p95_latency_ms=400.0, last_used="2026-11-24T10:00:00.000Z"
+)
 
 
 def rows(documents: dict[str, Any] | None = None, **filters: Any) -> list[ModelRow]:
@@ -84,9 +85,18 @@ def test_json_row_carries_usage_figures() -> None:
     stats = {("groq", "llama", "chat"): STATS}
     found = model_rows(build_catalog(catalog()), stats, provider="groq", workload="chat")
     assert found[0].as_json() == {
-        "provider": "groq", "workload": "chat", "model": "llama", "status": "active",
-        "origin": "catalog", "verified": None, "context_window": None, "note": None,
-        "calls": 4, "success_rate": 0.75, "mean_latency_ms": 250.0, "p95_latency_ms": 400.0,
+        "provider": "groq",
+        "workload": "chat",
+        "model": "llama",
+        "status": "active",
+        "origin": "catalog",
+        "verified": None,
+        "context_window": None,
+        "note": None,
+        "calls": 4,
+        "success_rate": 0.75,
+        "mean_latency_ms": 250.0,
+        "p95_latency_ms": 400.0,
         "last_used": "2026-11-24T10:00:00.000Z",
     }
 

@@ -20,9 +20,18 @@ def api(handler, **kwargs) -> OpenAICompatible:
     return OpenAICompatible(client, provider="p", base_url="https://api.example/v1/", api_key=KEY, **kwargs)
 
 
+def fails(call, *args) -> ProviderError:
+    """The ProviderError ``call(*args)`` raises."""
+    with pytest.raises(ProviderError) as caught:
+        call(*args)
+    return caught.value
+
+
 def answer(text: str = "hi") -> dict:
-    return {"choices": [{"message": {"role": "assistant", "content": text}}],
-            "usage": {"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3}}
+    return {
+        "choices": [{"message": {"role": "assistant", "content": text}}],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3},
+    }
 
 
 def test_chat_sends_model_messages_and_bearer_key():
@@ -34,11 +43,16 @@ def test_chat_sends_model_messages_and_bearer_key():
         seen["body"] = json.loads(request.content)
         return httpx.Response(200, json=answer("hello"))
 
-    result = api(handler, headers={"HTTP-Referer": "https://x"}).chat("m1", [{"role": "user", "content": "q"}])
+    result = api(handler, headers={"HTTP-Referer": "https://x"}).chat(
+        "m1", [{"role": "user", "content": "q"}]
+    )
     assert result.text == "hello"
     assert (result.prompt_tokens, result.completion_tokens, result.total_tokens) == (1, 2, 3)
-    assert seen == {"url": "https://api.example/v1/chat/completions", "auth": f"Bearer {KEY}",
-                    "body": {"model": "m1", "messages": [{"role": "user", "content": "q"}]}}
+    assert seen == {
+        "url": "https://api.example/v1/chat/completions",
+        "auth": f"Bearer {KEY}",
+        "body": {"model": "m1", "messages": [{"role": "user", "content": "q"}]},
+    }
 
 
 def test_no_key_sends_no_authorization_header():
@@ -50,64 +64,90 @@ def test_no_key_sends_no_authorization_header():
     OpenAICompatible(client, provider="local", base_url="http://localhost/v1").chat("m", [])
 
 
-@pytest.mark.parametrize(("status", "kind"), [
-    (429, "rate_limited"), (500, "server_error"), (503, "server_error"), (401, "auth"),
-    (403, "auth"), (404, "not_found"), (400, "client_error"), (422, "client_error"),
-])
+@pytest.mark.parametrize(
+    ("status", "kind"),
+    [
+        (429, "rate_limited"),
+        (500, "server_error"),
+        (503, "server_error"),
+        (401, "auth"),
+        (403, "auth"),
+        (404, "not_found"),
+        (400, "client_error"),
+        (422, "client_error"),
+    ],
+)
 def test_http_errors_map_to_kinds(status, kind):
-    err = pytest.raises(ProviderError, api(lambda r: httpx.Response(status, json={"error": {"message": "nope"}})).chat, "m", []).value
+    err = fails(
+        api(lambda r: httpx.Response(status, json={"error": {"message": "nope"}})).chat,
+        "m",
+        [],
+    )
     assert (err.kind, err.status_code, err.provider, err.model) == (kind, status, "p", "m")
     assert str(err).startswith("p/m: ")
 
 
 def test_429_carries_retry_after():
-    err = pytest.raises(ProviderError, api(lambda r: httpx.Response(429, headers={"Retry-After": "17"})).chat, "m", []).value
+    err = fails(api(lambda r: httpx.Response(429, headers={"Retry-After": "17"})).chat, "m", [])
     assert err.retry_after_s == 17
     assert "retry after 17s" in str(err)
 
 
-@pytest.mark.parametrize(("exc", "kind"), [
-    (httpx.ConnectError("refused"), "connect"), (httpx.ReadTimeout("slow"), "timeout"),
-    (httpx.ConnectTimeout("slow"), "timeout"), (httpx.RemoteProtocolError("eof"), "connect"),
-])
+@pytest.mark.parametrize(
+    ("exc", "kind"),
+    [
+        (httpx.ConnectError("refused"), "connect"),
+        (httpx.ReadTimeout("slow"), "timeout"),
+        (httpx.ConnectTimeout("slow"), "timeout"),
+        (httpx.RemoteProtocolError("eof"), "connect"),
+    ],
+)
 def test_transport_failures_map_to_kinds(exc, kind):
     def handler(request: httpx.Request) -> httpx.Response:
         raise exc
 
-    assert pytest.raises(ProviderError, api(handler).chat, "m", []).value.kind == kind
+    assert fails(api(handler).chat, "m", []).kind == kind
 
 
-@pytest.mark.parametrize("response", [
-    httpx.Response(200, text="<html>"), httpx.Response(200, json={"choices": []}),
-    httpx.Response(200, json={"choices": [{"message": {"content": "  "}}]}), httpx.Response(200, json=[1]),
-])
+@pytest.mark.parametrize(
+    "response",
+    [
+        httpx.Response(200, text="<html>"),
+        httpx.Response(200, json={"choices": []}),
+        httpx.Response(200, json={"choices": [{"message": {"content": "  "}}]}),
+        httpx.Response(200, json=[1]),
+    ],
+)
 def test_unexpected_bodies_are_bad_responses(response):
-    assert pytest.raises(ProviderError, api(lambda r: response).chat, "m", []).value.kind == "bad_response"
+    assert fails(api(lambda r: response).chat, "m", []).kind == "bad_response"
 
 
 def test_the_key_is_scrubbed_from_quoted_errors():
     body = {"error": {"message": f"Incorrect API key provided: {KEY[:10]}...{KEY[-8:]} / {KEY}"}}
-    err = pytest.raises(ProviderError, api(lambda r: httpx.Response(401, json=body)).chat, "m", []).value
+    err = fails(api(lambda r: httpx.Response(401, json=body)).chat, "m", [])
     assert KEY not in str(err) and KEY[-8:] not in str(err) and KEY[:8] not in str(err)
     assert "Incorrect API key provided" in str(err)
 
 
 def test_long_error_bodies_are_cut():
-    err = pytest.raises(ProviderError, api(lambda r: httpx.Response(500, text="x" * 5000)).chat, "m", []).value
+    err = fails(api(lambda r: httpx.Response(500, text="x" * 5000)).chat, "m", [])
     assert len(str(err)) < 300
 
 
-@pytest.mark.parametrize(("payload", "ids"), [
-    ({"object": "list", "data": [{"id": "a"}, {"id": "b"}]}, ["a", "b"]),
-    ({"models": [{"name": "llama3.2:3b", "model": "llama3.2:3b"}]}, ["llama3.2:3b"]),
-    ([{"id": "x"}, "y"], ["x", "y"]),
-])
+@pytest.mark.parametrize(
+    ("payload", "ids"),
+    [
+        ({"object": "list", "data": [{"id": "a"}, {"id": "b"}]}, ["a", "b"]),
+        ({"models": [{"name": "llama3.2:3b", "model": "llama3.2:3b"}]}, ["llama3.2:3b"]),
+        ([{"id": "x"}, "y"], ["x", "y"]),
+    ],
+)
 def test_list_models_reads_common_shapes(payload, ids):
     assert api(lambda r: httpx.Response(200, json=payload)).list_models() == ids
 
 
 def test_list_models_without_data_is_a_bad_response():
-    assert pytest.raises(ProviderError, api(lambda r: httpx.Response(200, json={"x": 1})).list_models).value.kind == "bad_response"
+    assert fails(api(lambda r: httpx.Response(200, json={"x": 1})).list_models).kind == "bad_response"
 
 
 def test_retry_after_parses_seconds_and_http_dates():

@@ -51,11 +51,18 @@ HOSTILE = {
 }
 
 
-def change(text: str, model: str | None = None, verified: bool | None = True,
-           action: str = "added") -> SuggestionChange:
+def change(
+    text: str, model: str | None = None, verified: bool | None = True, action: str = "added"
+) -> SuggestionChange:
     return SuggestionChange(
-        provider="groq", workload="chat", model=model or text, action=action,  # type: ignore[arg-type]
-        rationale=text, verified=verified, cost=text, speed=text,
+        provider="groq",
+        workload="chat",
+        model=model or text,
+        action=action,  # type: ignore[arg-type]
+        rationale=text,
+        verified=verified,
+        cost=text,
+        speed=text,
     )
 
 
@@ -71,12 +78,13 @@ def hostile_report(text: str) -> RefreshReport:
         skipped=(SkippedRecommendation("groq", "chat", text, text),),
         usage={(text, text): stats},
     )
-    return RefreshReport(scope="all", branch="freegin/refresh/all", base="main",
-                         providers=(provider,))
+    return RefreshReport(scope="all", branch="freegin/refresh/all", base="main", providers=(provider,))
 
 
-OUR_HTML = re.compile(r"^(<details>|</details>|<summary>[^<>]*</summary>|<!-- freegin-ai:refresh "
-                      r"scope=[\w./-]+ digest=[0-9a-f]{64} -->)$")
+OUR_HTML = re.compile(
+    r"^(<details>|</details>|<summary>[^<>]*</summary>|<!-- freegin-ai:refresh "
+    r"scope=[\w./-]+ digest=[0-9a-f]{64} -->)$"
+)
 
 
 def tables(body: str) -> list[list[str]]:
@@ -131,12 +139,13 @@ def test_hostile_llm_text_is_rendered_inert(name: str) -> None:
 
 def test_all_hostile_texts_at_once_stay_inert() -> None:
     provider = ProviderRefresh(
-        provider="groq", answered_by=None, model_list="fetched",
+        provider="groq",
+        answered_by=None,
+        model_list="fetched",
         changes=tuple(change(text, model=f"{name}:{text}") for name, text in HOSTILE.items()),
         skipped=tuple(SkippedRecommendation("groq", "code", text, text) for text in HOSTILE.values()),
     )
-    report = RefreshReport(scope="groq", branch="freegin/refresh/groq", base="main",
-                           providers=(provider,))
+    report = RefreshReport(scope="groq", branch="freegin/refresh/groq", base="main", providers=(provider,))
     body = render_pr_body(report)
     assert_inert(body)
     suggestion_rows = tables(body)[1][2:]
@@ -151,26 +160,29 @@ def test_long_text_is_cut_with_an_ellipsis() -> None:
     assert len(rationale) <= MAX_TEXT
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("<script>", "&lt;script&gt;"),
-    ("a | b", "a &#124; b"),
-    ("one\ntwo\r\n\tthree", "one two three"),
-    ("@octocat", "&#64;&#8203;octocat"),
-    ("#1", "&#35;&#8203;1"),
-    ("[x](javascript:alert(1))", "&#91;x&#93;&#40;javascript:alert&#40;1&#41;&#41;"),
-    ("![i](u)", "&#33;&#91;i&#93;&#40;u&#41;"),
-    ("`code`", "&#96;code&#96;"),
-    ("-->", "--&gt;"),
-    ("a & b", "a &amp; b"),
-    ("https://x.y", "https:&#8203;//x.y"),
-    ("WWW.x.y", "WWW&#8203;.x.y"),
-    ("fixes GH-12", "fixes GH&#8203;-12"),
-    ("a\u202eb\u200bc", "abc"),
-    ("free", "free"),
-    ("", "—"),
-    (None, "—"),
-    (" \n ", "—"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("<script>", "&lt;script&gt;"),
+        ("a | b", "a &#124; b"),
+        ("one\ntwo\r\n\tthree", "one two three"),
+        ("@octocat", "&#64;&#8203;octocat"),
+        ("#1", "&#35;&#8203;1"),
+        ("[x](javascript:alert(1))", "&#91;x&#93;&#40;javascript:alert&#40;1&#41;&#41;"),
+        ("![i](u)", "&#33;&#91;i&#93;&#40;u&#41;"),
+        ("`code`", "&#96;code&#96;"),
+        ("-->", "--&gt;"),
+        ("a & b", "a &amp; b"),
+        ("https://x.y", "https:&#8203;//x.y"),
+        ("WWW.x.y", "WWW&#8203;.x.y"),
+        ("fixes GH-12", "fixes GH&#8203;-12"),
+        ("a\u202eb\u200bc", "abc"),
+        ("free", "free"),
+        ("", "—"),
+        (None, "—"),
+        (" \n ", "—"),
+    ],
+)
 def test_inline_text(text: str | None, expected: str) -> None:
     assert inline_text(text) == expected
 
@@ -182,9 +194,14 @@ def test_inline_text_limit_counts_characters_before_escaping() -> None:
 
 def test_verified_column_and_change_kind_are_visible() -> None:
     provider = ProviderRefresh(
-        provider="groq", answered_by=ModelRef("groq", "m"), model_list="fetched",
-        changes=(change("a", verified=True), change("b", verified=False),
-                 change("c", verified=None, action="updated")),
+        provider="groq",
+        answered_by=ModelRef("groq", "m"),
+        model_list="fetched",
+        changes=(
+            change("a", verified=True),
+            change("b", verified=False),
+            change("c", verified=None, action="updated"),
+        ),
     )
     body = render_pr_body(RefreshReport("groq", "freegin/refresh/groq", "main", (provider,)))
     rows = [cells(r) for r in tables(body)[1][2:]]
@@ -245,18 +262,22 @@ def test_shorter_texts_are_tried_before_cutting() -> None:
     assert len(tables(body)[1]) == 2 + 120
 
 
-@pytest.mark.parametrize(("changes", "retirements", "title"), [
-    (2, 1, "freegin-ai: refresh models for all providers (2 suggestions, 1 retirement)"),
-    (1, 0, "freegin-ai: refresh models for all providers (1 suggestion)"),
-    (0, 2, "freegin-ai: refresh models for all providers (2 retirements)"),
-    (0, 0, "freegin-ai: refresh models for all providers (no changes)"),
-])
+@pytest.mark.parametrize(
+    ("changes", "retirements", "title"),
+    [
+        (2, 1, "freegin-ai: refresh models for all providers (2 suggestions, 1 retirement)"),
+        (1, 0, "freegin-ai: refresh models for all providers (1 suggestion)"),
+        (0, 2, "freegin-ai: refresh models for all providers (2 retirements)"),
+        (0, 0, "freegin-ai: refresh models for all providers (no changes)"),
+    ],
+)
 def test_title(changes: int, retirements: int, title: str) -> None:
     provider = ProviderRefresh(
-        "groq", None, "fetched",
+        "groq",
+        None,
+        "fetched",
         changes=tuple(change(f"m{i}") for i in range(changes)),
-        retirements=tuple(RetirementProposal("groq", f"r{i}", ("chat",), "gone")
-                          for i in range(retirements)),
+        retirements=tuple(RetirementProposal("groq", f"r{i}", ("chat",), "gone") for i in range(retirements)),
     )
     assert pr_title(RefreshReport("all", "b", "main", (provider,))) == title
 
@@ -270,14 +291,15 @@ def test_title_of_one_provider() -> None:
 def test_retirement_usage_falls_back_to_the_providers_usage() -> None:
     stats = UsageStats(4, 2, 1500.0, 4000.0, "2025-01-02T03:04:05Z")
     provider = ProviderRefresh(
-        "groq", None, "fetched",
+        "groq",
+        None,
+        "fetched",
         retirements=(RetirementProposal("groq", "old", ("chat",), "gone"),),
         usage={("old", "chat"): stats},
     )
     body = render_pr_body(RefreshReport("groq", "b", "main", (provider,)))
     usage = [cells(r) for r in tables(body)[-1][2:]]
-    assert usage == [["groq", "old", "chat", "4", "50.0%", "1,500 ms", "4,000 ms",
-                      "2025-01-02T03:04:05Z"]]
+    assert usage == [["groq", "old", "chat", "4", "50.0%", "1,500 ms", "4,000 ms", "2025-01-02T03:04:05Z"]]
 
 
 def small_report() -> RefreshReport:
@@ -286,93 +308,106 @@ def small_report() -> RefreshReport:
         answered_by=ModelRef("groq", "llama-3.3-70b-versatile"),
         model_list="fetched",
         changes=(
-            SuggestionChange("groq", "chat", "qwen/qwen3-32b", "added",
-                             "Strong multilingual chat | cheap", True, "free", "fast"),
-            SuggestionChange("groq", "code", "made-up-coder", "updated",
-                             "Ping @octocat, see #1", False),
+            SuggestionChange(
+                "groq",
+                "chat",
+                "qwen/qwen3-32b",
+                "added",
+                "Strong multilingual chat | cheap",
+                True,
+                "free",
+                "fast",
+            ),
+            SuggestionChange("groq", "code", "made-up-coder", "updated", "Ping @octocat, see #1", False),
         ),
         retirements=(
-            RetirementProposal("groq", "mixtral-8x7b-32768", ("chat", "code"),
-                               "not in the provider's model list",
-                               {"chat": UsageStats(120, 117, 830.4, 2100.0, "2025-05-01T10:00:00Z")}),
+            RetirementProposal(
+                "groq",
+                "mixtral-8x7b-32768",
+                ("chat", "code"),
+                "not in the provider's model list",
+                {"chat": UsageStats(120, 117, 830.4, 2100.0, "2025-05-01T10:00:00Z")},
+            ),
         ),
         skipped=(SkippedRecommendation("groq", "chat", "llama-3.3-70b-versatile", "already active"),),
     )
-    mistral = ProviderRefresh(provider="mistral", answered_by=None, model_list="unavailable",
-                              model_list_error="mistral: cannot connect (ConnectError)")
-    return RefreshReport(scope="all", branch="freegin/refresh/all", base="main",
-                         providers=(groq, mistral))
+    mistral = ProviderRefresh(
+        provider="mistral",
+        answered_by=None,
+        model_list="unavailable",
+        model_list_error="mistral: cannot connect (ConnectError)",
+    )
+    return RefreshReport(scope="all", branch="freegin/refresh/all", base="main", providers=(groq, mistral))
 
 
-GOLDEN = "\n".join([
-    "## Model catalog refresh: all providers",
-    "",
-    "`freegin-ai refresh-models` asked an LLM for better free-tier models for each workload, "
-    "checked every recommendation against the provider's own model list and wrote the result "
-    "to branch **freegin/refresh/all**, based on **main**.",
-    "",
-    "It proposes **1** new and **1** updated suggestion(s), and **1** retirement(s).",
-    "",
-    "Model ids, rationale, cost and speed are the LLM's words, shown as plain text: check "
-    "them before adopting. Verified: ✅ the provider lists the model, ❌ it does not (misspelt, "
-    "retired or not available to this key), ❔ the list could not be fetched.",
-    "",
-    "### How to review",
-    "",
-    "Merging records the suggestions as *pending* and retires the models under *Proposed "
-    "retirements*. Then, for each suggestion:",
-    "",
-    "- adopt it: `freegin-ai adopt-model PROVIDER MODEL --workload W --commit`",
-    "- or reject it for good: `freegin-ai reject-model PROVIDER MODEL --workload W --reason "
-    "TEXT --commit`",
-    "",
-    "To keep a model proposed for retirement, drop its change from this branch before "
-    "merging. Running the refresh again updates this pull request.",
-    "",
-    "### Refresh prompts",
-    "",
-    "| Provider | Answered by | Model list | Suggestions | Retirements | Skipped |",
-    "| --- | --- | --- | --- | --- | --- |",
-    "| groq | groq/llama-3.3-70b-versatile | ✅ fetched | 2 | 1 | 1 |",
-    "| mistral | — | ⚠️ unavailable: mistral: cannot connect &#40;ConnectError&#41; | 0 | 0 | "
-    "0 |",
-    "",
-    "### Suggestions for groq",
-    "",
-    "| Model | Workload | Change | Verified | Cost | Speed | Rationale |",
-    "| --- | --- | --- | --- | --- | --- | --- |",
-    "| qwen/qwen3-32b | chat | 🆕 added | ✅ verified | free | fast | Strong multilingual chat "
-    "&#124; cheap |",
-    "| made-up-coder | code | 🔁 updated | ❌ not listed | — | — | Ping &#64;&#8203;octocat, "
-    "see &#35;&#8203;1 |",
-    "",
-    "### Proposed retirements",
-    "",
-    "These active models are missing from their provider's model list; merging retires them.",
-    "",
-    "| Provider | Model | Workloads | Reason |",
-    "| --- | --- | --- | --- |",
-    "| groq | mixtral-8x7b-32768 | chat, code | not in the provider's model list |",
-    "",
-    "Usage recorded by the router, which informed these proposals:",
-    "",
-    "| Provider | Model | Workload | Calls | Success rate | Mean latency | p95 latency | Last "
-    "used |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- |",
-    "| groq | mixtral-8x7b-32768 | chat | 120 | 97.5% | 830 ms | 2,100 ms | "
-    "2025-05-01T10:00:00Z |",
-    "| groq | mixtral-8x7b-32768 | code | 0 | — | — | — | — |",
-    "",
-    "<details>",
-    "<summary>Skipped recommendations (1)</summary>",
-    "",
-    "- groq · chat · llama-3.3-70b-versatile: already active",
-    "",
-    "</details>",
-    "",
-    "<!-- freegin-ai:refresh scope=all digest=DIGEST -->",
-    "",
-])
+GOLDEN = "\n".join(
+    [
+        "## Model catalog refresh: all providers",
+        "",
+        "`freegin-ai refresh-models` asked an LLM for better free-tier models for each workload, "
+        "checked every recommendation against the provider's own model list and wrote the result "
+        "to branch **freegin/refresh/all**, based on **main**.",
+        "",
+        "It proposes **1** new and **1** updated suggestion(s), and **1** retirement(s).",
+        "",
+        "Model ids, rationale, cost and speed are the LLM's words, shown as plain text: check "
+        "them before adopting. Verified: ✅ the provider lists the model, ❌ it does not (misspelt, "
+        "retired or not available to this key), ❔ the list could not be fetched.",
+        "",
+        "### How to review",
+        "",
+        "Merging records the suggestions as *pending* and retires the models under *Proposed "
+        "retirements*. Then, for each suggestion:",
+        "",
+        "- adopt it: `freegin-ai adopt-model PROVIDER MODEL --workload W --commit`",
+        "- or reject it for good: `freegin-ai reject-model PROVIDER MODEL --workload W --reason "
+        "TEXT --commit`",
+        "",
+        "To keep a model proposed for retirement, drop its change from this branch before "
+        "merging. Running the refresh again updates this pull request.",
+        "",
+        "### Refresh prompts",
+        "",
+        "| Provider | Answered by | Model list | Suggestions | Retirements | Skipped |",
+        "| --- | --- | --- | --- | --- | --- |",
+        "| groq | groq/llama-3.3-70b-versatile | ✅ fetched | 2 | 1 | 1 |",
+        "| mistral | — | ⚠️ unavailable: mistral: cannot connect &#40;ConnectError&#41; | 0 | 0 | 0 |",
+        "",
+        "### Suggestions for groq",
+        "",
+        "| Model | Workload | Change | Verified | Cost | Speed | Rationale |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| qwen/qwen3-32b | chat | 🆕 added | ✅ verified | free | fast | Strong multilingual chat "
+        "&#124; cheap |",
+        "| made-up-coder | code | 🔁 updated | ❌ not listed | — | — | Ping &#64;&#8203;octocat, "
+        "see &#35;&#8203;1 |",
+        "",
+        "### Proposed retirements",
+        "",
+        "These active models are missing from their provider's model list; merging retires them.",
+        "",
+        "| Provider | Model | Workloads | Reason |",
+        "| --- | --- | --- | --- |",
+        "| groq | mixtral-8x7b-32768 | chat, code | not in the provider's model list |",
+        "",
+        "Usage recorded by the router, which informed these proposals:",
+        "",
+        "| Provider | Model | Workload | Calls | Success rate | Mean latency | p95 latency | Last used |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| groq | mixtral-8x7b-32768 | chat | 120 | 97.5% | 830 ms | 2,100 ms | 2025-05-01T10:00:00Z |",
+        "| groq | mixtral-8x7b-32768 | code | 0 | — | — | — | — |",
+        "",
+        "<details>",
+        "<summary>Skipped recommendations (1)</summary>",
+        "",
+        "- groq · chat · llama-3.3-70b-versatile: already active",
+        "",
+        "</details>",
+        "",
+        "<!-- freegin-ai:refresh scope=all digest=DIGEST -->",
+        "",
+    ]
+)
 
 
 def test_golden_body_of_a_small_report() -> None:

@@ -11,15 +11,11 @@ PROBLEM = Problem("catalog/providers/groq.yaml", 24, 13, "bad status", ("models"
 
 
 def test_json_paths() -> None:
-    assert format_path(("models", 0, "hints", "max-tokens", "a b")) == (
-        "$.models[0].hints.max-tokens['a b']"
-    )
+    assert format_path(("models", 0, "hints", "max-tokens", "a b")) == ("$.models[0].hints.max-tokens['a b']")
 
 
 def test_text() -> None:
-    assert render_text([PROBLEM]) == (
-        "catalog/providers/groq.yaml:24:13: $.models[0].status: bad status\n"
-    )
+    assert render_text([PROBLEM]) == ("catalog/providers/groq.yaml:24:13: $.models[0].status: bad status\n")
 
 
 def test_text_of_a_whole_file_problem_has_no_path() -> None:
@@ -45,13 +41,19 @@ def test_json() -> None:
     assert document == {
         "ok": False,
         "files": ["catalog/providers/groq.yaml"],
-        "problems": [{"file": "catalog/providers/groq.yaml", "line": 24, "col": 13,
-                      "path": "$.models[0].status", "message": "bad status"}],
+        "problems": [
+            {
+                "file": "catalog/providers/groq.yaml",
+                "line": 24,
+                "col": 13,
+                "path": "$.models[0].status",
+                "message": "bad status",
+            }
+        ],
     }
 
 
 def test_summary_names_the_first_problem() -> None:
     assert summary(["a", "b"], [PROBLEM, PROBLEM]) == (
-        "2 problem(s) in 1 file(s); first: "
-        "catalog/providers/groq.yaml:24:13: $.models[0].status: bad status"
+        "2 problem(s) in 1 file(s); first: catalog/providers/groq.yaml:24:13: $.models[0].status: bad status"
     )

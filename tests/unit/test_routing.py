@@ -22,16 +22,24 @@ def compiled(
     document: dict[str, Any] = {
         "schema_version": 1,
         "source": {"commit": None, "dirty": None, "content_sha256": "0" * 64},
-        "routing": {"include_pending": include_pending, "provider_order": providers,
-                    "timeout_s": 30.0, "max_attempts": 8},
+        "routing": {
+            "include_pending": include_pending,
+            "provider_order": providers,
+            "timeout_s": 30.0,
+            "max_attempts": 8,
+        },
         "refresh": {},
         "workloads": {"chat": {"description": "chat"}, "code": {"description": "code"}},
-        "providers": {p: {"name": p, "api": {"style": "openai", "base_url": f"http://{p}"}, "limits": {}}
-                      for p in providers},
+        "providers": {
+            p: {"name": p, "api": {"style": "openai", "base_url": f"http://{p}"}, "limits": {}}
+            for p in providers
+        },
         "candidates": {
-            "chat": {"active": [dict(r, hints={}) for r in refs(active)],
-                     "pending": [dict(r, verified=None) for r in refs(pending)],
-                     "defaults": refs(defaults)},
+            "chat": {
+                "active": [dict(r, hints={}) for r in refs(active)],
+                "pending": [dict(r, verified=None) for r in refs(pending)],
+                "defaults": refs(defaults),
+            },
             "code": {"active": [], "pending": [], "defaults": []},
         },
     }
@@ -44,7 +52,11 @@ def pairs(cands) -> list[tuple[str, str, str]]:
 
 def test_active_models_in_compiled_order():
     cat = compiled([("a", "1"), ("a", "2"), ("b", "3")], pending=[("a", "p")])
-    assert pairs(select_candidates(cat, "chat")) == [("a", "1", "catalog"), ("a", "2", "catalog"), ("b", "3", "catalog")]
+    assert pairs(select_candidates(cat, "chat")) == [
+        ("a", "1", "catalog"),
+        ("a", "2", "catalog"),
+        ("b", "3", "catalog"),
+    ]
 
 
 def test_pending_follow_active_only_when_included():

@@ -68,7 +68,8 @@ def test_impossible_dates(field: str, value: str) -> None:
     documents = edited(GROQ, lambda d: d["models"][0].update(extra, **{field: value}))
     problem = only(check_catalog(documents))
     assert (problem.path, problem.message) == (
-        ("models", 0, field), f"'{value}' is not a real calendar date (YYYY-MM-DD)",
+        ("models", 0, field),
+        f"'{value}' is not a real calendar date (YYYY-MM-DD)",
     )
 
 
@@ -83,9 +84,7 @@ def test_active_model_with_a_retired_date() -> None:
 
 
 def test_retired_before_added() -> None:
-    documents = edited(
-        GROQ, lambda d: d["models"][0].update(status="retired", retired="2026-01-01")
-    )
+    documents = edited(GROQ, lambda d: d["models"][0].update(status="retired", retired="2026-01-01"))
     assert "was retired (2026-01-01) before it was added" in only(check_catalog(documents)).message
 
 
@@ -103,16 +102,12 @@ def test_secret_headers(header: str) -> None:
 
 
 def test_credentials_in_the_base_url() -> None:
-    documents = edited(
-        GROQ, lambda d: d["api"].update(base_url="https://user:sk-secret@api.groq.example/v1")
-    )
+    documents = edited(GROQ, lambda d: d["api"].update(base_url="https://user:sk-secret@api.groq.example/v1"))
     assert "must not carry credentials" in only(check_catalog(documents)).message
 
 
 def test_base_url_placeholder_must_name_a_variable() -> None:
-    documents = edited(
-        GROQ, lambda d: d["api"].update(base_url="https://api.example/${account id}/v1")
-    )
+    documents = edited(GROQ, lambda d: d["api"].update(base_url="https://api.example/${account id}/v1"))
     assert "is not an environment variable name" in only(check_catalog(documents)).message
 
 
@@ -165,12 +160,11 @@ def test_suggestion_for_an_unknown_workload() -> None:
 
 
 def test_updated_at_before_created_at() -> None:
-    documents = edited(
-        SUGGESTIONS, lambda d: d["suggestions"][0].update(updated_at="2026-11-19T23:59:59Z")
-    )
+    documents = edited(SUGGESTIONS, lambda d: d["suggestions"][0].update(updated_at="2026-11-19T23:59:59Z"))
     problem = only(check_catalog(documents))
     assert (problem.path, problem.message) == (
-        ("suggestions", 0, "updated_at"), "updated_at is earlier than created_at",
+        ("suggestions", 0, "updated_at"),
+        "updated_at is earlier than created_at",
     )
 
 
@@ -181,9 +175,7 @@ def test_timestamps_compare_across_time_zones() -> None:
 
 
 def test_impossible_timestamp() -> None:
-    documents = edited(
-        SUGGESTIONS, lambda d: d["suggestions"][0].update(created_at="2026-11-31T09:00:00Z")
-    )
+    documents = edited(SUGGESTIONS, lambda d: d["suggestions"][0].update(created_at="2026-11-31T09:00:00Z"))
     assert "is not a real date and time" in only(check_catalog(documents)).message
 
 
@@ -195,9 +187,7 @@ def test_pending_suggestion_for_a_model_already_active_for_that_workload() -> No
 
 
 def test_adopted_suggestion_for_an_active_model_is_fine() -> None:
-    documents = edited(
-        SUGGESTIONS, lambda d: d["suggestions"][0].update(model="qwen", status="adopted")
-    )
+    documents = edited(SUGGESTIONS, lambda d: d["suggestions"][0].update(model="qwen", status="adopted"))
     assert check_catalog(documents) == []
 
 
@@ -205,12 +195,15 @@ def test_adopted_suggestion_for_an_active_model_is_fine() -> None:
     ("change", "path"),
     [
         (lambda c: c["refresh"].update(provider="grok"), ("refresh", "provider")),
-        (lambda c: c["refresh"].update(fallback=[{"provider": "x", "model": "y"}]),
-         ("refresh", "fallback", 0, "provider")),
-        (lambda c: c["routing"].update(provider_order=["groq", "gemeni"]),
-         ("routing", "provider_order", 1)),
-        (lambda c: c["defaults"]["chat"].append({"provider": "gemeni", "model": "flash"}),
-         ("defaults", "chat", 1, "provider")),
+        (
+            lambda c: c["refresh"].update(fallback=[{"provider": "x", "model": "y"}]),
+            ("refresh", "fallback", 0, "provider"),
+        ),
+        (lambda c: c["routing"].update(provider_order=["groq", "gemeni"]), ("routing", "provider_order", 1)),
+        (
+            lambda c: c["defaults"]["chat"].append({"provider": "gemeni", "model": "flash"}),
+            ("defaults", "chat", 1, "provider"),
+        ),
     ],
 )
 def test_config_naming_an_unknown_provider(change: Any, path: tuple[str | int, ...]) -> None:

@@ -14,8 +14,9 @@ from freegin_gitops.adapters.usage_db import MIGRATIONS, UsageRecord, UsageStore
 
 
 def rec(latency: float, success: bool = True, key=("p", "m", "chat"), ts: str | None = None) -> UsageRecord:
-    return UsageRecord(*key, latency_ms=latency, success=success,
-                       error_kind=None if success else "timeout", ts=ts)
+    return UsageRecord(
+        *key, latency_ms=latency, success=success, error_kind=None if success else "timeout", ts=ts
+    )
 
 
 def test_blank_database_is_migrated_to_the_latest_version(tmp_path: Path):
@@ -24,8 +25,20 @@ def test_blank_database_is_migrated_to_the_latest_version(tmp_path: Path):
     with sqlite3.connect(tmp_path / "u.db") as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         columns = [r[1] for r in conn.execute("PRAGMA table_info(provider_usage)")]
-    assert columns == ["id", "ts", "provider", "model", "workload", "latency_ms", "success", "error_kind",
-                       "status_code", "prompt_tokens", "completion_tokens", "total_tokens"]
+    assert columns == [
+        "id",
+        "ts",
+        "provider",
+        "model",
+        "workload",
+        "latency_ms",
+        "success",
+        "error_kind",
+        "status_code",
+        "prompt_tokens",
+        "completion_tokens",
+        "total_tokens",
+    ]
 
 
 def test_upgrade_from_the_first_schema_keeps_rows_and_backfills_figures(tmp_path: Path):
@@ -35,10 +48,13 @@ def test_upgrade_from_the_first_schema_keeps_rows_and_backfills_figures(tmp_path
         assert store.version == 1
     with sqlite3.connect(path) as conn:  # rows written by a version-1 freegin-ai
         conn.executemany(
-            "INSERT INTO provider_usage (ts, provider, model, workload, latency_ms, success) VALUES (?,?,?,?,?,?)",
-            [("2026-11-01T00:00:00.000Z", "p", "m", "chat", 100.0, 1),
-             ("2026-11-02T00:00:00.000Z", "p", "m", "chat", 300.0, 1),
-             ("2026-11-03T00:00:00.000Z", "p", "m", "chat", 50.0, 0)],
+            "INSERT INTO provider_usage (ts, provider, model, workload, latency_ms, success) "
+            "VALUES (?,?,?,?,?,?)",
+            [
+                ("2026-11-01T00:00:00.000Z", "p", "m", "chat", 100.0, 1),
+                ("2026-11-02T00:00:00.000Z", "p", "m", "chat", 300.0, 1),
+                ("2026-11-03T00:00:00.000Z", "p", "m", "chat", 50.0, 0),
+            ],
         )
     with UsageStore(path) as store:
         assert store.version == len(MIGRATIONS)

@@ -41,9 +41,7 @@ def test_every_catalog_file_comes_back_byte_for_byte(path: Path) -> None:
         pytest.param("list:\n- a\n- b:\n    c: 1\n", id="unindented-sequence"),
         pytest.param("list:\n    -   a\n    -   b\n", id="wide-sequence"),
         pytest.param("a:\n    b:\n        c: 1\n", id="four-space-mapping"),
-        pytest.param(
-            "# yaml-language-server: $schema=x\n%YAML 1.2\n---\na: 1\n", id="document-start"
-        ),
+        pytest.param("# yaml-language-server: $schema=x\n%YAML 1.2\n---\na: 1\n", id="document-start"),
         pytest.param("key: 'it''s'\nother: \"tab\\there\"\nkeep: \"true\"\n", id="quotes"),
         pytest.param("a: " + "word " * 60 + "end\n", id="long-line-not-wrapped"),
     ],
@@ -88,7 +86,10 @@ def test_new_dates_and_timestamps_are_written_unquoted_and_read_back_as_strings(
     text = yaml_edit.dump(doc).decode()
     assert text == "a: 1\nadded: 2026-11-25\nupdated_at: 2026-11-25T10:00:00Z\nverified: null\n"
     assert yaml_read.parse(text) == {
-        "a": 1, "added": "2026-11-25", "updated_at": "2026-11-25T10:00:00Z", "verified": None
+        "a": 1,
+        "added": "2026-11-25",
+        "updated_at": "2026-11-25T10:00:00Z",
+        "verified": None,
     }
 
 

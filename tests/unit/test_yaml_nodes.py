@@ -85,9 +85,7 @@ def test_deleting_a_missing_key_is_a_no_op() -> None:
 def test_an_appended_item_goes_before_the_lines_after_the_list() -> None:
     item = new_map({"id": "c", "workloads": new_seq(["chat"])})
     out = edit(ITEMS, lambda r: append_item(r["items"], item))
-    assert out == ITEMS.replace(
-        "    note: y\n", "    note: y\n  - id: c\n    workloads: [chat]\n"
-    )
+    assert out == ITEMS.replace("    note: y\n", "    note: y\n  - id: c\n    workloads: [chat]\n")
 
 
 def test_an_appended_item_follows_a_nested_list_and_its_closing_comment() -> None:
@@ -99,9 +97,7 @@ def test_an_appended_item_follows_a_nested_list_and_its_closing_comment() -> Non
 def test_an_appended_item_follows_a_flow_value_with_a_comment() -> None:
     text = "items:\n  - id: a\n    hints: {s: 1}  # hint\n  # about more\nother: 1\n"
     out = edit(text, lambda r: append_item(r["items"], new_map({"id": "b"})))
-    assert out == (
-        "items:\n  - id: a\n    hints: {s: 1}  # hint\n  - id: b\n  # about more\nother: 1\n"
-    )
+    assert out == ("items:\n  - id: a\n    hints: {s: 1}  # hint\n  - id: b\n  # about more\nother: 1\n")
 
 
 def test_appending_to_an_empty_flow_list_makes_it_a_block_list() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import pytest
@@ -111,7 +110,9 @@ def test_non_utf8_bytes_are_refused_at_their_position() -> None:
     with pytest.raises(YamlProblem) as caught:
         parse_bytes(b"a: 1\nname: caf\xe9\n")
     assert (caught.value.line, caught.value.col, caught.value.message) == (
-        2, 10, "the file is not valid UTF-8 (byte 0xe9)",
+        2,
+        10,
+        "the file is not valid UTF-8 (byte 0xe9)",
     )
 
 

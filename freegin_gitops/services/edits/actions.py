@@ -31,9 +31,7 @@ from freegin_gitops.services.edits.workspace import (
     timestamp,
 )
 
-REJECTED_UNSUGGESTED = (
-    "Rejected by hand before it was suggested, so that refresh never suggests it."
-)
+REJECTED_UNSUGGESTED = "Rejected by hand before it was suggested, so that refresh never suggests it."
 
 
 def _for(workloads: Iterable[str]) -> str:
@@ -42,8 +40,15 @@ def _for(workloads: Iterable[str]) -> str:
 
 
 def _finish(
-    files: Mapping[str, bytes], ws: Workspace, action: str, done: str, provider: str, model: str,
-    workloads: tuple[str, ...], reason: str | None = None, note: str = "",
+    files: Mapping[str, bytes],
+    ws: Workspace,
+    action: str,
+    done: str,
+    provider: str,
+    model: str,
+    workloads: tuple[str, ...],
+    reason: str | None = None,
+    note: str = "",
 ) -> EditResult:
     what = f"{action} {provider}/{model}{_for(workloads)}"
     changes = ws.changes()
@@ -52,9 +57,7 @@ def _finish(
     return EditResult(action, provider, model, summary, workloads, changes, reason)
 
 
-def _unchanged(
-    action: str, provider: str, model: str, workloads: tuple[str, ...], why: str
-) -> EditResult:
+def _unchanged(action: str, provider: str, model: str, workloads: tuple[str, ...], why: str) -> EditResult:
     summary = f"nothing to change: {provider}/{model} {why}"
     return EditResult(action, provider, model, summary, workloads)
 
@@ -80,8 +83,12 @@ def _merged_hints(items: list[Any]) -> Any:
 
 
 def _nothing_to_adopt(
-    provider: str, model: str, workload: str | None, suggestions: list[Any],
-    entry: Mapping[str, Any] | None, provider_doc: Mapping[str, Any],
+    provider: str,
+    model: str,
+    workload: str | None,
+    suggestions: list[Any],
+    entry: Mapping[str, Any] | None,
+    provider_doc: Mapping[str, Any],
 ) -> NotFound:
     mine = [s for s in suggestions if s["model"] == model]
     if workload is not None:
@@ -109,8 +116,12 @@ def _nothing_to_adopt(
 
 
 def adopt(
-    files: Mapping[str, bytes], provider: str, model: str, workload: str | None = None,
-    *, now: dt.datetime,
+    files: Mapping[str, bytes],
+    provider: str,
+    model: str,
+    workload: str | None = None,
+    *,
+    now: dt.datetime,
 ) -> EditResult:
     """Move the pending suggestions of ``model`` (for ``workload``, if given) into the provider's
     active models and mark them adopted. With ``workload`` and no suggestion, a model already in
@@ -121,7 +132,8 @@ def adopt(
         view.require_workload(workload)
     suggestions = view.suggestions(provider)
     pending = [
-        s for s in suggestions
+        s
+        for s in suggestions
         if s["model"] == model and s["status"] == "pending" and workload in (None, s["workload"])
     ]
     entry = _entry(provider_doc, model)
@@ -146,8 +158,13 @@ def adopt(
 
 
 def retire(
-    files: Mapping[str, bytes], provider: str, model: str, workload: str | None = None,
-    reason: str | None = None, *, now: dt.datetime,
+    files: Mapping[str, bytes],
+    provider: str,
+    model: str,
+    workload: str | None = None,
+    reason: str | None = None,
+    *,
+    now: dt.datetime,
 ) -> EditResult:
     """Retire ``model`` of ``provider``, or only ``workload`` of it (kept in the file for
     history)."""
@@ -160,15 +177,15 @@ def retire(
     if entry is None:
         suggested = any(s["model"] == model for s in view.suggestions(provider))
         hint = (
-            " (it is only suggested; to turn a suggestion down use reject-model)" if suggested
+            " (it is only suggested; to turn a suggestion down use reject-model)"
+            if suggested
             else did_you_mean(model, [m["id"] for m in provider_doc["models"]])
         )
         raise NotFound(f"{provider_file(provider)} has no model {model!r}{hint}")
     retired_ones = [g["workload"] for g in entry.get("retired_workloads", [])]
     if workload is not None and workload not in entry["workloads"] and workload not in retired_ones:
         raise NotFound(
-            f"{provider}/{model} does not serve {workload!r} "
-            f"(it serves {', '.join(entry['workloads'])})"
+            f"{provider}/{model} does not serve {workload!r} (it serves {', '.join(entry['workloads'])})"
         )
     ws = Workspace(files)
     models = ws.provider(provider)
@@ -181,8 +198,13 @@ def retire(
 
 
 def reject(
-    files: Mapping[str, bytes], provider: str, model: str, workload: str | None = None,
-    reason: str | None = None, *, now: dt.datetime,
+    files: Mapping[str, bytes],
+    provider: str,
+    model: str,
+    workload: str | None = None,
+    reason: str | None = None,
+    *,
+    now: dt.datetime,
 ) -> EditResult:
     """Mark the pending suggestions of ``model`` (for ``workload``, if given) rejected, so that
     refresh never suggests them again. With ``workload`` and no suggestion at all, a rejected
@@ -220,7 +242,9 @@ def reject(
                 f"{provider} {model} --workload {workload}"
             )
         fields: dict[str, Any] = {
-            "model": model, "workload": workload, "rationale": REJECTED_UNSUGGESTED,
+            "model": model,
+            "workload": workload,
+            "rationale": REJECTED_UNSUGGESTED,
             "status": "rejected",
         }
         if reason:

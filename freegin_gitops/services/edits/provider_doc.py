@@ -76,7 +76,9 @@ def _retire_workload(entry: Any, workload: str, today: str, reason: str | None) 
 def new_model_entry(model: str, workloads: Sequence[str], today: str, hints: Any = None) -> Any:
     """A new active entry: ``id``, ``workloads``, ``status``, ``hints`` (if any), ``added``."""
     fields: list[tuple[str, Any]] = [
-        ("id", model), ("workloads", new_seq(workloads)), ("status", "active"),
+        ("id", model),
+        ("workloads", new_seq(workloads)),
+        ("status", "active"),
     ]
     if hints:
         fields.append(("hints", hints))
@@ -84,9 +86,7 @@ def new_model_entry(model: str, workloads: Sequence[str], today: str, hints: Any
     return new_map(fields)
 
 
-def activate_model(
-    root: Any, model: str, workloads: Sequence[str], *, today: str, hints: Any = None
-) -> bool:
+def activate_model(root: Any, model: str, workloads: Sequence[str], *, today: str, hints: Any = None) -> bool:
     """Make ``model`` serve ``workloads``: a new entry last in ``models`` (with ``hints``), the
     workloads added to an active entry, or a retired entry re-activated for these workloads only
     (its other workloads move to ``retired_workloads``, keeping its retirement date and reason).
@@ -129,9 +129,7 @@ def retire_model(
     if workload is not None and workload not in listed:
         if _retired_index(entry, workload) is not None:
             return False
-        raise NotFound(
-            f"model {model!r} does not serve {workload!r} (it serves {', '.join(listed)})"
-        )
+        raise NotFound(f"model {model!r} does not serve {workload!r} (it serves {', '.join(listed)})")
     if workload is None or listed == [workload]:
         set_key(entry, "status", "retired")
         set_key(entry, "retired", today, after="added")

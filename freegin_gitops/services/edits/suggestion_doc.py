@@ -15,8 +15,18 @@ from freegin_gitops.adapters.yaml_nodes import append_item, new_map, new_seq, se
 
 # Where keys go in a new suggestion, and where a key added to an existing one is placed.
 KEY_ORDER = (
-    "model", "workload", "rationale", "cost", "speed", "status", "reason", "verified", "source",
-    "hints", "created_at", "updated_at",
+    "model",
+    "workload",
+    "rationale",
+    "cost",
+    "speed",
+    "status",
+    "reason",
+    "verified",
+    "source",
+    "hints",
+    "created_at",
+    "updated_at",
 )
 
 
