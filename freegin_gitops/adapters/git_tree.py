@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 from freegin_gitops.adapters.catalog_dir import CATALOG_DIR
@@ -10,6 +9,8 @@ from freegin_gitops.errors import GitRefused
 
 
 def _git(root: Path, *args: str, stdin: bytes | None = None) -> bytes:
+    import subprocess  # not at import time: route only needs toplevel()
+
     try:
         done = subprocess.run(["git", "-C", str(root), *args], input=stdin, capture_output=True, check=False)
     except OSError as exc:

@@ -3,9 +3,10 @@
 This module only declares commands and options; each command's work is in
 ``freegin_gitops.commands.<name>``, imported when the command runs so that start-up stays fast.
 Errors are turned into exit codes and one sentence on stderr in :func:`main`, and nowhere else.
-"""
 
-from __future__ import annotations
+No ``from __future__ import annotations`` here: typer would then evaluate every annotation string
+at start-up (about 20 ms on every command).
+"""
 
 import os
 import sys

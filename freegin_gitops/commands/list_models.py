@@ -6,7 +6,7 @@ from freegin_gitops.adapters.catalog_dir import read_catalog_dir
 from freegin_gitops.cli.options import GlobalOptions
 from freegin_gitops.cli.output import emit, emit_json, table
 from freegin_gitops.core.listing import STATUSES, ModelRow, model_rows
-from freegin_gitops.core.rules import did_you_mean
+from freegin_gitops.core.naming import did_you_mean
 from freegin_gitops.errors import BadUsage, NotFound
 from freegin_gitops.services.catalog_loader import load_files
 from freegin_gitops.services.repo import resolve_repo

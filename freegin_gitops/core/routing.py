@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from freegin_gitops.core.compiled import Candidate, CompiledCatalog
-from freegin_gitops.core.rules import did_you_mean
+from freegin_gitops.core.naming import did_you_mean
 from freegin_gitops.errors import NotFound
 
 

@@ -9,7 +9,6 @@ suggestion for it "unknown"). Every problem found is returned; none stops the ot
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -21,6 +20,7 @@ from freegin_gitops.core.catalog import (
     WORKLOADS_FILE,
     provider_file,
 )
+from freegin_gitops.core.naming import did_you_mean
 from freegin_gitops.core.problems import JsonPath, PendingProblem
 
 PROVIDER_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -34,16 +34,6 @@ def stem(path: str) -> str:
     """The provider a catalog file is for. A misnamed ``.yml`` file still names its provider, so
     that it is reported once, not again through every suggestion and reference to it."""
     return _YAML_SUFFIX.sub("", path.rsplit("/", 1)[-1])
-
-
-def did_you_mean(value: str, choices: Iterable[str]) -> str:
-    """`` (did you mean 'x'?)`` or ``(known: a, b, c)``: the tail of an "unknown X" message."""
-    options = sorted(set(choices))
-    close = difflib.get_close_matches(value, options, n=1)
-    if close:
-        return f"; did you mean {close[0]!r}?"
-    shown = ", ".join(options[:12]) + (", ..." if len(options) > 12 else "")
-    return f" (known: {shown})" if options else ""
 
 
 def parse_date(value: str) -> dt.date | None:

@@ -19,11 +19,11 @@ from freegin_gitops.adapters import schema_check
 from freegin_gitops.core.answers import parse_answer
 from freegin_gitops.core.catalog import Catalog, ModelRef
 from freegin_gitops.core.compiled import Candidate, CompiledCatalog
+from freegin_gitops.core.naming import did_you_mean
 from freegin_gitops.core.problems import format_path
 from freegin_gitops.core.refresh_merge import ModelList, merge_recommendations, propose_retirements
 from freegin_gitops.core.refresh_model import ProviderRefresh, RefreshReport
 from freegin_gitops.core.refresh_prompt import render_prompt
-from freegin_gitops.core.rules import did_you_mean
 from freegin_gitops.core.usage import UsageKey, UsageStats
 from freegin_gitops.errors import AnswerInvalid, FreeginError, NotFound, ProviderError
 from freegin_gitops.resources import template_path

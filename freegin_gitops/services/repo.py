@@ -34,8 +34,8 @@ class CatalogRepo:
         if not self.bundled:
             return None
         return (
-            "no catalog repository found (no --repo, no FREEGIN_REPO, no catalog/ in this git "
-            "repository); using the bundled starter catalog"
+            "no catalog repository here (no --repo, no FREEGIN_REPO, no catalog/ folder in the "
+            "current git repository or folder); using the bundled starter catalog (read-only)"
         )
 
     def require_writable(self, action: str) -> None:

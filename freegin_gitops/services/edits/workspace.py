@@ -15,8 +15,9 @@ from freegin_gitops.core.catalog import (
     provider_file,
     suggestions_file,
 )
+from freegin_gitops.core.naming import did_you_mean
 from freegin_gitops.core.problems import Problem
-from freegin_gitops.core.rules import did_you_mean, stem
+from freegin_gitops.core.rules import stem
 from freegin_gitops.errors import CatalogInvalid, NotFound
 from freegin_gitops.services.catalog_loader import LoadResult, kind_of, load_files, modeline
 
