@@ -2,10 +2,45 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from freegin_gitops.cli.options import GlobalOptions
 from freegin_gitops.cli.output import emit, emit_json, table
 from freegin_gitops.services.repo import resolve_repo
+from freegin_gitops.services.router import PlannedCandidate
 from freegin_gitops.services.routing_session import open_router
+
+
+def _grouped_cells(entries: Sequence[PlannedCandidate]) -> list[list[str]]:
+    """Table rows; a run of candidates skipped for the same reason at one provider is one row."""
+    cells: list[list[str]] = []
+    run: list[tuple[int, PlannedCandidate]] = []
+
+    def flush() -> None:
+        if not run:
+            return
+        (first, entry), last = run[0], run[-1][0]
+        c = entry.candidate
+        model = c.model if len(run) == 1 else f"{c.model} and {len(run) - 1} more"
+        rank = str(first) if len(run) == 1 else f"{first}-{last}"
+        status = "will try" if entry.skip is None else f"skipped: {entry.skip}"
+        cells.append([rank, c.provider, model, c.origin, status])
+        run.clear()
+
+    for rank, entry in enumerate(entries, start=1):
+        previous = run[-1][1] if run else None
+        same = (
+            previous is not None
+            and entry.skip is not None
+            and previous.skip == entry.skip
+            and previous.candidate.provider == entry.candidate.provider
+            and previous.candidate.origin == entry.candidate.origin
+        )
+        if not same:
+            flush()
+        run.append((rank, entry))
+    flush()
+    return cells
 
 
 def run(
@@ -39,7 +74,7 @@ def run(
                 "catalog": {
                     "content_sha256": catalog.content_sha256,
                     "ref": ref,
-                    "commit": catalog.commit if ref else None,
+                    "commit": catalog.pinned_commit,
                 },
                 "max_attempts": catalog.max_attempts,
                 "candidates": rows,
@@ -47,18 +82,9 @@ def run(
             }
         )
         return 0
-    cells = [
-        [
-            str(r["rank"]),
-            str(r["provider"]),
-            str(r["model"]),
-            str(r["origin"]),
-            "will try" if r["usable"] else f"skipped: {r['skip_reason']}",
-        ]
-        for r in rows
-    ]
-    source = f"ref {ref} ({catalog.commit[:12]})" if ref and catalog.commit else "working tree"
+    source = f"ref {ref} ({catalog.pinned_commit[:12]})" if ref and catalog.pinned_commit else "working tree"
     emit(f"workload {workload}: catalog {catalog.content_sha256[:12]} from {source}\n")
+    cells = _grouped_cells(plan.entries)
     emit(table(["#", "PROVIDER", "MODEL", "ORIGIN", "STATUS"], cells) if cells else "no candidates\n")
     if plan.not_reached:
         emit(

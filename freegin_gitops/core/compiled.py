@@ -46,6 +46,7 @@ class CompiledCatalog:
     """A compiled catalog document with typed, cached accessors."""
 
     document: Mapping[str, Any]
+    pinned_commit: str | None = None  # the commit of ``--ref``, when the catalog was read at one
     _providers: dict[str, ProviderApi] = field(default_factory=dict, repr=False)
     _workloads: dict[str, WorkloadCandidates] = field(default_factory=dict, repr=False)
 

@@ -70,10 +70,10 @@ def load_compiled(repo: CatalogRepo, ref: str | None = None) -> CompiledCatalog:
     document = _read_json(_cache_path(sha))
     if _current(document, sha):
         assert document is not None
-        return CompiledCatalog(document)
+        return CompiledCatalog(document, pinned_commit=commit)
     from freegin_gitops.services.catalog_loader import load_files
     from freegin_gitops.services.compiling import compile_result
 
     compiled = compile_result(load_files(files), commit, False if commit else None)
     _store(sha, compiled.data)
-    return CompiledCatalog(compiled.document)
+    return CompiledCatalog(compiled.document, pinned_commit=commit)
