@@ -53,6 +53,21 @@ def json_values(text: str) -> list[Any]:
     return fenced or list(_values(text))
 
 
+def _first_json_error(text: str) -> str | None:
+    """Why the first would-be JSON block of ``text`` does not parse, if there is one."""
+    text = _THINKING.sub("", text)
+    blocks = [block for _, block in _FENCE.findall(text)]
+    start = min((i for i in (text.find("{"), text.find("[")) if i != -1), default=-1)
+    candidate = blocks[0] if blocks else (text[start:] if start != -1 else "")
+    if not candidate.strip():
+        return None
+    try:
+        json.loads(candidate)
+    except json.JSONDecodeError as exc:
+        return f"{exc.msg} at line {exc.lineno} column {exc.colno}"
+    return None
+
+
 def _candidates(values: list[Any]) -> list[Any]:
     """Objects that claim to be answers: {"workload", "recommendations"} alone or in lists."""
     found: list[Any] = []
@@ -71,6 +86,9 @@ def parse_answer(text: str, check: SchemaCheck, who: str) -> list[WorkloadRecomm
         raise AnswerInvalid(f"the answer from {who} is empty")
     values = json_values(text)
     if not values:
+        error = _first_json_error(text)
+        if error:
+            raise AnswerInvalid(f"the JSON in the answer from {who} is invalid: {error}")
         raise AnswerInvalid(f"the answer from {who} holds no JSON; expected {EXPECTED}")
     objects = _candidates(values)
     if not objects:
