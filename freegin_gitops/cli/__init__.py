@@ -1,1 +1,1 @@
-"""The command-line interface (typer)."""
+"""The command-line interface (click)."""

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 
-@dataclass
 class GlobalOptions:
-    repo: Path | None = None
-    db: Path | None = None
-    debug: bool = False
+    """Set once per run by the top-level callback (a plain class: cheap to define at start-up)."""
+
+    def __init__(self, repo: Path | None = None, db: Path | None = None, debug: bool = False) -> None:
+        self.repo = repo
+        self.db = db
+        self.debug = debug

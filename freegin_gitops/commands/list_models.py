@@ -8,7 +8,7 @@ from freegin_gitops.cli.output import emit, emit_json, table
 from freegin_gitops.core.listing import STATUSES, ModelRow, model_rows
 from freegin_gitops.core.naming import did_you_mean
 from freegin_gitops.errors import BadUsage, NotFound
-from freegin_gitops.services.catalog_loader import load_files
+from freegin_gitops.services.parse_cache import load_cached
 from freegin_gitops.services.repo import resolve_repo
 from freegin_gitops.services.usage_stats import read_stats
 
@@ -50,7 +50,7 @@ def run(
 ) -> int:
     statuses = _statuses(status)
     repo = resolve_repo(options.repo)
-    catalog = load_files(read_catalog_dir(repo.root)).require_catalog()
+    catalog = load_cached(repo.root, read_catalog_dir(repo.root), need_documents=True).require_catalog()
     if provider and provider not in catalog.providers:
         raise NotFound(f"unknown provider {provider!r}{did_you_mean(provider, catalog.providers)}")
     if workload and workload not in catalog.workloads:

@@ -11,10 +11,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from freegin_gitops.core.catalog import (
-    CONFIG_FILE,
-    PROVIDERS_DIR,
-    SUGGESTIONS_DIR,
-    WORKLOADS_FILE,
     ApiSettings,
     Catalog,
     Config,
@@ -29,6 +25,7 @@ from freegin_gitops.core.catalog import (
     SuggestionSource,
     Workload,
 )
+from freegin_gitops.core.layout import CONFIG_FILE, PROVIDERS_DIR, SUGGESTIONS_DIR, WORKLOADS_FILE
 from freegin_gitops.core.rules import parse_timestamp, stem
 
 

@@ -10,19 +10,6 @@ from typing import Literal
 ModelStatus = Literal["active", "retired"]
 SuggestionStatus = Literal["pending", "adopted", "rejected"]
 
-WORKLOADS_FILE = "catalog/workloads.yaml"
-CONFIG_FILE = "catalog/config.yaml"
-PROVIDERS_DIR = "catalog/providers"
-SUGGESTIONS_DIR = "catalog/suggestions"
-
-
-def provider_file(provider: str) -> str:
-    return f"{PROVIDERS_DIR}/{provider}.yaml"
-
-
-def suggestions_file(provider: str) -> str:
-    return f"{SUGGESTIONS_DIR}/{provider}.yaml"
-
 
 @dataclass(frozen=True, slots=True)
 class Hints:

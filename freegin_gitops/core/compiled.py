@@ -1,21 +1,21 @@
 """The compiled catalog as the router sees it: typed, read-only, built lazily from the JSON document.
 
 Only what a routed call needs is turned into objects, and only when first asked for, so that
-loading a catalog of thousands of models costs little more than parsing its JSON.
+loading a catalog of thousands of models costs little more than parsing its JSON. The record types
+are ``NamedTuple``s rather than dataclasses: they are on the path of every routed call and of
+``route``'s start-up, and a NamedTuple class is several times cheaper to create.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 Origin = Literal["override", "catalog", "pending", "default"]
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
+class Candidate(NamedTuple):
     """One provider/model the router may call, and why it is on the list."""
 
     provider: str
@@ -23,8 +23,7 @@ class Candidate:
     origin: Origin
 
 
-@dataclass(frozen=True, slots=True)
-class ProviderApi:
+class ProviderApi(NamedTuple):
     id: str
     name: str
     style: str
@@ -34,21 +33,21 @@ class ProviderApi:
     timeout_s: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class WorkloadCandidates:
+class WorkloadCandidates(NamedTuple):
     active: tuple[Candidate, ...]
     pending: tuple[Candidate, ...]
     defaults: tuple[Candidate, ...]
 
 
-@dataclass
 class CompiledCatalog:
     """A compiled catalog document with typed, cached accessors."""
 
-    document: Mapping[str, Any]
-    pinned_commit: str | None = None  # the commit of ``--ref``, when the catalog was read at one
-    _providers: dict[str, ProviderApi] = field(default_factory=dict, repr=False)
-    _workloads: dict[str, WorkloadCandidates] = field(default_factory=dict, repr=False)
+    def __init__(self, document: Mapping[str, Any], pinned_commit: str | None = None) -> None:
+        self.document = document
+        self.pinned_commit = pinned_commit  # the commit of ``--ref``, when read at one
+        self._providers: dict[str, ProviderApi] = {}
+        self._workloads: dict[str, WorkloadCandidates] = {}
+        self._by_provider: dict[tuple[str, str], dict[str, tuple[Candidate, ...]]] = {}
 
     @property
     def content_sha256(self) -> str:
@@ -120,6 +119,18 @@ class CompiledCatalog:
         )
         self._workloads[workload] = made
         return made
+
+    def of_provider(self, workload: str, which: str, provider: str) -> tuple[Candidate, ...]:
+        """The ``which`` list (active, pending, defaults) of ``workload`` at one provider, from an
+        index built once per list."""
+        index = self._by_provider.get((workload, which))
+        if index is None:
+            lists = self.candidates(workload)
+            grouped: dict[str, list[Candidate]] = {}
+            for c in getattr(lists, which) if lists is not None else ():
+                grouped.setdefault(c.provider, []).append(c)
+            index = self._by_provider[(workload, which)] = {p: tuple(cs) for p, cs in grouped.items()}
+        return index.get(provider, ())
 
 
 _PLACEHOLDER = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)\}")

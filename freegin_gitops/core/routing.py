@@ -21,14 +21,16 @@ from freegin_gitops.core.naming import did_you_mean
 from freegin_gitops.errors import NotFound
 
 
-def _keep(candidates: Sequence[Candidate], provider: str | None, model: str | None) -> Sequence[Candidate]:
-    if provider is None and model is None:
-        return candidates
-    return tuple(
-        c
-        for c in candidates
-        if (provider is None or c.provider == provider) and (model is None or c.model == model)
-    )
+def _keep(
+    catalog: CompiledCatalog, workload: str, which: str, provider: str | None, model: str | None
+) -> Sequence[Candidate]:
+    lists = catalog.candidates(workload)
+    assert lists is not None
+    if provider is not None:
+        found = catalog.of_provider(workload, which, provider)
+        return found if model is None else tuple(c for c in found if c.model == model)
+    candidates: Sequence[Candidate] = getattr(lists, which)
+    return candidates if model is None else tuple(c for c in candidates if c.model == model)
 
 
 def select_candidates(
@@ -45,14 +47,14 @@ def select_candidates(
         return (Candidate(provider, model, "override"),)
     if provider is not None and catalog.provider(provider) is None:
         raise NotFound(f"unknown provider {provider!r}{did_you_mean(provider, catalog.provider_ids())}")
-    primary = _keep(lists.active, provider, model)
+    primary = _keep(catalog, workload, "active", provider, model)
     if catalog.include_pending:
-        pending = _keep(lists.pending, provider, model)
+        pending = _keep(catalog, workload, "pending", provider, model)
         if pending:
             primary = (*primary, *pending)
     if primary:
         return primary
-    defaults = _keep(lists.defaults, provider, model)
+    defaults = _keep(catalog, workload, "defaults", provider, model)
     if defaults:
         return defaults
-    return _keep(lists.pending, provider, model)
+    return _keep(catalog, workload, "pending", provider, model)

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from freegin_gitops.core.catalog import (
+from freegin_gitops.core.layout import (
     CONFIG_FILE,
     PROVIDERS_DIR,
     SUGGESTIONS_DIR,

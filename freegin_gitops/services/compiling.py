@@ -10,7 +10,8 @@ from typing import Any
 from freegin_gitops.adapters.catalog_dir import read_catalog_dir
 from freegin_gitops.adapters.git_tree import head_state
 from freegin_gitops.core.compile import SourceInfo, comparable, compile_catalog, render
-from freegin_gitops.services.catalog_loader import LoadResult, load_files
+from freegin_gitops.services.catalog_loader import LoadResult
+from freegin_gitops.services.parse_cache import load_cached
 from freegin_gitops.services.repo import CatalogRepo
 
 
@@ -28,7 +29,7 @@ def compile_result(result: LoadResult, commit: str | None, dirty: bool | None) -
 
 def compile_repo(repo: CatalogRepo) -> Compiled:
     """Compile the working-tree catalog of ``repo``; :class:`CatalogInvalid` if it has problems."""
-    result = load_files(read_catalog_dir(repo.root))
+    result = load_cached(repo.root, read_catalog_dir(repo.root), need_documents=True)
     commit, dirty = head_state(repo.root) if repo.writable else (None, None)
     return compile_result(result, commit, dirty)
 

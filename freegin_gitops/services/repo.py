@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from freegin_gitops.adapters.catalog_dir import CATALOG_DIR
 from freegin_gitops.adapters.git_tree import toplevel
@@ -14,8 +14,7 @@ from freegin_gitops.errors import BadUsage, CatalogReadOnly
 from freegin_gitops.resources import bundled_root
 
 
-@dataclass(frozen=True, slots=True)
-class CatalogRepo:
+class CatalogRepo(NamedTuple):
     root: Path
     origin: str
     writable: bool = True

@@ -11,8 +11,7 @@ import datetime as dt
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from freegin_gitops.core.compiled import Candidate, CompiledCatalog, expand_url, url_variables
 from freegin_gitops.core.routing import select_candidates
@@ -30,8 +29,7 @@ MAX_COOLDOWN_S = 24 * 3600.0
 Outcome = Literal["answered", "failed", "skipped", "not reached"]
 
 
-@dataclass(frozen=True, slots=True)
-class PlannedCandidate:
+class PlannedCandidate(NamedTuple):
     candidate: Candidate
     skip: str | None = None
 
@@ -40,8 +38,7 @@ class PlannedCandidate:
         return self.skip is None
 
 
-@dataclass(frozen=True, slots=True)
-class Plan:
+class Plan(NamedTuple):
     workload: str
     entries: tuple[PlannedCandidate, ...]
     not_reached: int  # candidates after the last one the router would try
@@ -50,8 +47,7 @@ class Plan:
         return [e.candidate for e in self.entries if e.usable]
 
 
-@dataclass(frozen=True, slots=True)
-class Attempt:
+class Attempt(NamedTuple):
     provider: str
     model: str
     origin: str
@@ -74,8 +70,7 @@ class Attempt:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class RoutedAnswer:
+class RoutedAnswer(NamedTuple):
     text: str
     provider: str
     model: str
@@ -88,16 +83,23 @@ def _iso(epoch: float) -> str:
     return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-@dataclass
 class Router:
     """Routes calls over a compiled catalog. ``usage`` is where attempts and cool-downs go."""
 
-    catalog: CompiledCatalog
-    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
-    usage: UsageStore | None = None
-    client: httpx.Client | None = None
-    clock: Callable[[], float] = time.time
-    _cooldowns: dict[str, tuple[float, str]] | None = field(default=None, repr=False)
+    def __init__(
+        self,
+        catalog: CompiledCatalog,
+        environ: Mapping[str, str] | None = None,
+        usage: UsageStore | None = None,
+        client: httpx.Client | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.catalog = catalog
+        self.environ: Mapping[str, str] = dict(os.environ) if environ is None else environ
+        self.usage = usage
+        self.client = client
+        self.clock = clock
+        self._cooldowns: dict[str, tuple[float, str]] | None = None
 
     # -- planning (no network) -------------------------------------------------------------
     def cooldowns(self) -> dict[str, tuple[float, str]]:

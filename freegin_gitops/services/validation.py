@@ -7,13 +7,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from freegin_gitops.adapters import yaml_read
 from freegin_gitops.adapters.catalog_dir import read_catalog_dir
-from freegin_gitops.core.catalog import CONFIG_FILE, WORKLOADS_FILE, provider_file, suggestions_file
+from freegin_gitops.core.layout import CONFIG_FILE, WORKLOADS_FILE, provider_file, suggestions_file
 from freegin_gitops.core.problems import Problem
 from freegin_gitops.core.rules import PROVIDER_ID
 from freegin_gitops.errors import BadUsage
-from freegin_gitops.services.catalog_loader import LoadResult, kind_of, load_parsed, parse_file
+from freegin_gitops.services.catalog_loader import LoadResult, load_parsed, parse_file
+from freegin_gitops.services.parse_cache import ParseCache, load_cached
 from freegin_gitops.services.repo import CatalogRepo
 
 _SCHEMA_NAME = re.compile(r"\$schema=\S*?(provider|suggestions|workloads|config)\.schema\.json")
@@ -41,6 +41,8 @@ def _sniff_kind(path: Path, raw: bytes) -> str:
     match = _SCHEMA_NAME.search(head)
     if match:
         return match.group(1)
+    from freegin_gitops.adapters import yaml_read
+
     try:
         data = yaml_read.parse_bytes(raw)
     except yaml_read.YamlProblem:
@@ -63,6 +65,8 @@ def _virtual_path(kind: str, path: Path, raw: bytes) -> str:
         return CONFIG_FILE
     if kind == "suggestions":
         return suggestions_file(path.stem)
+    from freegin_gitops.adapters import yaml_read
+
     try:
         data = yaml_read.parse_bytes(raw)
         named = data.get("provider") if isinstance(data, dict) else None
@@ -96,8 +100,15 @@ def validate(repo: CatalogRepo, paths: Sequence[Path] = (), cwd: Path | None = N
         files[virtual] = raw
         kinds[virtual] = kind
         display[virtual] = str(given)
-    parsed = [parse_file(p, files[p], kinds.get(p) or kind_of(p)) for p in sorted(files)]
-    result = load_parsed(parsed, files)
+    if not display:
+        result = load_cached(repo.root, files, need_documents=False)
+    else:
+        cache = ParseCache(repo.root)
+        parsed = [
+            parse_file(p, files[p], kinds[p]) if p in kinds else cache.parsed(p, files[p])
+            for p in sorted(files)
+        ]
+        result = load_parsed(parsed, files)
     problems = result.problems
     if display:
         problems = tuple(replace(p, file=display[p.file]) for p in problems if p.file in display)

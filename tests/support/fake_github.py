@@ -128,6 +128,11 @@ def _message(status: int, message: str, **extra: Any) -> _Reply:
     return _Reply(status, body)
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # the default 5 drops connections when many calls arrive at once
+    daemon_threads = True
+
+
 class FakeGitHub:
     """Start with ``with FakeGitHub() as github:``; ``github.api_url`` is the API's base URL."""
 
@@ -179,7 +184,7 @@ class FakeGitHub:
 
             do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _handle
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True

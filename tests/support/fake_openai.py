@@ -55,6 +55,11 @@ class _Provider:
     responder: Responder | None = None
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # the default 5 drops connections when many calls arrive at once
+    daemon_threads = True
+
+
 class FakeOpenAI:
     """Start with ``with FakeOpenAI() as server:``; ``server.url(name)`` is a provider's base URL."""
 
@@ -105,7 +110,7 @@ class FakeOpenAI:
             def do_POST(self) -> None:
                 self._handle("POST")
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from freegin_gitops.adapters.yaml_nodes import copy_node
-from freegin_gitops.core.catalog import provider_file
+from freegin_gitops.core.layout import provider_file
 from freegin_gitops.core.naming import did_you_mean
 from freegin_gitops.errors import NotFound
 from freegin_gitops.services.edits.provider_doc import activate_model, retire_model

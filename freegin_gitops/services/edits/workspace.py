@@ -9,12 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from freegin_gitops.adapters import yaml_edit
-from freegin_gitops.core.catalog import (
-    PROVIDERS_DIR,
-    WORKLOADS_FILE,
-    provider_file,
-    suggestions_file,
-)
+from freegin_gitops.core.layout import PROVIDERS_DIR, WORKLOADS_FILE, provider_file, suggestions_file
 from freegin_gitops.core.naming import did_you_mean
 from freegin_gitops.core.problems import Problem
 from freegin_gitops.core.rules import stem
