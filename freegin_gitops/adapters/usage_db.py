@@ -244,15 +244,18 @@ class UsageStore:
                     "SELECT provider, model, workload, calls, successes, success_latency_sum, last_ts "
                     "FROM usage_rollup"
                 ).fetchall()
-                buckets = self._db.execute(
-                    "SELECT provider, model, workload, bucket, count FROM usage_latency_hist "
-                    "ORDER BY provider, model, workload, bucket"
+                # One row per key, its histogram as "bucket:count,..." text: fetching tens of
+                # thousands of histogram rows one by one costs more than the query itself.
+                packed = self._db.execute(
+                    "SELECT provider, model, workload, group_concat(bucket || ':' || count) "
+                    "FROM usage_latency_hist GROUP BY provider, model, workload"
                 ).fetchall()
         except sqlite3.Error as exc:
             raise UsageStoreError(f"usage figures cannot be read from {self.path}: {exc}") from exc
         hist: dict[UsageKey, list[tuple[int, int]]] = {}
-        for provider, model, workload, bucket, count in buckets:
-            hist.setdefault((provider, model, workload), []).append((bucket, count))
+        for provider, model, workload, text in packed:
+            pairs = (item.partition(":") for item in text.split(","))
+            hist[(provider, model, workload)] = sorted((int(b), int(c)) for b, _, c in pairs)
         out: dict[UsageKey, UsageStats] = {}
         for provider, model, workload, calls, successes, latency_sum, last_ts in rollup:
             key = (provider, model, workload)

@@ -27,7 +27,7 @@ from freegin_gitops.core.refresh_prompt import render_prompt
 from freegin_gitops.core.usage import UsageKey, UsageStats
 from freegin_gitops.errors import AnswerInvalid, FreeginError, NotFound, ProviderError
 from freegin_gitops.resources import template_path
-from freegin_gitops.services.catalog_loader import load_files
+from freegin_gitops.services.catalog_loader import LoadResult, load_files
 from freegin_gitops.services.compiling import compile_result
 from freegin_gitops.services.refresh_edits import apply_refresh
 
@@ -191,9 +191,11 @@ def plan_refresh(
     request: RefreshRequest,
     ctx: RefreshContext,
     concurrency: int | None = None,
+    loaded: LoadResult | None = None,
 ) -> RefreshPlan:
-    """Ask every provider in scope (concurrently), then edit the catalog files in memory."""
-    catalog = load_files(base_files).require_catalog()
+    """Ask every provider in scope (concurrently), then edit the catalog files in memory.
+    ``loaded`` is ``base_files`` already loaded, when the caller has it."""
+    catalog = (loaded or load_files(base_files)).require_catalog()
     if request.provider is not None and request.provider not in catalog.providers:
         raise NotFound(
             f"unknown provider {request.provider!r}{did_you_mean(request.provider, catalog.providers)}"
@@ -206,6 +208,8 @@ def plan_refresh(
     providers = [request.provider] if request.provider else sorted(catalog.providers)
     template = template_path("refresh_prompt.md").read_text(encoding="utf-8")
     workers = concurrency or catalog.config.refresh.concurrency
+    if request.answers is None:
+        ctx.router.warm_up()  # one HTTP client for all threads, made before they start
     outcomes: dict[str, ProviderRefresh] = {}
     failures: list[ProviderFailure] = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, min(workers, len(providers)))) as pool:
@@ -230,9 +234,9 @@ def plan_refresh(
     return RefreshPlan(report, base_files, new_files, tuple(sorted(failures, key=lambda f: f.provider)))
 
 
-def compiled_for(base_files: Mapping[str, bytes]) -> CompiledCatalog:
+def compiled_for(base_files: Mapping[str, bytes], loaded: LoadResult | None = None) -> CompiledCatalog:
     """The compiled base catalog, for routing the refresh prompts."""
-    return CompiledCatalog(compile_result(load_files(base_files), None, None).document)
+    return CompiledCatalog(compile_result(loaded or load_files(base_files), None, None).document)
 
 
 def commit_message(plan: RefreshPlan) -> str:

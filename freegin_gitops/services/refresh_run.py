@@ -13,6 +13,7 @@ from freegin_gitops.adapters.catalog_dir import read_catalog_dir
 from freegin_gitops.adapters.git_tree import read_catalog_at
 from freegin_gitops.adapters.usage_db import UsageStore
 from freegin_gitops.errors import BadUsage, GitRefused
+from freegin_gitops.services.catalog_loader import load_files
 from freegin_gitops.services.paths import db_path
 from freegin_gitops.services.refresh import (
     RefreshContext,
@@ -86,10 +87,11 @@ def run_refresh(
         raise GitRefused(f"{repo.root} is not a git repository; refresh writes a branch, so it needs one")
 
     with UsageStore(db_path(db_option)) as store:
-        router = Router(compiled_for(files), environ=environ, usage=store)
+        loaded = load_files(files)
+        router = Router(compiled_for(files, loaded), environ=environ, usage=store)
         try:
             ctx = RefreshContext(router, store.stats(), now, progress)
-            plan = plan_refresh(files, base_name, request, ctx)
+            plan = plan_refresh(files, base_name, request, ctx, loaded=loaded)
         finally:
             router.close()
     if dry_run or not plan.changed:

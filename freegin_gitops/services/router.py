@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Literal, NamedTuple
@@ -100,6 +101,7 @@ class Router:
         self.client = client
         self.clock = clock
         self._cooldowns: dict[str, tuple[float, str]] | None = None
+        self._client_lock = threading.Lock()  # refresh calls from several threads
 
     # -- planning (no network) -------------------------------------------------------------
     def cooldowns(self) -> dict[str, tuple[float, str]]:
@@ -177,7 +179,16 @@ class Router:
             timeout_s=timeout_s or api.timeout_s or self.catalog.timeout_s,
         )
 
+    def warm_up(self) -> None:
+        """Make the HTTP client now (loading TLS settings takes a while), before calls start."""
+        self._client()
+
     def _client(self) -> httpx.Client:
+        """The shared HTTP client, made on first use (one, even when threads race for it)."""
+        with self._client_lock:
+            return self._make_client()
+
+    def _make_client(self) -> httpx.Client:
         if self.client is None:
             import httpx
 

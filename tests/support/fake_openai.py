@@ -43,6 +43,8 @@ class Recorded:
     path: str
     headers: dict[str, str]
     body: Any
+    received: float = field(default_factory=time.perf_counter)
+    answered: float | None = None  # when the reply was written
 
 
 Responder = Callable[[Any], Reply]  # request JSON body -> reply
@@ -82,7 +84,8 @@ class FakeOpenAI:
                     body = json.loads(raw) if raw else None
                 except ValueError:
                     body = raw
-                fake._record(Recorded(method, self.path, dict(self.headers.items()), body))
+                recorded = Recorded(method, self.path, dict(self.headers.items()), body)
+                fake._record(recorded)
                 reply = fake._reply(method, self.path, body)
                 if reply.delay_s:
                     time.sleep(reply.delay_s)
@@ -101,6 +104,7 @@ class FakeOpenAI:
                         self.send_header(name, value)
                     self.end_headers()
                     self.wfile.write(data)
+                    recorded.answered = time.perf_counter()
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
