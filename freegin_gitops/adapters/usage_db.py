@@ -2,9 +2,11 @@
 
 WAL mode and a busy timeout let several router processes write at once without losing a row. The
 schema is built by :data:`MIGRATIONS`, an ordered list of functions applied once each and counted in
-``PRAGMA user_version``. Figures per provider x model x workload are kept up to date by triggers in
-``usage_rollup`` and ``usage_latency_hist`` so that statistics stay fast at millions of rows: the
-mean latency is exact, the p95 is read from a histogram with buckets 5 % wide (so within 5 %).
+``PRAGMA user_version``. Figures per provider x model x workload are kept up to date by a trigger
+in ``usage_rollup``, one row per key, so that statistics stay fast at millions of rows: the mean
+latency is exact; the p95 is read from a latency histogram kept in the same row (a blob of counts
+in buckets 5 % wide, so it is within 5 %). The trigger calls ``freegin_hist_add``, a function
+every connection of this module registers: rows are meant to be written through freegin-ai.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ import contextlib
 import datetime as dt
 import math
 import sqlite3
+import sys
 import threading
 import time
+from array import array
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,18 +28,41 @@ from freegin_gitops.errors import UsageStoreError
 
 BUSY_TIMEOUT_MS = 30_000
 BUCKET_RATIO = 1.05  # latency histogram: bucket b holds [1.05**b, 1.05**(b+1)) milliseconds
+BUCKETS = 320  # up to 1.05**320 ms, about 100 minutes; slower calls count in the last bucket
 
 
 def latency_bucket(latency_ms: float) -> int:
-    return 0 if latency_ms < 1 else int(math.log(latency_ms) / math.log(BUCKET_RATIO))
-
-
-def _ln(value: float | None) -> float | None:
-    return math.log(value) if value is not None and value > 0 else None
+    if latency_ms < 1:
+        return 0
+    return min(BUCKETS - 1, int(math.log(latency_ms) / math.log(BUCKET_RATIO)))
 
 
 def bucket_upper_ms(bucket: int) -> float:
     return float(BUCKET_RATIO ** (bucket + 1))
+
+
+def decode_histogram(blob: bytes | None) -> array[int]:
+    """Counts per bucket, from the little-endian uint32 blob stored in ``usage_rollup``."""
+    counts = array("I", bytes(4 * BUCKETS) if blob is None else blob)
+    if sys.byteorder == "big":
+        counts.byteswap()
+    return counts
+
+
+def encode_histogram(counts: array[int]) -> bytes:
+    if sys.byteorder == "big":
+        counts = array("I", counts)
+        counts.byteswap()
+    return counts.tobytes()
+
+
+def hist_add(blob: bytes | None, latency_ms: float, success: int) -> bytes | None:
+    """The histogram ``blob`` with one more call of ``latency_ms`` (successful calls only)."""
+    if not success:
+        return blob if blob is not None else encode_histogram(decode_histogram(None))
+    counts = decode_histogram(blob)
+    counts[latency_bucket(latency_ms)] += 1
+    return encode_histogram(counts)
 
 
 def _v1_provider_usage(db: sqlite3.Connection) -> None:
@@ -58,53 +85,46 @@ def _v1_provider_usage(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX provider_usage_key ON provider_usage (provider, model, workload, ts)")
 
 
-def _bucket_sql(column: str) -> str:
-    return f"CASE WHEN {column} < 1 THEN 0 ELSE CAST(ln({column}) / ln({BUCKET_RATIO}) AS INTEGER) END"
-
-
 def _v2_rollups(db: sqlite3.Connection) -> None:
     db.execute(
         """CREATE TABLE usage_rollup (
             provider TEXT NOT NULL, model TEXT NOT NULL, workload TEXT NOT NULL,
             calls INTEGER NOT NULL, successes INTEGER NOT NULL,
             success_latency_sum REAL NOT NULL, last_ts TEXT NOT NULL,
+            latency_hist BLOB NOT NULL,
             PRIMARY KEY (provider, model, workload)
         ) WITHOUT ROWID"""
     )
     db.execute(
-        """CREATE TABLE usage_latency_hist (
-            provider TEXT NOT NULL, model TEXT NOT NULL, workload TEXT NOT NULL,
-            bucket INTEGER NOT NULL, count INTEGER NOT NULL,
-            PRIMARY KEY (provider, model, workload, bucket)
-        ) WITHOUT ROWID"""
-    )
-    db.execute(
-        f"""CREATE TRIGGER provider_usage_rollup AFTER INSERT ON provider_usage BEGIN
+        """CREATE TRIGGER provider_usage_rollup AFTER INSERT ON provider_usage BEGIN
             INSERT INTO usage_rollup VALUES (
                 NEW.provider, NEW.model, NEW.workload, 1, NEW.success,
-                CASE WHEN NEW.success THEN NEW.latency_ms ELSE 0 END, NEW.ts)
+                CASE WHEN NEW.success THEN NEW.latency_ms ELSE 0 END, NEW.ts,
+                freegin_hist_add(NULL, NEW.latency_ms, NEW.success))
             ON CONFLICT (provider, model, workload) DO UPDATE SET
                 calls = calls + 1,
                 successes = successes + NEW.success,
                 success_latency_sum = success_latency_sum
                     + CASE WHEN NEW.success THEN NEW.latency_ms ELSE 0 END,
-                last_ts = max(last_ts, NEW.ts);
-            INSERT INTO usage_latency_hist
-                SELECT NEW.provider, NEW.model, NEW.workload, {_bucket_sql("NEW.latency_ms")}, 1
-                WHERE NEW.success
-            ON CONFLICT (provider, model, workload, bucket) DO UPDATE SET count = count + 1;
-        END"""  # noqa: S608 - the only interpolation is a constant expression
+                last_ts = max(last_ts, NEW.ts),
+                latency_hist = freegin_hist_add(latency_hist, NEW.latency_ms, NEW.success);
+        END"""
     )
-    db.execute(
-        """INSERT INTO usage_rollup
-           SELECT provider, model, workload, COUNT(*), SUM(success),
+    histograms: dict[tuple[str, str, str], array[int]] = {}
+    for provider, model, workload, latency in db.execute(
+        "SELECT provider, model, workload, latency_ms FROM provider_usage WHERE success"
+    ):
+        counts = histograms.setdefault((provider, model, workload), decode_histogram(None))
+        counts[latency_bucket(latency)] += 1
+    empty = encode_histogram(decode_histogram(None))
+    rows = db.execute(
+        """SELECT provider, model, workload, COUNT(*), SUM(success),
                   TOTAL(CASE WHEN success THEN latency_ms ELSE 0 END), MAX(ts)
            FROM provider_usage GROUP BY provider, model, workload"""
-    )
-    db.execute(
-        f"""INSERT INTO usage_latency_hist
-           SELECT provider, model, workload, {_bucket_sql("latency_ms")}, COUNT(*)
-           FROM provider_usage WHERE success GROUP BY 1, 2, 3, 4"""  # noqa: S608 - constant
+    ).fetchall()
+    db.executemany(
+        "INSERT INTO usage_rollup VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [(*row, encode_histogram(histograms[row[:3]]) if row[:3] in histograms else empty) for row in rows],
     )
 
 
@@ -153,8 +173,7 @@ class UsageStore:
             self._db = sqlite3.connect(
                 path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
             )
-            # SQLite's own ln() is optional at build time; ours makes the triggers work everywhere.
-            self._db.create_function("ln", 1, _ln, deterministic=True)
+            self._db.create_function("freegin_hist_add", 3, hist_add, deterministic=True)
             self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = NORMAL")
@@ -240,33 +259,22 @@ class UsageStore:
         """Figures for every provider x model x workload seen."""
         try:
             with self._lock:
-                rollup = self._db.execute(
-                    "SELECT provider, model, workload, calls, successes, success_latency_sum, last_ts "
-                    "FROM usage_rollup"
-                ).fetchall()
-                # One row per key, its histogram as "bucket:count,..." text: fetching tens of
-                # thousands of histogram rows one by one costs more than the query itself.
-                packed = self._db.execute(
-                    "SELECT provider, model, workload, group_concat(bucket || ':' || count) "
-                    "FROM usage_latency_hist GROUP BY provider, model, workload"
+                rows = self._db.execute(
+                    "SELECT provider, model, workload, calls, successes, success_latency_sum, last_ts, "
+                    "latency_hist FROM usage_rollup"
                 ).fetchall()
         except sqlite3.Error as exc:
             raise UsageStoreError(f"usage figures cannot be read from {self.path}: {exc}") from exc
-        hist: dict[UsageKey, list[tuple[int, int]]] = {}
-        for provider, model, workload, text in packed:
-            pairs = (item.partition(":") for item in text.split(","))
-            hist[(provider, model, workload)] = sorted((int(b), int(c)) for b, _, c in pairs)
-        out: dict[UsageKey, UsageStats] = {}
-        for provider, model, workload, calls, successes, latency_sum, last_ts in rollup:
-            key = (provider, model, workload)
-            out[key] = UsageStats(
+        return {
+            (provider, model, workload): UsageStats(
                 calls=calls,
                 successes=successes,
                 mean_latency_ms=latency_sum / successes if successes else None,
-                p95_latency_ms=_p95(hist.get(key, []), successes),
+                p95_latency_ms=_p95(decode_histogram(hist), successes),
                 last_used=last_ts,
             )
-        return out
+            for provider, model, workload, calls, successes, latency_sum, last_ts, hist in rows
+        }
 
     def cooldowns(self, now_epoch: float | None = None) -> dict[str, tuple[float, str]]:
         """Providers cooling down after a 429: provider -> (until, reason), expired ones left out."""
@@ -304,13 +312,13 @@ class UsageStore:
             self._db.row_factory = None
 
 
-def _p95(buckets: Sequence[tuple[int, int]], total: int) -> float | None:
-    if not total or not buckets:
+def _p95(counts: array[int], total: int) -> float | None:
+    if not total:
         return None
     rank = math.ceil(0.95 * total)
     seen = 0
-    for bucket, count in buckets:
+    for bucket, count in enumerate(counts):
         seen += count
         if seen >= rank:
             return bucket_upper_ms(bucket)
-    return bucket_upper_ms(buckets[-1][0])
+    return bucket_upper_ms(BUCKETS - 1)

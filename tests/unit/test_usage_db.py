@@ -91,13 +91,19 @@ def test_p95_is_within_five_percent_of_the_exact_value(tmp_path: Path):
     assert exact <= p95 <= exact * 1.05 + 1
 
 
-def test_latency_buckets_match_the_sql_trigger(tmp_path: Path):
-    values = [0.2, 1, 1.04, 1.06, 99.9, 100, 12345.6]
+def test_the_trigger_fills_the_histogram_bucket_by_bucket(tmp_path: Path):
+    values = [0.2, 1, 1.04, 1.06, 99.9, 100, 12345.6, 10**9]
     with UsageStore(tmp_path / "u.db") as store:
-        store.record([rec(v, key=("p", str(v), "chat")) for v in values])
+        store.record([rec(v) for v in values])
+        store.record([rec(500, success=False)])
     with sqlite3.connect(tmp_path / "u.db") as conn:
-        got = dict(conn.execute("SELECT model, bucket FROM usage_latency_hist").fetchall())
-    assert got == {str(v): usage_db.latency_bucket(v) for v in values}
+        (blob,) = conn.execute("SELECT latency_hist FROM usage_rollup").fetchone()
+    counts = usage_db.decode_histogram(blob)
+    expected = [0] * usage_db.BUCKETS
+    for v in values:
+        expected[usage_db.latency_bucket(v)] += 1
+    assert list(counts) == expected
+    assert usage_db.latency_bucket(10**9) == usage_db.BUCKETS - 1
 
 
 def test_cooldowns_keep_the_later_deadline_and_expire(tmp_path: Path):
