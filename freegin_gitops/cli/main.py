@@ -162,9 +162,14 @@ def adopt_model(provider: str, model: str, workload: str | None, commit: bool) -
 
     Example: freegin-ai adopt-model groq qwen-2.5-coder-32b --workload code --commit
     """
-    from freegin_gitops.commands import adopt as command
+    from freegin_gitops.commands import edit
+    from freegin_gitops.services.edits import adopt
 
-    _exit(command.run(_state, provider, model, workload, commit))
+    _exit(
+        edit.run(
+            _state, "adopt-model", lambda files, now: adopt(files, provider, model, workload, now=now), commit
+        )
+    )
 
 
 @app.command("retire-model")
@@ -184,9 +189,17 @@ def retire_model(provider: str, model: str, workload: str | None, reason: str | 
 
     Example: freegin-ai retire-model groq mixtral-8x7b-32768 --reason "removed by the provider"
     """
-    from freegin_gitops.commands import retire as command
+    from freegin_gitops.commands import edit
+    from freegin_gitops.services.edits import retire
 
-    _exit(command.run(_state, provider, model, workload, reason, commit))
+    _exit(
+        edit.run(
+            _state,
+            "retire-model",
+            lambda files, now: retire(files, provider, model, workload, reason, now=now),
+            commit,
+        )
+    )
 
 
 @app.command("reject-model")
@@ -205,9 +218,17 @@ def reject_model(provider: str, model: str, workload: str | None, reason: str | 
 
     Example: freegin-ai reject-model groq qwen-2.5-coder-32b --workload code --reason "too slow"
     """
-    from freegin_gitops.commands import reject as command
+    from freegin_gitops.commands import edit
+    from freegin_gitops.services.edits import reject
 
-    _exit(command.run(_state, provider, model, workload, reason, commit))
+    _exit(
+        edit.run(
+            _state,
+            "reject-model",
+            lambda files, now: reject(files, provider, model, workload, reason, now=now),
+            commit,
+        )
+    )
 
 
 _WORKLOAD = click.option(

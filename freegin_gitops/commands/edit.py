@@ -1,0 +1,24 @@
+"""``freegin-ai adopt-model``, ``retire-model`` and ``reject-model``: one edit, applied and
+(optionally) committed, then one line saying what changed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+
+from freegin_gitops.cli.options import GlobalOptions
+from freegin_gitops.cli.output import emit
+from freegin_gitops.services import edit_session
+from freegin_gitops.services.edits import EditResult
+from freegin_gitops.services.repo import resolve_repo
+
+Edit = Callable[[Mapping[str, bytes], dt.datetime], EditResult]
+
+
+def run(options: GlobalOptions, command: str, edit: Edit, commit: bool) -> int:
+    repo = resolve_repo(options.repo)
+    now = dt.datetime.now(dt.UTC)
+    applied = edit_session.apply(repo, command, lambda files: edit(files, now), commit=commit)
+    commit_note = f" (commit {applied.commit[:12]})" if applied.commit else ""
+    emit(f"{applied.result.summary}{commit_note}\n")
+    return 0
