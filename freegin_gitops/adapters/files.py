@@ -17,9 +17,12 @@ def atomic_write(path: Path, data: bytes) -> None:
     A temporary file in the same folder is written, flushed and fsynced, then renamed over
     ``path``; the folder is fsynced so the rename survives a crash.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise FreeginError(f"{path} cannot be written: {exc.strerror}") from exc
     tmp = Path(name)
     try:
         with os.fdopen(fd, "wb") as handle:
