@@ -102,6 +102,17 @@ class GitRepo:
                 commits.append(CommitInfo(sha, author, subject, message))
         return commits
 
+    def checked_out(self) -> dict[str, str]:
+        """Branches checked out in this repository's work trees: branch name -> work tree path."""
+        found: dict[str, str] = {}
+        tree = ""
+        for line in self._run("worktree", "list", "--porcelain").splitlines():
+            if line.startswith("worktree "):
+                tree = line.removeprefix("worktree ")
+            elif line.startswith("branch refs/heads/"):
+                found[line.removeprefix("branch refs/heads/")] = tree
+        return found
+
     def origin_url(self, remote: str = "origin") -> str | None:
         return self._try("remote", "get-url", remote) or None
 

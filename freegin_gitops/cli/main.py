@@ -56,7 +56,7 @@ def _exit(code: int) -> NoReturn:
     raise SystemExit(code)
 
 
-@app.command()
+@app.command(short_help="Check the catalog against its schemas and rules.")
 @click.argument("paths", nargs=-1, type=_PATH, metavar="[PATH...]")
 @click.option(
     "--format",
@@ -73,6 +73,7 @@ def validate(paths: tuple[Path, ...], output_format: str) -> None:
     there is any problem. With PATHs, only those files' problems are reported (the rest of the
     catalog is read for context).
 
+    \b
     Example: freegin-ai validate --format github
     """
     from freegin_gitops.commands import validate as command
@@ -80,7 +81,7 @@ def validate(paths: tuple[Path, ...], output_format: str) -> None:
     _exit(command.run(_state, list(paths), output_format))
 
 
-@app.command("compile")
+@app.command("compile", short_help="Write the deterministic compiled catalog.")
 @click.option(
     "--output",
     "-o",
@@ -97,6 +98,7 @@ def compile_(output: str, check: bool) -> None:
     The same catalog gives the same bytes. The router reads compiled/catalog.json when it is
     present and current.
 
+    \b
     Example: freegin-ai compile --output compiled/catalog.json
     """
     from freegin_gitops.commands import compile as command
@@ -104,9 +106,9 @@ def compile_(output: str, check: bool) -> None:
     _exit(command.run(_state, output, check))
 
 
-@app.command("list-models")
+@app.command("list-models", short_help="List models and suggestions with usage figures.")
 @click.option("--provider", metavar="P", help="Only this provider.")
-@click.option("--workload", metavar="W", help="Only this workload.")
+@click.option("--workload", "-w", metavar="W", help="Only this workload.")
 @click.option(
     "--status",
     metavar="S",
@@ -120,6 +122,7 @@ def list_models(provider: str | None, workload: str | None, status: str | None, 
     One row per provider, workload and model: status, whether a suggestion was verified, calls,
     success rate, mean and p95 latency and last use from the usage database.
 
+    \b
     Example: freegin-ai list-models --workload code --json
     """
     from freegin_gitops.commands import list_models as command
@@ -142,7 +145,7 @@ _COMMIT = click.option(
 )
 
 
-@app.command("adopt-model")
+@app.command("adopt-model", short_help="Move a suggestion into the active catalog.")
 @_edit_arguments
 @click.option(
     "--workload",
@@ -160,7 +163,8 @@ def adopt_model(provider: str, model: str, workload: str | None, commit: bool) -
     the suggestion's hints; a model already listed gets the workload, or is re-activated if it was
     retired. Comments and formatting in the files are kept.
 
-    Example: freegin-ai adopt-model groq qwen-2.5-coder-32b --workload code --commit
+    \b
+    Example: freegin-ai adopt-model groq moonshotai/kimi-k2-instruct-0905 --workload code --commit
     """
     from freegin_gitops.commands import edit
     from freegin_gitops.services.edits import adopt
@@ -172,7 +176,7 @@ def adopt_model(provider: str, model: str, workload: str | None, commit: bool) -
     )
 
 
-@app.command("retire-model")
+@app.command("retire-model", short_help="Retire a model, or one workload of it.")
 @_edit_arguments
 @click.option(
     "--workload",
@@ -187,7 +191,8 @@ def retire_model(provider: str, model: str, workload: str | None, reason: str | 
 
     The router stops using it. Retiring an already retired model changes nothing.
 
-    Example: freegin-ai retire-model groq mixtral-8x7b-32768 --reason "removed by the provider"
+    \b
+    Example: freegin-ai retire-model groq llama-3.1-8b-instant --reason "removed by the provider"
     """
     from freegin_gitops.commands import edit
     from freegin_gitops.services.edits import retire
@@ -202,7 +207,7 @@ def retire_model(provider: str, model: str, workload: str | None, reason: str | 
     )
 
 
-@app.command("reject-model")
+@app.command("reject-model", short_help="Reject a suggestion for good.")
 @_edit_arguments
 @click.option(
     "--workload",
@@ -216,7 +221,8 @@ def retire_model(provider: str, model: str, workload: str | None, reason: str | 
 def reject_model(provider: str, model: str, workload: str | None, reason: str | None, commit: bool) -> None:
     """Mark a suggestion rejected; refresh never suggests it again.
 
-    Example: freegin-ai reject-model groq qwen-2.5-coder-32b --workload code --reason "too slow"
+    \b
+    Example: freegin-ai reject-model groq openai/gpt-oss-20b --workload summarisation --reason "use 120b"
     """
     from freegin_gitops.commands import edit
     from freegin_gitops.services.edits import reject
@@ -247,7 +253,7 @@ _REF = click.option(
 )
 
 
-@app.command()
+@app.command(short_help="Show the candidates a call would try, and why.")
 @_WORKLOAD
 @_PROVIDER
 @_MODEL
@@ -264,6 +270,7 @@ def route(
     Skipped: no API key in the environment, a provider cooling down after HTTP 429, a base URL
     variable not set. Calls nothing.
 
+    \b
     Example: freegin-ai route --workload code --json
     """
     from freegin_gitops.commands import route as command
@@ -271,7 +278,7 @@ def route(
     _exit(command.run(_state, workload, provider, model, ref, show_all, as_json))
 
 
-@app.command()
+@app.command(short_help="Route a prompt, with fallback; print the answer.")
 @click.argument("prompt")
 @_WORKLOAD
 @_PROVIDER
@@ -288,6 +295,7 @@ def ask(
     On a connection error, timeout, HTTP 429, 5xx or any other failure the next candidate is
     tried; every attempt is recorded in the usage database. Exit 1 if none answers.
 
+    \b
     Example: echo "Summarise: ..." | freegin-ai ask - --workload summarisation
     """
     from freegin_gitops.commands import ask as command
@@ -295,7 +303,7 @@ def ask(
     _exit(command.run(_state, prompt, workload, provider, model, ref, as_json))
 
 
-@app.command("refresh-models")
+@app.command("refresh-models", short_help="Propose better models on a branch and pull request.")
 @click.argument("provider", required=False, metavar="[PROVIDER]")
 @click.option("--workload", "-w", metavar="W", help="Only this workload.")
 @click.option("--dry-run", is_flag=True, help="Print what would be written (and the diff); change nothing.")
@@ -336,6 +344,7 @@ def refresh_models(
     from --base without touching your working tree. Re-running updates the same branch and pull
     request.
 
+    \b
     Example: freegin-ai refresh-models groq --push --open-pr
     """
     from freegin_gitops.commands import refresh as command

@@ -6,8 +6,8 @@ import sys
 
 from freegin_gitops.cli.options import GlobalOptions
 from freegin_gitops.cli.output import emit, emit_json, note
+from freegin_gitops.commands.common import catalog_repo
 from freegin_gitops.errors import BadUsage, NoCandidateAnswered
-from freegin_gitops.services.repo import resolve_repo
 from freegin_gitops.services.router import Attempt
 from freegin_gitops.services.routing_session import open_router
 
@@ -30,7 +30,7 @@ def run(
     as_json: bool,
 ) -> int:
     text = _prompt(prompt)
-    repo = resolve_repo(options.repo)
+    repo = catalog_repo(options)
     attempts: list[Attempt] = []
     with open_router(repo, ref, options.db, create_db=True) as router:
         plan = router.plan(workload, provider, model)

@@ -7,17 +7,15 @@ from pathlib import Path
 from freegin_gitops.adapters.files import atomic_write
 from freegin_gitops.cli.options import GlobalOptions
 from freegin_gitops.cli.output import emit, note
+from freegin_gitops.commands.common import catalog_repo
 from freegin_gitops.errors import BadUsage
 from freegin_gitops.services.compiling import compile_repo, is_stale
-from freegin_gitops.services.repo import resolve_repo
 
 
 def run(options: GlobalOptions, output: str, check: bool) -> int:
     if check and output == "-":
         raise BadUsage("--check needs --output PATH: the compiled file to compare")
-    repo = resolve_repo(options.repo)
-    if repo.fallback_note():
-        note(f"freegin-ai: {repo.fallback_note()}")
+    repo = catalog_repo(options)
     compiled = compile_repo(repo)
     if check:
         reason = is_stale(Path(output), compiled)

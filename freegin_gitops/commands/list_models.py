@@ -5,11 +5,11 @@ from __future__ import annotations
 from freegin_gitops.adapters.catalog_dir import read_catalog_dir
 from freegin_gitops.cli.options import GlobalOptions
 from freegin_gitops.cli.output import emit, emit_json, table
+from freegin_gitops.commands.common import catalog_repo
 from freegin_gitops.core.listing import STATUSES, ModelRow, model_rows
 from freegin_gitops.core.naming import did_you_mean
 from freegin_gitops.errors import BadUsage, NotFound
 from freegin_gitops.services.parse_cache import load_cached
-from freegin_gitops.services.repo import resolve_repo
 from freegin_gitops.services.usage_stats import read_stats
 
 
@@ -49,7 +49,7 @@ def run(
     as_json: bool,
 ) -> int:
     statuses = _statuses(status)
-    repo = resolve_repo(options.repo)
+    repo = catalog_repo(options)
     catalog = load_cached(repo.root, read_catalog_dir(repo.root), need_documents=True).require_catalog()
     if provider and provider not in catalog.providers:
         raise NotFound(f"unknown provider {provider!r}{did_you_mean(provider, catalog.providers)}")

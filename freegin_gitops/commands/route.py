@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from freegin_gitops.cli.options import GlobalOptions
 from freegin_gitops.cli.output import emit, emit_json, table
-from freegin_gitops.services.repo import resolve_repo
+from freegin_gitops.commands.common import catalog_repo
 from freegin_gitops.services.router import PlannedCandidate
 from freegin_gitops.services.routing_session import open_router
 
@@ -52,7 +52,7 @@ def run(
     show_all: bool,
     as_json: bool,
 ) -> int:
-    repo = resolve_repo(options.repo)
+    repo = catalog_repo(options)
     with open_router(repo, ref, options.db, create_db=False) as router:
         plan = router.plan(workload, provider, model, show_all=show_all)
     catalog = router.catalog
@@ -82,7 +82,10 @@ def run(
             }
         )
         return 0
-    source = f"ref {ref} ({catalog.pinned_commit[:12]})" if ref and catalog.pinned_commit else "working tree"
+    if ref and catalog.pinned_commit:
+        source = f"ref {ref} ({catalog.pinned_commit[:12]})"
+    else:
+        source = "the bundled starter catalog" if repo.bundled else "the working tree"
     emit(f"workload {workload}: catalog {catalog.content_sha256[:12]} from {source}\n")
     cells = _grouped_cells(plan.entries)
     emit(table(["#", "PROVIDER", "MODEL", "ORIGIN", "STATUS"], cells) if cells else "no candidates\n")

@@ -6,15 +6,13 @@ from pathlib import Path
 
 from freegin_gitops.cli.options import GlobalOptions
 from freegin_gitops.cli.output import emit, note
+from freegin_gitops.commands.common import catalog_repo
 from freegin_gitops.core import reporting
-from freegin_gitops.services.repo import resolve_repo
 from freegin_gitops.services.validation import validate
 
 
 def run(options: GlobalOptions, paths: list[Path], output_format: str) -> int:
-    repo = resolve_repo(options.repo)
-    if repo.fallback_note():
-        note(f"freegin-ai: {repo.fallback_note()}")
+    repo = catalog_repo(options)
     report = validate(repo, paths)
     if output_format == "json":
         emit(reporting.render_json(report.files, report.problems))

@@ -202,11 +202,21 @@ def _command(name: str, command: click.Command, ctx: click.Context) -> list[str]
     return out
 
 
+def _unmarked(paragraph: str) -> tuple[str, bool]:
+    """The paragraph without click's "do not rewrap" marker (a first line of ``\\b``), and whether
+    it had one."""
+    lines = paragraph.splitlines()
+    if lines and lines[0].strip() == "\b":
+        return "\n".join(lines[1:]), True
+    return paragraph, False
+
+
 def _paragraphs(help_text: str) -> Iterator[str]:
-    for paragraph in re.split(r"\n\s*\n", inspect.cleandoc(help_text)):
+    for marked in re.split(r"\n\s*\n", inspect.cleandoc(help_text)):
+        paragraph, keep_lines = _unmarked(marked)
         lines = paragraph.splitlines()
-        if lines and lines[0].strip() == "\b":  # click's "do not rewrap" marker
-            yield from (".PP", ".nf", *(roff.line(ln) for ln in lines[1:]), ".fi")
+        if keep_lines and not paragraph.startswith(EXAMPLE_PREFIX):
+            yield from (".PP", ".nf", *(roff.line(ln) for ln in lines), ".fi")
         elif paragraph.startswith(EXAMPLE_PREFIX):
             command = " ".join(paragraph[len(EXAMPLE_PREFIX) :].split())
             yield from (".PP", "Example:", *roff.example([command]))
@@ -215,7 +225,8 @@ def _paragraphs(help_text: str) -> Iterator[str]:
 
 
 def _example(command: click.Command) -> str:
-    for paragraph in re.split(r"\n\s*\n", _help_text(command)):
+    for marked in re.split(r"\n\s*\n", _help_text(command)):
+        paragraph, _ = _unmarked(marked)
         if paragraph.startswith(EXAMPLE_PREFIX):
             return " ".join(paragraph[len(EXAMPLE_PREFIX) :].split())
     return ""

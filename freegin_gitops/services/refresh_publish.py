@@ -56,6 +56,16 @@ def _same_proposal(git: GitRepo, commit: str, base_sha: str, plan: RefreshPlan) 
     return refresh_trailer(message) == trailer_value(plan)
 
 
+def refuse_checked_out(git: GitRepo, branch: str) -> None:
+    """Refresh replaces its branch's commit: never while someone has that branch checked out."""
+    where = git.checked_out().get(branch)
+    if where is not None:
+        raise GitRefused(
+            f"{branch} is checked out in {where}; switch that work tree to another branch (for "
+            "example the base branch) before refreshing, or refresh would move the branch under it"
+        )
+
+
 def publish(
     git: GitRepo,
     plan: RefreshPlan,
@@ -67,6 +77,7 @@ def publish(
 ) -> Published:
     """Commit ``plan`` on its branch (and push it, and open or update its pull request)."""
     branch = plan.report.branch
+    refuse_checked_out(git, branch)
     tip = git.branch_tip(branch)
     if tip is not None:
         _refuse_foreign(branch, "the local branch", _foreign(git.commits_between(base_sha, tip)))

@@ -77,6 +77,11 @@ def run_refresh(
         if base_name is None:
             raise BadUsage("HEAD is detached: name the branch to start from with --base")
         base_sha, files = read_catalog_at(repo.root, base_name)
+        if not dry_run:  # before any work: refresh must not move a branch someone is on
+            from freegin_gitops.services.refresh import branch_name
+            from freegin_gitops.services.refresh_publish import refuse_checked_out
+
+            refuse_checked_out(git, branch_name(request.provider or "all"))
         if open_pr and not dry_run:  # before any work: a missing token must not cost a refresh
             from freegin_gitops.services.github_target import resolve_target
 

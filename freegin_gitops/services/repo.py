@@ -32,10 +32,7 @@ class CatalogRepo(NamedTuple):
         the wrong folder does not pass without saying so."""
         if not self.bundled:
             return None
-        return (
-            "no catalog repository here (no --repo, no FREEGIN_REPO, no catalog/ folder in the "
-            "current git repository or folder); using the bundled starter catalog (read-only)"
-        )
+        return "using the bundled starter catalog (read-only): no --repo, FREEGIN_REPO or catalog/ here"
 
     def require_writable(self, action: str) -> None:
         if not self.writable:

@@ -315,3 +315,16 @@ def test_open_pr_without_a_token_fails_before_any_work(cli, repo, llm):
     assert run.code == 1
     assert "GITHUB_TOKEN" in run.stderr
     assert llm.requests == []
+
+
+def test_refresh_refuses_to_move_the_branch_the_user_is_on(cli, repo, llm):
+    assert refresh(cli, repo, "beta").code == 0
+    git(repo, "checkout", "-q", BRANCH)
+    tip = git(repo, "rev-parse", BRANCH)
+    before = len(llm.requests)
+    run = refresh(cli, repo, "beta", "--base", "main")
+    assert run.code == 1
+    assert f"{BRANCH} is checked out in" in run.stderr
+    assert git(repo, "rev-parse", BRANCH) == tip
+    assert git(repo, "status", "--porcelain") == ""
+    assert len(llm.requests) == before  # refused before asking anything
