@@ -15,7 +15,7 @@ def text(value: str) -> str:
 
     Backslashes become ``\\e``; every hyphen becomes ``\\-`` (the minus sign, so option names,
     command names and model ids copy and paste as typed, as help2man does); characters outside
-    ASCII become ``\\[uXXXX]`` so the page renders the same whatever the input encoding. Words
+    ASCII become ``\\[u00E9]``-style escapes so the page renders the same whatever the input encoding. Words
     such as ``catalog/config.yaml`` or ``--repo`` are never hyphenated at a line break.
     """
     escaped = value.replace("\\", "\\e").replace("-", "\\-")
