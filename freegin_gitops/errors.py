@@ -67,11 +67,6 @@ class ProviderError(FreeginError):
         self.status_code = status_code
         self.retry_after_s = retry_after_s
 
-    @property
-    def retryable(self) -> bool:
-        """True when the router should move on to the next candidate."""
-        return self.kind in {"connect", "timeout", "rate_limited", "server_error", "bad_response"}
-
 
 class NoCandidateAnswered(FreeginError):
     """Every candidate of a routed call failed or was skipped."""

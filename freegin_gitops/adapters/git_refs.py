@@ -85,9 +85,6 @@ class GitRepo:
     def branch_tip(self, branch: str) -> str | None:
         return self._try("rev-parse", "--verify", "--quiet", f"refs/heads/{branch}^{{commit}}") or None
 
-    def tree_of(self, commit: str) -> str:
-        return self._run("rev-parse", f"{commit}^{{tree}}")
-
     def parents_of(self, commit: str) -> list[str]:
         return self._run("rev-list", "--parents", "-n", "1", commit).split()[1:]
 

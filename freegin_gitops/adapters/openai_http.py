@@ -174,19 +174,9 @@ class OpenAICompatible:
         self,
         model: str,
         messages: Sequence[Mapping[str, str]],
-        *,
-        temperature: float | None = None,
-        max_tokens: int | None = None,
-        json_mode: bool = False,
     ) -> ChatAnswer:
         """One chat completion; the first choice's text."""
         body: dict[str, Any] = {"model": model, "messages": list(messages)}
-        if temperature is not None:
-            body["temperature"] = temperature
-        if max_tokens is not None:
-            body["max_tokens"] = max_tokens
-        if json_mode:
-            body["response_format"] = {"type": "json_object"}
         response = self._send("POST", "/chat/completions", model, body)
         data = self._json(response, model)
         try:

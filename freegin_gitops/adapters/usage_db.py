@@ -303,14 +303,6 @@ class UsageStore:
     def count(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM provider_usage").fetchone()[0])
 
-    def rows(self) -> list[sqlite3.Row]:
-        """Every row (for tests and exports), oldest first."""
-        self._db.row_factory = sqlite3.Row
-        try:
-            return list(self._db.execute("SELECT * FROM provider_usage ORDER BY id"))
-        finally:
-            self._db.row_factory = None
-
 
 def _p95(counts: array[int], total: int) -> float | None:
     if not total:

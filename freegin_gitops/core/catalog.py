@@ -160,6 +160,3 @@ class Catalog:
 
     def provider(self, provider_id: str) -> Provider | None:
         return self.providers.get(provider_id)
-
-    def all_suggestions(self) -> list[Suggestion]:
-        return [s for pid in sorted(self.suggestions) for s in self.suggestions[pid]]

@@ -32,11 +32,27 @@ def _read_json(path: Path) -> dict[str, Any] | None:
     return document if isinstance(document, dict) else None
 
 
+_SECTIONS = ("routing", "refresh", "workloads", "providers", "candidates")
+
+
 def _current(document: dict[str, Any] | None, sha: str) -> bool:
+    """True if ``document`` is a compiled catalog (in outline) of the content ``sha``."""
     if document is None or document.get("schema_version") != 1:
         return False
     source = document.get("source")
-    return isinstance(source, dict) and source.get("content_sha256") == sha
+    return (
+        isinstance(source, dict)
+        and source.get("content_sha256") == sha
+        and all(isinstance(document.get(key), dict) for key in _SECTIONS)
+    )
+
+
+def _valid(document: dict[str, Any], path: Path) -> bool:
+    """A compiled file someone keeps in the repository is checked against its schema before the
+    router trusts it (once: what it reads then is cached)."""
+    from freegin_gitops.adapters import schema_check
+
+    return not schema_check.check("compiled", document, str(path))
 
 
 def _cache_path(sha: str) -> Path:
@@ -84,9 +100,9 @@ def load_compiled(repo: CatalogRepo, ref: str | None = None) -> CompiledCatalog:
         assert document is not None
         return CompiledCatalog(document, pinned_commit=commit)
     if ref is None:
-        document = _read_json(repo.root / COMPILED_IN_REPO)
-        if _current(document, sha):
-            assert document is not None
+        in_repo = repo.root / COMPILED_IN_REPO
+        document = _read_json(in_repo)
+        if document is not None and _current(document, sha) and _valid(document, in_repo):
             _store(sha, document)
             return CompiledCatalog(document)
     from freegin_gitops.services.catalog_loader import load_files

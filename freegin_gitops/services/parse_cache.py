@@ -81,24 +81,39 @@ class ParseCache:
             and stored.get("fingerprint") == self._fingerprint
             and stored.get("content_sha256") == content_sha
         ):
-            return _problems(stored["problems"])
+            with contextlib.suppress(TypeError, ValueError):  # a damaged cache is only a miss
+                return _problems(stored["problems"])
         return None
 
     def _entries(self) -> dict[str, Entry]:
         if self._files is None:
             stored = _read(self._files_path)
-            ok = isinstance(stored, dict) and stored.get("fingerprint") == self._fingerprint
-            self._files = {path: tuple(entry) for path, entry in stored["files"].items()} if ok else {}
+            self._files = {}
+            if isinstance(stored, dict) and stored.get("fingerprint") == self._fingerprint:
+                files = stored.get("files")
+                if isinstance(files, dict):
+                    self._files = {
+                        path: tuple(entry) for path, entry in files.items() if isinstance(entry, list)
+                    }
         return self._files
+
+    def _cached(self, path: str, sha: str) -> ParsedFile | None:
+        entry = self._entries().get(path)
+        if entry is None or entry[0] != sha:
+            return None
+        try:
+            _sha, kind, data, schema_valid, rows = entry
+            return ParsedFile(path, kind, data, _problems(rows), bool(schema_valid))
+        except (TypeError, ValueError):  # a damaged entry is only a miss
+            return None
 
     def parsed(self, path: str, raw: bytes) -> ParsedFile:
         """``parse_file(path, raw)``, from the cache when these bytes were parsed before."""
         sha = hashlib.sha256(raw).hexdigest()
+        cached = self._cached(path, sha)
+        if cached is not None:
+            return cached
         entries = self._entries()
-        entry = entries.get(path)
-        if entry is not None and entry[0] == sha:
-            _sha, kind, data, schema_valid, rows = entry
-            return ParsedFile(path, kind, data, _problems(rows), schema_valid)
         parsed = parse_file(path, raw)
         entries[path] = (sha, parsed.kind, parsed.data, parsed.schema_valid, _rows(parsed.problems))
         self._dirty = True

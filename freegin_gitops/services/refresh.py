@@ -12,7 +12,7 @@ from __future__ import annotations
 import concurrent.futures
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from freegin_gitops.adapters import schema_check
@@ -132,9 +132,9 @@ def _refresh_one(
         return answer.text, ModelRef(answer.provider, answer.model)
 
     def fetch_models() -> tuple[ModelList | None, str | None]:
-        skip = router.skip_reason(Candidate(provider_id, "", "override"))
-        if skip is not None and not skip.startswith("cooling down"):
-            return None, skip
+        unreachable = router.unreachable(provider_id)  # a cool-down is for chat calls, not lists
+        if unreachable is not None:
+            return None, unreachable
         try:
             return ModelList.of(router.provider_api(provider_id).list_models()), None
         except ProviderError as exc:
@@ -144,25 +144,23 @@ def _refresh_one(
         asked = pool.submit(ask)
         listed_future = pool.submit(fetch_models)
         listed, list_error = listed_future.result()
-        usage = {(m, w): s for (p, m, w), s in ctx.stats.items() if p == provider_id}
-        empty = ProviderRefresh(
+        outcome = ProviderRefresh(
             provider_id,
             None,
             "fetched" if listed is not None else "unavailable",
-            usage=usage,
+            usage={(m, w): s for (p, m, w), s in ctx.stats.items() if p == provider_id},
             model_list_error=list_error,
         )
         try:
             text, answered_by = asked.result()
         except FreeginError as exc:
-            return empty, str(exc)
+            return outcome, str(exc)
+    outcome = replace(outcome, answered_by=answered_by)
     who = f"{answered_by.provider}/{answered_by.model}" if answered_by else "the saved answer"
     try:
         recommendations = parse_answer(text, _check_answer, who)
     except AnswerInvalid as exc:
-        return ProviderRefresh(
-            provider_id, answered_by, empty.model_list, usage=usage, model_list_error=list_error
-        ), str(exc)
+        return outcome, str(exc)
     changes, skipped = merge_recommendations(
         provider,
         catalog.suggestions.get(provider_id, ()),
@@ -173,15 +171,8 @@ def _refresh_one(
         listed=listed,
     )
     retirements = propose_retirements(provider, listed, ctx.now.date(), ctx.stats)
-    return ProviderRefresh(
-        provider=provider_id,
-        answered_by=answered_by,
-        model_list="fetched" if listed is not None else "unavailable",
-        changes=tuple(changes),
-        retirements=tuple(retirements),
-        skipped=tuple(skipped),
-        usage=usage,
-        model_list_error=list_error,
+    return replace(
+        outcome, changes=tuple(changes), retirements=tuple(retirements), skipped=tuple(skipped)
     ), None
 
 

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 DEFAULT_COOLDOWN_S = 30.0
 MAX_COOLDOWN_S = 24 * 3600.0
 
-Outcome = Literal["answered", "failed", "skipped", "not reached"]
+Outcome = Literal["answered", "failed", "skipped"]
 
 
 class PlannedCandidate(NamedTuple):
@@ -43,9 +43,6 @@ class Plan(NamedTuple):
     workload: str
     entries: tuple[PlannedCandidate, ...]
     not_reached: int  # candidates after the last one the router would try
-
-    def usable(self) -> list[Candidate]:
-        return [e.candidate for e in self.entries if e.usable]
 
 
 class Attempt(NamedTuple):
@@ -109,11 +106,12 @@ class Router:
             self._cooldowns = self.usage.cooldowns(self.clock()) if self.usage is not None else {}
         return self._cooldowns
 
-    def skip_reason(self, candidate: Candidate) -> str | None:
-        """Why ``candidate`` cannot be called now, or None if it can."""
-        api = self.catalog.provider(candidate.provider)
+    def unreachable(self, provider: str) -> str | None:
+        """Why ``provider`` cannot be called at all here (unknown, no key, an unset base-URL
+        variable), or None."""
+        api = self.catalog.provider(provider)
         if api is None:
-            return f"unknown provider {candidate.provider!r} (not in the catalog)"
+            return f"unknown provider {provider!r} (not in the catalog)"
         if api.style != "openai":
             return f"API style {api.style!r} is not supported"
         if api.api_key_env and not self.environ.get(api.api_key_env):
@@ -121,6 +119,14 @@ class Router:
         for variable in url_variables(api.base_url):
             if not self.environ.get(variable):
                 return f"{variable} is not set (the base URL needs it)"
+        return None
+
+    def skip_reason(self, candidate: Candidate) -> str | None:
+        """Why ``candidate`` cannot be called now (unreachable, or cooling down after HTTP 429),
+        or None if it can."""
+        unreachable = self.unreachable(candidate.provider)
+        if unreachable is not None:
+            return unreachable
         cooling = self.cooldowns().get(candidate.provider)
         if cooling is not None and cooling[0] > self.clock():
             return f"cooling down until {_iso(cooling[0])} ({cooling[1]})"
@@ -242,7 +248,6 @@ class Router:
         messages: Sequence[Mapping[str, str]],
         *,
         timeout_s: float | None = None,
-        json_mode: bool = False,
         on_attempt: Callable[[Attempt], None] | None = None,
     ) -> RoutedAnswer:
         """Try the plan's candidates in order until one answers; every attempt is recorded."""
@@ -262,7 +267,7 @@ class Router:
             api = self.provider_api(candidate.provider, timeout_s)
             started = time.perf_counter()
             try:
-                answer = api.chat(candidate.model, messages, json_mode=json_mode)
+                answer = api.chat(candidate.model, messages)
             except ProviderError as error:
                 latency = (time.perf_counter() - started) * 1000
                 self._record(plan.workload, candidate, latency, None, error)

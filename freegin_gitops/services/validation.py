@@ -30,51 +30,45 @@ class ValidationReport:
         return not self.problems
 
 
-def _sniff_kind(path: Path, raw: bytes) -> str:
-    """The kind of a file outside the catalog layout: by its folder or name, its schema line, or
-    its top-level keys."""
-    if path.parent.name in ("providers", "suggestions"):
-        return "provider" if path.parent.name == "providers" else "suggestions"
-    if path.name in ("workloads.yaml", "config.yaml"):
-        return path.name.removesuffix(".yaml")
-    head = raw[:300].decode("utf-8", "replace")
-    match = _SCHEMA_NAME.search(head)
-    if match:
-        return match.group(1)
+def _place(path: Path, raw: bytes) -> tuple[str, str]:
+    """The kind of a file from outside the catalog layout, and where it would live in it.
+
+    The kind comes from its folder or name, else its schema line, else its top-level keys; a
+    provider file goes where its ``provider`` says (so the file-name rule does not fire on a copy
+    named after its fault), else under its own name.
+    """
     from freegin_gitops.adapters import yaml_read
 
     try:
         data = yaml_read.parse_bytes(raw)
     except yaml_read.YamlProblem:
-        return "provider"
+        data = None  # parse_file reports why, with the line
     keys = set(data) if isinstance(data, dict) else set()
-    if "suggestions" in keys:
-        return "suggestions"
-    if "workloads" in keys and "provider" not in keys:
-        return "workloads"
-    if keys & {"refresh", "routing", "defaults"}:
-        return "config"
-    return "provider"
-
-
-def _virtual_path(kind: str, path: Path, raw: bytes) -> str:
-    """Where a file from outside the catalog would live in it."""
+    match = _SCHEMA_NAME.search(raw[:300].decode("utf-8", "replace"))
+    if path.parent.name in ("providers", "suggestions"):
+        kind = "provider" if path.parent.name == "providers" else "suggestions"
+    elif path.name in ("workloads.yaml", "config.yaml"):
+        kind = path.name.removesuffix(".yaml")
+    elif match:
+        kind = match.group(1)
+    elif "suggestions" in keys:
+        kind = "suggestions"
+    elif "workloads" in keys and "provider" not in keys:
+        kind = "workloads"
+    elif keys & {"refresh", "routing", "defaults"}:
+        kind = "config"
+    else:
+        kind = "provider"
     if kind == "workloads":
-        return WORKLOADS_FILE
+        return kind, WORKLOADS_FILE
     if kind == "config":
-        return CONFIG_FILE
+        return kind, CONFIG_FILE
     if kind == "suggestions":
-        return suggestions_file(path.stem)
-    from freegin_gitops.adapters import yaml_read
-
-    try:
-        data = yaml_read.parse_bytes(raw)
-        named = data.get("provider") if isinstance(data, dict) else None
-    except yaml_read.YamlProblem:
-        named = None
+        return kind, suggestions_file(path.stem)
+    named = data.get("provider") if isinstance(data, dict) else None
     if isinstance(named, str) and PROVIDER_ID.match(named):
-        return provider_file(named)
-    return provider_file(path.stem)
+        return kind, provider_file(named)
+    return kind, provider_file(path.stem)
 
 
 def validate(repo: CatalogRepo, paths: Sequence[Path] = (), cwd: Path | None = None) -> ValidationReport:
@@ -95,8 +89,7 @@ def validate(repo: CatalogRepo, paths: Sequence[Path] = (), cwd: Path | None = N
             display[rel] = rel
             continue
         raw = absolute.read_bytes()
-        kind = _sniff_kind(absolute, raw)
-        virtual = _virtual_path(kind, absolute, raw)
+        kind, virtual = _place(absolute, raw)
         files[virtual] = raw
         kinds[virtual] = kind
         display[virtual] = str(given)
