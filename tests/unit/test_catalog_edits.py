@@ -20,7 +20,7 @@ import pytest
 from freegin_gitops.adapters import yaml_edit
 from freegin_gitops.adapters.catalog_dir import read_catalog_dir
 from freegin_gitops.errors import CatalogInvalid, NotFound
-from freegin_gitops.services.catalog_loader import load_files
+from freegin_gitops.services.catalog.loading import load_files
 from freegin_gitops.services.edits import EditResult, adopt, reject, retire
 from freegin_gitops.services.edits.provider_doc import retire_model
 from freegin_gitops.services.edits.suggestion_doc import put_suggestion

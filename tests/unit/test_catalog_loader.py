@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from freegin_gitops.adapters.catalog_dir import read_catalog_dir
-from freegin_gitops.services.catalog_loader import kind_of, load_files, modeline, parse_file
+from freegin_gitops.core.layout import kind_of, modeline
+from freegin_gitops.services.catalog.loading import load_files, parse_file
 from tests.helpers import ROOT
 
 

@@ -12,7 +12,7 @@ from freegin_gitops.adapters import schema_check
 from freegin_gitops.adapters.catalog_dir import read_catalog_dir
 from freegin_gitops.core.build import build_catalog
 from freegin_gitops.core.catalog import Catalog
-from freegin_gitops.core.compile import (
+from freegin_gitops.core.compiled_document import (
     SCHEMA_VERSION,
     SourceInfo,
     comparable,
@@ -20,7 +20,7 @@ from freegin_gitops.core.compile import (
     provider_rank,
     render,
 )
-from freegin_gitops.services.catalog_loader import load_files
+from freegin_gitops.services.catalog.loading import load_files
 from tests.documents import CONFIG, GROQ, SUGGESTIONS, catalog, model, provider, suggestion
 from tests.helpers import ROOT, SCHEMAS
 

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from freegin_gitops.adapters.github import GitHubPulls, PullRequest
+from freegin_gitops.adapters.github.pulls import GitHubPulls, PullRequest
 from freegin_gitops.errors import GitHubError
 
 TOKEN = "ghp_unit0123456789abcdefSECRET"

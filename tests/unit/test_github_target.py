@@ -5,9 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from freegin_gitops.adapters.github import GitHubPulls
-from freegin_gitops.errors import GitHubError
-from freegin_gitops.services.github_target import (
+from freegin_gitops.adapters.github.pulls import GitHubPulls
+from freegin_gitops.adapters.github.target import (
     DEFAULT_API_URL,
     GitHubTarget,
     RemoteRepository,
@@ -15,6 +14,7 @@ from freegin_gitops.services.github_target import (
     parse_repository,
     resolve_target,
 )
+from freegin_gitops.errors import GitHubError
 
 TOKEN = "ghp_target0123456789abcdefTOKEN"
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from freegin_gitops.core.compiled import CompiledCatalog
+from freegin_gitops.core.compiled_catalog import CompiledCatalog
 from freegin_gitops.core.routing import select_candidates
 from freegin_gitops.errors import NotFound
 

@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 
 from freegin_gitops.adapters import schema_check, yaml_read
-from freegin_gitops.services.catalog_loader import kind_of
+from freegin_gitops.core.layout import kind_of
 from tests.helpers import SCHEMAS, STARTER_CATALOG, Example, invalid_examples
 
 SCHEMA_FILES = sorted(SCHEMAS.glob("*.schema.json"))

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from freegin_gitops.adapters.catalog_dir import read_catalog_dir
-from freegin_gitops.core.compiled import CompiledCatalog
+from freegin_gitops.core.compiled_catalog import CompiledCatalog
 from freegin_gitops.core.content import content_sha256
-from freegin_gitops.services.paths import cache_dir
-from freegin_gitops.services.repo import CatalogRepo
+from freegin_gitops.services.catalog.paths import cache_dir
+from freegin_gitops.services.catalog.repo import CatalogRepo
 
 COMPILED_IN_REPO = "compiled/catalog.json"
 KEEP_CACHED = 32
@@ -89,7 +89,7 @@ def load_compiled(repo: CatalogRepo, ref: str | None = None) -> CompiledCatalog:
     """The compiled catalog of ``repo``'s working tree, or of the commit ``ref`` names."""
     commit: str | None = None
     if ref is not None:
-        from freegin_gitops.adapters.git_tree import read_catalog_at
+        from freegin_gitops.adapters.git.tree import read_catalog_at
 
         commit, files = read_catalog_at(repo.root, ref)
     else:
@@ -105,8 +105,8 @@ def load_compiled(repo: CatalogRepo, ref: str | None = None) -> CompiledCatalog:
         if document is not None and _current(document, sha) and _valid(document, in_repo):
             _store(sha, document)
             return CompiledCatalog(document)
-    from freegin_gitops.services.catalog_loader import load_files
-    from freegin_gitops.services.compiling import compile_result
+    from freegin_gitops.services.catalog.compiled_file import compile_result
+    from freegin_gitops.services.catalog.loading import load_files
 
     compiled = compile_result(load_files(files), commit, False if commit else None)
     _store(sha, compiled.document)

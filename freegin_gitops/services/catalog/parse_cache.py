@@ -23,8 +23,8 @@ from freegin_gitops import __version__
 from freegin_gitops.core.content import content_sha256
 from freegin_gitops.core.problems import Problem
 from freegin_gitops.resources import schemas_dir
-from freegin_gitops.services.catalog_loader import LoadResult, ParsedFile, load_parsed, parse_file
-from freegin_gitops.services.paths import cache_dir
+from freegin_gitops.services.catalog.loading import LoadResult, ParsedFile, load_parsed, parse_file
+from freegin_gitops.services.catalog.paths import cache_dir
 
 FORMAT = 1
 ProblemRow = tuple[str, int, int, str, tuple[Any, ...]]  # stored as JSON lists

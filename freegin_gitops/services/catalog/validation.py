@@ -12,9 +12,9 @@ from freegin_gitops.core.layout import CONFIG_FILE, WORKLOADS_FILE, provider_fil
 from freegin_gitops.core.problems import Problem
 from freegin_gitops.core.rules import PROVIDER_ID
 from freegin_gitops.errors import BadUsage
-from freegin_gitops.services.catalog_loader import LoadResult, load_parsed, parse_file
-from freegin_gitops.services.parse_cache import ParseCache, load_cached
-from freegin_gitops.services.repo import CatalogRepo
+from freegin_gitops.services.catalog.loading import LoadResult, load_parsed, parse_file
+from freegin_gitops.services.catalog.parse_cache import ParseCache, load_cached
+from freegin_gitops.services.catalog.repo import CatalogRepo
 
 _SCHEMA_NAME = re.compile(r"\$schema=\S*?(provider|suggestions|workloads|config)\.schema\.json")
 

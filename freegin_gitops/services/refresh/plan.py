@@ -18,33 +18,24 @@ from typing import TYPE_CHECKING
 from freegin_gitops.adapters import schema_check
 from freegin_gitops.core.answers import parse_answer
 from freegin_gitops.core.catalog import Catalog, ModelRef
-from freegin_gitops.core.compiled import Candidate, CompiledCatalog
+from freegin_gitops.core.compiled_catalog import Candidate, CompiledCatalog
 from freegin_gitops.core.naming import did_you_mean
 from freegin_gitops.core.problems import format_path
 from freegin_gitops.core.refresh_merge import ModelList, merge_recommendations, propose_retirements
 from freegin_gitops.core.refresh_model import ProviderRefresh, RefreshReport
 from freegin_gitops.core.refresh_prompt import render_prompt
+from freegin_gitops.core.refresh_text import SYSTEM_PROMPT, branch_name
 from freegin_gitops.core.usage import UsageKey, UsageStats
 from freegin_gitops.errors import AnswerInvalid, FreeginError, NotFound, ProviderError
 from freegin_gitops.resources import template_path
-from freegin_gitops.services.catalog_loader import LoadResult, load_files
-from freegin_gitops.services.compiling import compile_result
-from freegin_gitops.services.refresh_edits import apply_refresh
+from freegin_gitops.services.catalog.compiled_file import compile_result
+from freegin_gitops.services.catalog.loading import LoadResult, load_files
+from freegin_gitops.services.edits.refresh_outcome import apply_refresh
 
 if TYPE_CHECKING:
-    from freegin_gitops.services.router import Router
+    from freegin_gitops.services.routing.router import Router
 
-BRANCH_PREFIX = "freegin/refresh/"
-TRAILER = "Freegin-Refresh"
 REFRESH_WORKLOAD = "refresh"
-SYSTEM_PROMPT = (
-    "You are an expert on the free tiers of AI model providers. You answer with JSON only, "
-    "exactly in the form requested."
-)
-
-
-def branch_name(scope: str) -> str:
-    return f"{BRANCH_PREFIX}{scope}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,34 +219,3 @@ def plan_refresh(
 def compiled_for(base_files: Mapping[str, bytes], loaded: LoadResult | None = None) -> CompiledCatalog:
     """The compiled base catalog, for routing the refresh prompts."""
     return CompiledCatalog(compile_result(loaded or load_files(base_files), None, None).document)
-
-
-def commit_message(plan: RefreshPlan) -> str:
-    report = plan.report
-    lines = [f"freegin-ai refresh: {report.scope}", ""]
-    if report.changes:
-        lines.append("Suggestions:")
-        for c in report.changes:
-            flag = {True: "verified", False: "not listed", None: "unverified"}[c.verified]
-            lines.append(f"- {c.provider}/{c.model} for {c.workload} ({c.action}, {flag})")
-    if report.retirements:
-        lines += ["", "Retirement proposals:"]
-        lines += [f"- {r.provider}/{r.model}: {r.reason}" for r in report.retirements]
-    lines += ["", f"{TRAILER}: {trailer_value(plan)}"]
-    return "\n".join(lines) + "\n"
-
-
-def trailer_value(plan: RefreshPlan) -> str:
-    """``<scope> <digest>``: marks a commit as a refresh's and says what it proposes."""
-    return f"{plan.report.scope} {plan.report.digest()[:16]}"
-
-
-def refresh_trailer(message: str) -> str | None:
-    for line in message.splitlines():
-        if line.startswith(f"{TRAILER}: "):
-            return line[len(TRAILER) + 2 :].strip()
-    return None
-
-
-def is_refresh_commit(message: str) -> bool:
-    return refresh_trailer(message) is not None

@@ -23,7 +23,7 @@ from freegin_gitops.errors import GitHubError
 if TYPE_CHECKING:
     import httpx
 
-    from freegin_gitops.adapters.github import GitHubPulls
+    from freegin_gitops.adapters.github.pulls import GitHubPulls
 
 DEFAULT_API_URL = "https://api.github.com"
 GITHUB_HOSTS = frozenset({"github.com", "www.github.com", "ssh.github.com"})
@@ -54,7 +54,7 @@ class GitHubTarget:
 
     def pulls(self, client: httpx.Client) -> GitHubPulls:
         """The pull-request API of this repository over ``client``."""
-        from freegin_gitops.adapters.github import GitHubPulls
+        from freegin_gitops.adapters.github.pulls import GitHubPulls
 
         return GitHubPulls(client, repository=self.repository, token=self.token, api_url=self.api_url)
 

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
-from freegin_gitops.core.compiled import Candidate, CompiledCatalog, expand_url, url_variables
+from freegin_gitops.core.compiled_catalog import Candidate, CompiledCatalog, expand_url, url_variables
 from freegin_gitops.core.routing import select_candidates
 from freegin_gitops.errors import NoCandidateAnswered, NotFound, ProviderError
 

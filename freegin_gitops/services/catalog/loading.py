@@ -14,7 +14,14 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from freegin_gitops.core.content import content_sha256
-from freegin_gitops.core.layout import CONFIG_FILE, PROVIDERS_DIR, SUGGESTIONS_DIR, WORKLOADS_FILE
+from freegin_gitops.core.layout import (
+    CONFIG_FILE,
+    PROVIDERS_DIR,
+    SUGGESTIONS_DIR,
+    WORKLOADS_FILE,
+    kind_of,
+    modeline,
+)
 from freegin_gitops.core.problems import PendingProblem, Problem
 from freegin_gitops.core.rules import check_catalog
 from freegin_gitops.errors import CatalogInvalid
@@ -30,27 +37,6 @@ _MODELINE = re.compile(r"^# yaml-language-server: \$schema=(\S+)\s*$")
 _LAYOUT = (
     f"{WORKLOADS_FILE}, {CONFIG_FILE}, {PROVIDERS_DIR}/<provider>.yaml and {SUGGESTIONS_DIR}/<provider>.yaml"
 )
-
-
-def kind_of(path: str) -> str | None:
-    """The schema kind of a repository-relative catalog path, or None for a stray file."""
-    if path == WORKLOADS_FILE:
-        return "workloads"
-    if path == CONFIG_FILE:
-        return "config"
-    parts = path.split("/")
-    if len(parts) == 3 and parts[2].endswith(".yaml"):
-        if parts[:2] == PROVIDERS_DIR.split("/"):
-            return "provider"
-        if parts[:2] == SUGGESTIONS_DIR.split("/"):
-            return "suggestions"
-    return None
-
-
-def modeline(kind: str, path: str) -> str:
-    """The schema line a file of ``kind`` at ``path`` starts with (relative to the repo root)."""
-    up = "../" * path.count("/")
-    return f"# yaml-language-server: $schema={up}schemas/{kind}.schema.json"
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from freegin_gitops.core.usage import UsageKey, UsageStats
-from freegin_gitops.services.paths import db_path
+from freegin_gitops.services.catalog.paths import db_path
 
 
 def read_stats(db_option: Path | None) -> dict[UsageKey, UsageStats]:

@@ -7,10 +7,10 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from freegin_gitops.services.compiled_store import load_compiled
-from freegin_gitops.services.paths import db_path
-from freegin_gitops.services.repo import CatalogRepo
-from freegin_gitops.services.router import Router
+from freegin_gitops.services.catalog.compiled_store import load_compiled
+from freegin_gitops.services.catalog.paths import db_path
+from freegin_gitops.services.catalog.repo import CatalogRepo
+from freegin_gitops.services.routing.router import Router
 
 
 @contextlib.contextmanager

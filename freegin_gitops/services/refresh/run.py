@@ -10,24 +10,24 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from freegin_gitops.adapters.catalog_dir import read_catalog_dir
-from freegin_gitops.adapters.git_tree import read_catalog_at
+from freegin_gitops.adapters.git.tree import read_catalog_at
 from freegin_gitops.adapters.usage_db import UsageStore
 from freegin_gitops.errors import BadUsage, GitRefused
-from freegin_gitops.services.catalog_loader import load_files
-from freegin_gitops.services.paths import db_path
-from freegin_gitops.services.refresh import (
+from freegin_gitops.services.catalog.loading import load_files
+from freegin_gitops.services.catalog.paths import db_path
+from freegin_gitops.services.catalog.repo import CatalogRepo
+from freegin_gitops.services.refresh.plan import (
     RefreshContext,
     RefreshPlan,
     RefreshRequest,
     compiled_for,
     plan_refresh,
 )
-from freegin_gitops.services.refresh_publish import Published
-from freegin_gitops.services.repo import CatalogRepo
-from freegin_gitops.services.router import Router
+from freegin_gitops.services.refresh.publish import Published
+from freegin_gitops.services.routing.router import Router
 
 if TYPE_CHECKING:
-    from freegin_gitops.services.github_target import GitHubTarget
+    from freegin_gitops.adapters.github.target import GitHubTarget
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +70,7 @@ def run_refresh(
     base_sha = None
     target: GitHubTarget | None = None
     if repo.writable and (repo.root / ".git").exists():
-        from freegin_gitops.adapters.git_refs import GitRepo
+        from freegin_gitops.adapters.git.refs import GitRepo
 
         git = GitRepo(repo.root)
         base_name = base or git.current_branch()
@@ -78,12 +78,12 @@ def run_refresh(
             raise BadUsage("HEAD is detached: name the branch to start from with --base")
         base_sha, files = read_catalog_at(repo.root, base_name)
         if not dry_run:  # before any work: refresh must not move a branch someone is on
-            from freegin_gitops.services.refresh import branch_name
-            from freegin_gitops.services.refresh_publish import refuse_checked_out
+            from freegin_gitops.core.refresh_text import branch_name
+            from freegin_gitops.services.refresh.publish import refuse_checked_out
 
             refuse_checked_out(git, branch_name(request.provider or "all"))
         if open_pr and not dry_run:  # before any work: a missing token must not cost a refresh
-            from freegin_gitops.services.github_target import resolve_target
+            from freegin_gitops.adapters.github.target import resolve_target
 
             target = resolve_target(environ, git.origin_url())
     elif dry_run and base is None:
@@ -102,7 +102,7 @@ def run_refresh(
     if dry_run or not plan.changed:
         return RefreshRun(plan, None)
     assert git is not None and base_sha is not None
-    from freegin_gitops.services.refresh_publish import publish
+    from freegin_gitops.services.refresh.publish import publish
 
     opener = _pull_request_opener(target, base_name, plan) if target is not None else None
     return RefreshRun(plan, publish(git, plan, base_sha, push=push, open_pr=opener))

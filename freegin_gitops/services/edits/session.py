@@ -17,11 +17,11 @@ from pathlib import Path
 
 from freegin_gitops.adapters.catalog_dir import read_catalog_dir
 from freegin_gitops.adapters.files import atomic_write, exclusive_lock
-from freegin_gitops.adapters.git_tree import toplevel
+from freegin_gitops.adapters.git.tree import toplevel
 from freegin_gitops.errors import FreeginError, GitRefused
+from freegin_gitops.services.catalog.paths import cache_dir
+from freegin_gitops.services.catalog.repo import CatalogRepo
 from freegin_gitops.services.edits.workspace import EditResult
-from freegin_gitops.services.paths import cache_dir
-from freegin_gitops.services.repo import CatalogRepo
 
 LOCK_NAME = "freegin-ai.lock"
 
@@ -84,7 +84,7 @@ def apply(repo: CatalogRepo, command: str, edit: Edit, *, commit: bool = False) 
     repo.require_writable(command)
     committer = None
     if commit:
-        from freegin_gitops.adapters.git_commit import Committer
+        from freegin_gitops.adapters.git.commit import Committer
 
         committer = Committer(repo.root)
     with exclusive_lock(lock_path(repo.root)):

@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import NamedTuple
 
-from freegin_gitops.adapters.catalog_dir import CATALOG_DIR
-from freegin_gitops.adapters.git_tree import toplevel
+from freegin_gitops.adapters.git.tree import toplevel
+from freegin_gitops.core.layout import CATALOG_DIR
 from freegin_gitops.errors import BadUsage, CatalogReadOnly
 from freegin_gitops.resources import bundled_root
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from freegin_gitops.adapters.catalog_dir import CATALOG_DIR
+from freegin_gitops.core.layout import CATALOG_DIR, is_catalog_file
 from freegin_gitops.errors import GitRefused
 
 
@@ -42,8 +42,7 @@ def read_catalog_at(root: Path, ref: str) -> tuple[str, dict[str, bytes]]:
         meta, _, name = record.partition(b"\t")
         _mode, kind, obj = meta.decode().split()
         path = name.decode("utf-8", "surrogateescape")
-        leaf = path.rsplit("/", 1)[-1]
-        if kind == "blob" and path.endswith((".yaml", ".yml")) and not leaf.startswith("."):
+        if kind == "blob" and is_catalog_file(path.rsplit("/", 1)[-1]):
             entries.append((path, obj))
     if not entries:
         raise GitRefused(f"commit {commit[:12]} ({ref}) has no {CATALOG_DIR}/ folder")

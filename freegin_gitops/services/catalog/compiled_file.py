@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from freegin_gitops.adapters.catalog_dir import read_catalog_dir
-from freegin_gitops.adapters.git_tree import head_state
-from freegin_gitops.core.compile import SourceInfo, comparable, compile_catalog, render
-from freegin_gitops.services.catalog_loader import LoadResult
-from freegin_gitops.services.parse_cache import load_cached
-from freegin_gitops.services.repo import CatalogRepo
+from freegin_gitops.adapters.git.tree import head_state
+from freegin_gitops.core.compiled_document import SourceInfo, comparable, compile_catalog, render
+from freegin_gitops.services.catalog.loading import LoadResult
+from freegin_gitops.services.catalog.parse_cache import load_cached
+from freegin_gitops.services.catalog.repo import CatalogRepo
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,15 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from freegin_gitops.adapters.git_refs import CommitInfo, GitRepo
+from freegin_gitops.adapters.git.refs import CommitInfo, GitRepo
+from freegin_gitops.core.refresh_text import commit_message, is_refresh_commit, refresh_trailer, trailer_value
 from freegin_gitops.errors import GitRefused
-from freegin_gitops.services.refresh import (
-    RefreshPlan,
-    commit_message,
-    is_refresh_commit,
-    refresh_trailer,
-    trailer_value,
-)
+from freegin_gitops.services.refresh.plan import RefreshPlan
 
 BranchAction = Literal["created", "updated", "unchanged"]
 
@@ -53,7 +48,7 @@ def _same_proposal(git: GitRepo, commit: str, base_sha: str, plan: RefreshPlan) 
     if git.parents_of(commit) != [base_sha]:
         return False
     message = git.commits_between(base_sha, commit)[0].message
-    return refresh_trailer(message) == trailer_value(plan)
+    return refresh_trailer(message) == trailer_value(plan.report)
 
 
 def refuse_checked_out(git: GitRepo, branch: str) -> None:
@@ -93,7 +88,7 @@ def publish(
     if existing is not None and _same_proposal(git, existing, base_sha, plan):
         new, action = existing, "unchanged"  # the same proposal again: no new commit, no churn
     else:
-        new = git.write_commit(base_sha, plan.changed, commit_message(plan))
+        new = git.write_commit(base_sha, plan.changed, commit_message(plan.report))
         action = "created" if existing is None else "updated"
     if new != tip:
         git.update_branch(branch, new, tip, f"freegin-ai refresh: {plan.report.scope}")
