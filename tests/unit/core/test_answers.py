@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from freegin_gitops.adapters import schema_check
 from freegin_gitops.core.answers import json_values, parse_answer
 from freegin_gitops.core.problems import format_path
 from freegin_gitops.errors import AnswerInvalid
+from tests.helpers import EXAMPLES
 
-CORPUS = Path(__file__).resolve().parent.parent / "examples" / "answers"
+CORPUS = EXAMPLES / "answers"
 
 
 def check(obj: object) -> list[str]:

@@ -1,40 +1,10 @@
-"""Loading a catalog from bytes: file kinds, the schema line, problems with positions."""
+"""Loading a catalog from bytes: the schema line, problems with positions."""
 
 from __future__ import annotations
 
-import pytest
-
 from freegin_gitops.adapters.catalog_dir import read_catalog_dir
-from freegin_gitops.core.layout import kind_of, modeline
 from freegin_gitops.services.catalog.loading import load_files, parse_file
 from tests.helpers import ROOT
-
-
-@pytest.mark.parametrize(
-    ("path", "kind"),
-    [
-        ("catalog/workloads.yaml", "workloads"),
-        ("catalog/config.yaml", "config"),
-        ("catalog/providers/groq.yaml", "provider"),
-        ("catalog/suggestions/groq.yaml", "suggestions"),
-        ("catalog/providers/groq.yml", None),
-        ("catalog/providers/extra/groq.yaml", None),
-        ("catalog/groq.yaml", None),
-    ],
-)
-def test_kind_of(path: str, kind: str | None) -> None:
-    assert kind_of(path) == kind
-
-
-@pytest.mark.parametrize(
-    ("kind", "path", "line"),
-    [
-        ("provider", "catalog/providers/groq.yaml", "$schema=../../schemas/provider.schema.json"),
-        ("config", "catalog/config.yaml", "$schema=../schemas/config.schema.json"),
-    ],
-)
-def test_modeline_is_relative_to_the_file(kind: str, path: str, line: str) -> None:
-    assert modeline(kind, path) == f"# yaml-language-server: {line}"
 
 
 def test_the_starter_catalog_loads() -> None:

@@ -9,9 +9,9 @@ from ruamel.yaml.comments import CommentedMap
 
 from freegin_gitops.adapters import yaml_edit, yaml_read
 from freegin_gitops.errors import CatalogInvalid
-from tests.helpers import STARTER_CATALOG
+from tests.helpers import EXAMPLES, STARTER_CATALOG
 
-GOLDEN_CATALOG = Path(__file__).resolve().parents[1] / "examples" / "golden" / "catalog"
+GOLDEN_CATALOG = EXAMPLES / "golden" / "catalog"
 CATALOG_FILES = sorted(STARTER_CATALOG.rglob("*.yaml")) + sorted(GOLDEN_CATALOG.rglob("*.yaml"))
 
 

@@ -13,7 +13,6 @@ import os
 import re
 import shutil
 from collections.abc import Callable, Mapping
-from pathlib import Path
 
 import pytest
 
@@ -25,8 +24,9 @@ from freegin_gitops.services.edits import EditResult, adopt, reject, retire
 from freegin_gitops.services.edits.provider_doc import retire_model
 from freegin_gitops.services.edits.suggestion_doc import put_suggestion
 from freegin_gitops.services.edits.workspace import Workspace
+from tests.helpers import EXAMPLES
 
-GOLDEN = Path(__file__).resolve().parents[1] / "examples" / "golden"
+GOLDEN = EXAMPLES / "golden"
 EXPECTED = GOLDEN / "expected"
 NOW = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.UTC)
 PROVIDER = "catalog/providers/acme.yaml"
