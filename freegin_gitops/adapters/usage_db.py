@@ -12,7 +12,6 @@ every connection of this module registers: rows are meant to be written through 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import math
 import sqlite3
 import sys
@@ -20,10 +19,22 @@ import threading
 import time
 from array import array
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
-from freegin_gitops.core.usage import UsageKey, UsageStats
+from freegin_gitops.core.usage import (
+    NOT_REACHED_KINDS,
+    Cooldown,
+    RateLimitSeen,
+    RateLimitValue,
+    UsageKey,
+    UsageRecord,
+    UsageStats,
+    WindowQuery,
+    WindowUsage,
+    canonical_ts,
+    epoch_of,
+    iso_utc,
+)
 from freegin_gitops.errors import UsageStoreError
 
 BUSY_TIMEOUT_MS = 30_000
@@ -138,31 +149,111 @@ def _v3_cooldowns(db: sqlite3.Connection) -> None:
     )
 
 
+# An attempt counts against its provider's budgets when it reached the provider
+# (core.usage.reached_provider). The trigger of v4 holds this expression as it was then: a change
+# of NOT_REACHED_KINDS needs a migration that recreates the trigger.
+_REACHED = "({r}success OR {r}error_kind IS NULL OR {r}error_kind NOT IN ({kinds}))"
+_TOKENS = "COALESCE({r}total_tokens, COALESCE({r}prompt_tokens, 0) + COALESCE({r}completion_tokens, 0))"
+_KINDS = ", ".join(f"'{kind}'" for kind in sorted(NOT_REACHED_KINDS))
+
+
+def _reached(row: str = "") -> str:
+    return _REACHED.format(r=row, kinds=_KINDS)
+
+
+def _tokens(row: str = "") -> str:
+    return _TOKENS.format(r=row)
+
+
+def _v4_budgets(db: sqlite3.Connection) -> None:
+    """Budget windows, per-model cool-downs and the rate-limit headers seen.
+
+    ``usage_minute`` counts what reached each provider x model (and, under model ``''``, each
+    provider as a whole) in each minute, kept by a trigger: a day's count is a sum of at most
+    1,440 rows however many calls the table holds. The two indexes answer the part of a window
+    that starts inside a minute; the index on workload they replace served no query.
+    """
+    db.execute("DROP INDEX IF EXISTS provider_usage_key")
+    db.execute("CREATE INDEX provider_usage_model_ts ON provider_usage (provider, model, ts)")
+    db.execute("CREATE INDEX provider_usage_provider_ts ON provider_usage (provider, ts)")
+    db.execute(
+        """CREATE TABLE usage_minute (
+            provider TEXT NOT NULL,
+            model TEXT NOT NULL,  -- '' counts every model of the provider
+            minute INTEGER NOT NULL,  -- minutes since the epoch, UTC
+            requests INTEGER NOT NULL,
+            tokens INTEGER NOT NULL,
+            PRIMARY KEY (provider, model, minute)
+        ) WITHOUT ROWID"""
+    )
+    minute = "CAST(strftime('%s', NEW.ts) AS INTEGER) / 60"
+    upsert = (
+        "INSERT INTO usage_minute VALUES (NEW.provider, {model}, {minute}, 1, {tokens}) "
+        "ON CONFLICT (provider, model, minute) DO UPDATE SET "
+        "requests = requests + 1, tokens = tokens + excluded.tokens;"
+    )
+    db.execute(
+        f"""CREATE TRIGGER provider_usage_minute AFTER INSERT ON provider_usage
+            WHEN {_reached("NEW.")} BEGIN
+            {upsert.format(model="NEW.model", minute=minute, tokens=_tokens("NEW."))}
+            {upsert.format(model="''", minute=minute, tokens=_tokens("NEW."))}
+        END"""
+    )
+    for model in ("model", "''"):
+        db.execute(
+            f"""INSERT INTO usage_minute
+                SELECT provider, {model}, CAST(strftime('%s', ts) AS INTEGER) / 60 AS m,
+                       COUNT(*), TOTAL({_tokens()})
+                FROM provider_usage WHERE {_reached()} AND strftime('%s', ts) IS NOT NULL
+                GROUP BY provider, {model}, m"""  # noqa: S608 (constant SQL of this module)
+        )
+    db.execute(
+        """CREATE TABLE cooldown (
+            provider TEXT NOT NULL,
+            model TEXT NOT NULL,  -- '' cools down every model of the provider
+            until_epoch REAL NOT NULL,
+            reason TEXT NOT NULL,
+            PRIMARY KEY (provider, model)
+        ) WITHOUT ROWID"""
+    )
+    db.execute("INSERT INTO cooldown SELECT provider, '', until_epoch, reason FROM provider_cooldown")
+    db.execute("DROP TABLE provider_cooldown")
+    db.execute(
+        """CREATE TABLE rate_limit_seen (
+            provider TEXT NOT NULL,
+            model TEXT NOT NULL,
+            name TEXT NOT NULL,  -- header suffix: requests, tokens-day, ... ('' for the bare one)
+            limit_value INTEGER,
+            remaining INTEGER,
+            ts TEXT NOT NULL,
+            PRIMARY KEY (provider, model, name)
+        ) WITHOUT ROWID"""
+    )
+
+
+# A window: its whole minutes from the rollup, the rest of its first minute from the rows.
+WINDOW_MINUTES_SQL = (
+    "SELECT TOTAL(requests), TOTAL(tokens), MIN(minute) FROM usage_minute "
+    "WHERE provider = ? AND model = ? AND minute >= ?"
+)
+_EDGE = (
+    f"SELECT COUNT(*), TOTAL({_tokens()}), MIN(ts) FROM provider_usage "  # noqa: S608 (constant SQL)
+    "WHERE {where} AND ts >= ? AND ts < ? AND " + _reached()
+)
+WINDOW_EDGE_MODEL_SQL = _EDGE.format(where="provider = ? AND model = ?")
+WINDOW_EDGE_PROVIDER_SQL = _EDGE.format(where="provider = ?")
+
 Migration = Callable[[sqlite3.Connection], None]
-MIGRATIONS: Sequence[Migration] = (_v1_provider_usage, _v2_rollups, _v3_cooldowns)
-
-
-@dataclass(frozen=True, slots=True)
-class UsageRecord:
-    provider: str
-    model: str
-    workload: str
-    latency_ms: float
-    success: bool
-    error_kind: str | None = None
-    status_code: int | None = None
-    prompt_tokens: int | None = None
-    completion_tokens: int | None = None
-    total_tokens: int | None = None
-    ts: str | None = None  # ISO 8601 UTC; now when None
+MIGRATIONS: Sequence[Migration] = (_v1_provider_usage, _v2_rollups, _v3_cooldowns, _v4_budgets)
 
 
 def utc_now_iso() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return iso_utc(time.time())
 
 
-class UsageStore:
-    """An open usage database. Use as a context manager, or call :meth:`close`."""
+class SqliteUsageStore:
+    """An open usage database, a :class:`~freegin_gitops.core.usage_store.UsageStore`. Use as a
+    context manager, or call :meth:`close`."""
 
     def __init__(self, path: Path, *, migrate: bool = True) -> None:
         self.path = path
@@ -182,7 +273,7 @@ class UsageStore:
         except (sqlite3.Error, OSError) as exc:
             raise UsageStoreError(f"the usage database {path} cannot be opened: {exc}") from exc
 
-    def __enter__(self) -> UsageStore:
+    def __enter__(self) -> SqliteUsageStore:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -227,23 +318,33 @@ class UsageStore:
             self._db.execute("COMMIT")
 
     def record(self, records: Sequence[UsageRecord]) -> None:
-        """Insert rows in one transaction."""
-        rows = [
-            (
-                r.ts or utc_now_iso(),
-                r.provider,
-                r.model,
-                r.workload,
-                float(r.latency_ms),
-                int(r.success),
-                r.error_kind,
-                r.status_code,
-                r.prompt_tokens,
-                r.completion_tokens,
-                r.total_tokens,
+        """Insert rows, and the rate-limit values they carry, in one transaction."""
+        now = utc_now_iso()
+        rows = []
+        seen = []
+        for r in records:
+            try:
+                ts = canonical_ts(r.ts) if r.ts is not None else now
+            except ValueError:
+                raise UsageStoreError(
+                    f"usage of {r.provider}/{r.model} has an invalid timestamp {r.ts!r}"
+                ) from None
+            rows.append(
+                (
+                    ts,
+                    r.provider,
+                    r.model,
+                    r.workload,
+                    float(r.latency_ms),
+                    int(r.success),
+                    r.error_kind,
+                    r.status_code,
+                    r.prompt_tokens,
+                    r.completion_tokens,
+                    r.total_tokens,
+                )
             )
-            for r in records
-        ]
+            seen += [(r.provider, r.model, v.name, v.limit, v.remaining, ts) for v in r.rate_limits]
         try:
             with self._write():
                 self._db.executemany(
@@ -252,6 +353,15 @@ class UsageStore:
                        total_tokens) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                     rows,
                 )
+                if seen:
+                    self._db.executemany(
+                        """INSERT INTO rate_limit_seen VALUES (?, ?, ?, ?, ?, ?)
+                           ON CONFLICT (provider, model, name) DO UPDATE SET
+                             limit_value = excluded.limit_value, remaining = excluded.remaining,
+                             ts = excluded.ts
+                           WHERE excluded.ts >= ts""",
+                        seen,
+                    )
         except sqlite3.Error as exc:
             raise UsageStoreError(f"usage could not be recorded in {self.path}: {exc}") from exc
 
@@ -276,29 +386,81 @@ class UsageStore:
             for provider, model, workload, calls, successes, latency_sum, last_ts, hist in rows
         }
 
-    def cooldowns(self, now_epoch: float | None = None) -> dict[str, tuple[float, str]]:
-        """Providers cooling down after a 429: provider -> (until, reason), expired ones left out."""
-        now = time.time() if now_epoch is None else now_epoch
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT provider, until_epoch, reason FROM provider_cooldown WHERE until_epoch > ?", (now,)
-            ).fetchall()
-        return {provider: (until, reason) for provider, until, reason in rows}
+    def count_windows(self, queries: Sequence[WindowQuery]) -> list[WindowUsage]:
+        """What reached each provider (or model) since each query's start, from the minute
+        rollup and, for the part of the first minute after the start, the rows themselves."""
+        try:
+            with self._lock:
+                return [self._count_window(q) for q in queries]
+        except sqlite3.Error as exc:
+            raise UsageStoreError(f"budget counts cannot be read from {self.path}: {exc}") from exc
 
-    def set_cooldown(self, provider: str, until_epoch: float, reason: str) -> None:
-        """Remember that ``provider`` must not be called before ``until_epoch`` (the later wins)."""
+    def _count_window(self, query: WindowQuery) -> WindowUsage:
+        first_minute = math.ceil(query.since_epoch / 60)
+        model = query.model if query.model is not None else ""
+        requests, tokens, oldest_minute = self._db.execute(
+            WINDOW_MINUTES_SQL, (query.provider, model, first_minute)
+        ).fetchone()
+        # The bucket's end: its requests were made before then.
+        oldest = (oldest_minute + 1) * 60.0 if oldest_minute is not None else None
+        since_ts, edge_end_ts = iso_utc(query.since_epoch), iso_utc(first_minute * 60.0)
+        if since_ts < edge_end_ts:
+            sql, key = (
+                (WINDOW_EDGE_MODEL_SQL, (query.provider, query.model))
+                if query.model is not None
+                else (WINDOW_EDGE_PROVIDER_SQL, (query.provider,))
+            )
+            edge_requests, edge_tokens, edge_oldest = self._db.execute(
+                sql, (*key, since_ts, edge_end_ts)
+            ).fetchone()
+            requests += edge_requests
+            tokens += edge_tokens
+            if edge_oldest is not None:
+                oldest = epoch_of(edge_oldest)
+        return WindowUsage(int(requests), int(tokens), oldest)
+
+    def cool_down(self, cooldown: Cooldown) -> None:
+        """Keep ``cooldown.provider`` (or one model of it) uncalled until ``until_epoch``; a
+        cool-down already set for the same provider and model that ends later is kept."""
         try:
             with self._write():
                 self._db.execute(
-                    """INSERT INTO provider_cooldown VALUES (?, ?, ?)
-                       ON CONFLICT (provider) DO UPDATE SET
+                    """INSERT INTO cooldown VALUES (?, ?, ?, ?)
+                       ON CONFLICT (provider, model) DO UPDATE SET
                          reason = CASE WHEN excluded.until_epoch > until_epoch
                                        THEN excluded.reason ELSE reason END,
                          until_epoch = max(until_epoch, excluded.until_epoch)""",
-                    (provider, until_epoch, reason),
+                    (cooldown.provider, cooldown.model or "", cooldown.until_epoch, cooldown.reason),
                 )
         except sqlite3.Error as exc:
             raise UsageStoreError(f"a cool-down could not be recorded in {self.path}: {exc}") from exc
+
+    def active_cooldowns(self, now_epoch: float) -> list[Cooldown]:
+        """The cool-downs that end after ``now_epoch``."""
+        try:
+            with self._lock:
+                rows = self._db.execute(
+                    "SELECT provider, model, until_epoch, reason FROM cooldown WHERE until_epoch > ?",
+                    (now_epoch,),
+                ).fetchall()
+        except sqlite3.Error as exc:
+            raise UsageStoreError(f"cool-downs cannot be read from {self.path}: {exc}") from exc
+        return [Cooldown(provider, model or None, until, reason) for provider, model, until, reason in rows]
+
+    def rate_limits(self) -> list[RateLimitSeen]:
+        """The latest rate-limit header values seen, per provider, model and header."""
+        try:
+            with self._lock:
+                rows = self._db.execute(
+                    "SELECT provider, model, name, limit_value, remaining, ts FROM rate_limit_seen "
+                    "ORDER BY provider, model, name"
+                ).fetchall()
+        except sqlite3.Error as exc:
+            raise UsageStoreError(f"rate-limit headers cannot be read from {self.path}: {exc}") from exc
+        return [
+            RateLimitSeen(provider, model, RateLimitValue(name, limit, remaining), ts)
+            for provider, model, name, limit, remaining, ts in rows
+        ]
 
     def count(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM provider_usage").fetchone()[0])

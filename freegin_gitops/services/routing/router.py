@@ -16,13 +16,14 @@ from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from freegin_gitops.core.compiled_catalog import Candidate, CompiledCatalog, expand_url, url_variables
 from freegin_gitops.core.routing import select_candidates
+from freegin_gitops.core.usage import Cooldown, UsageRecord
 from freegin_gitops.errors import NoCandidateAnswered, NotFound, ProviderError
 
 if TYPE_CHECKING:
     import httpx
 
     from freegin_gitops.adapters.openai_http import ChatAnswer, OpenAICompatible
-    from freegin_gitops.adapters.usage_db import UsageStore
+    from freegin_gitops.core.usage_store import UsageStore
 
 DEFAULT_COOLDOWN_S = 30.0
 MAX_COOLDOWN_S = 24 * 3600.0
@@ -103,7 +104,8 @@ class Router:
     # -- planning (no network) -------------------------------------------------------------
     def cooldowns(self) -> dict[str, tuple[float, str]]:
         if self._cooldowns is None:
-            self._cooldowns = self.usage.cooldowns(self.clock()) if self.usage is not None else {}
+            found = self.usage.active_cooldowns(self.clock()) if self.usage is not None else []
+            self._cooldowns = {c.provider: (c.until_epoch, c.reason) for c in found if c.model is None}
         return self._cooldowns
 
     def unreachable(self, provider: str) -> str | None:
@@ -211,7 +213,7 @@ class Router:
         reason = "HTTP 429" + (f", Retry-After {wait:.0f}s" if error.retry_after_s is not None else "")
         self.cooldowns()[provider] = (until, reason)
         if self.usage is not None:
-            self.usage.set_cooldown(provider, until, reason)
+            self.usage.cool_down(Cooldown(provider, None, until, reason))
 
     def _record(
         self,
@@ -223,8 +225,6 @@ class Router:
     ) -> None:
         if self.usage is None:
             return
-        from freegin_gitops.adapters.usage_db import UsageRecord
-
         self.usage.record(
             [
                 UsageRecord(
