@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 
-from freegin_gitops.cli.options import GlobalOptions
 from freegin_gitops.commands.common import catalog_repo
+from freegin_gitops.commands.options import GlobalOptions
 from freegin_gitops.errors import FreeginError
 from freegin_gitops.services.serve.settings import LogFormat, ServeSettings, gateway_key
 
@@ -32,7 +32,7 @@ def run(
             f"serve needs the 'serve' extra ({exc.name} is not installed): pip install 'freegin-ai[serve]'"
         ) from exc
     from freegin_gitops.adapters.usage_db import UsageStore
-    from freegin_gitops.services.paths import db_path
+    from freegin_gitops.services.catalog.paths import db_path
     from freegin_gitops.services.serve.catalog_watch import CatalogSource
 
     settings = ServeSettings(

@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
-from freegin_gitops.core.compiled import CompiledCatalog
+from freegin_gitops.core.compiled_catalog import CompiledCatalog
 from freegin_gitops.errors import RequestRefused
 
 DONE = b"data: [DONE]\n\n"

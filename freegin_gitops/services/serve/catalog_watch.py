@@ -11,9 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from freegin_gitops.adapters.catalog_dir import catalog_paths
-from freegin_gitops.core.compiled import CompiledCatalog
-from freegin_gitops.services.compiled_store import COMPILED_IN_REPO, load_compiled
-from freegin_gitops.services.repo import CatalogRepo
+from freegin_gitops.core.compiled_catalog import CompiledCatalog
+from freegin_gitops.services.catalog.compiled_store import COMPILED_IN_REPO, load_compiled
+from freegin_gitops.services.catalog.repo import CatalogRepo
 
 Signature = tuple[object, ...]
 
@@ -28,7 +28,7 @@ class CatalogSource:
     def signature(self) -> Signature:
         """What changes when the catalog may have changed (raises FreeginError for a bad ref)."""
         if self.ref is not None:
-            from freegin_gitops.adapters.git_tree import resolve_commit
+            from freegin_gitops.adapters.git.tree import resolve_commit
 
             return ("ref", resolve_commit(self.repo.root, self.ref))
         if self.repo.bundled:

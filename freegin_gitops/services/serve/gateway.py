@@ -17,10 +17,10 @@ import httpx
 
 from freegin_gitops.adapters.openai_async import AsyncProvider, Completion, Stream
 from freegin_gitops.adapters.usage_db import UsageRecord, utc_now_iso
-from freegin_gitops.core.compiled import Candidate, CompiledCatalog
+from freegin_gitops.core.compiled_catalog import Candidate, CompiledCatalog
 from freegin_gitops.core.openai_wire import ChatRequest, Target, models_listing, resolve_target, upstream_body
 from freegin_gitops.errors import ProviderError, RequestRefused
-from freegin_gitops.services.router import Attempt, Plan, Router, failure_sentence
+from freegin_gitops.services.routing.router import Attempt, Plan, Router, failure_sentence
 from freegin_gitops.services.serve.usage_writer import UsageWriter
 
 T = TypeVar("T")

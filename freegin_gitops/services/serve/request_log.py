@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from freegin_gitops.services.router import Attempt
+from freegin_gitops.services.routing.router import Attempt
 
 
 class RequestLog:

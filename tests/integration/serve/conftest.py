@@ -13,7 +13,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from freegin_gitops.adapters.usage_db import UsageStore
-from freegin_gitops.services.repo import CatalogRepo
+from freegin_gitops.services.catalog.repo import CatalogRepo
 from freegin_gitops.services.serve.app import GatewayService, build_app
 from freegin_gitops.services.serve.catalog_watch import CatalogSource
 from freegin_gitops.services.serve.request_log import RequestLog

@@ -21,7 +21,7 @@ from freegin_gitops.core.openai_wire import (
     upstream_body,
 )
 from freegin_gitops.errors import RequestRefused
-from tests.unit.test_routing import compiled
+from tests.unit.core.test_routing import compiled
 
 MESSAGES = [{"role": "user", "content": "hi"}]
 
