@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from freegin_gitops.cli.options import GlobalOptions
-from freegin_gitops.cli.output import emit, note
 from freegin_gitops.commands.common import announce, catalog_repo
+from freegin_gitops.commands.options import GlobalOptions
+from freegin_gitops.commands.output import emit, note
 from freegin_gitops.core import reporting
-from freegin_gitops.services.repo import CatalogRepo, explicit_repo, resolve_repo
-from freegin_gitops.services.validation import ValidationReport, group_by_catalog, merge, validate
+from freegin_gitops.services.catalog.repo import CatalogRepo, explicit_repo, resolve_repo
+from freegin_gitops.services.catalog.validation import ValidationReport, group_by_catalog, merge, validate
 
 
 def _groups(options: GlobalOptions, paths: list[Path]) -> list[tuple[CatalogRepo, list[Path]]]:
