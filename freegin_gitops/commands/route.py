@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from freegin_gitops.commands.common import catalog_repo
 from freegin_gitops.commands.options import GlobalOptions
 from freegin_gitops.commands.output import emit, emit_json, table
-from freegin_gitops.services.routing.router import PlannedCandidate
+from freegin_gitops.core.route_plan import PlannedCandidate
 from freegin_gitops.services.routing.session import open_router
 
 
