@@ -22,6 +22,7 @@ def _prompt(text: str) -> str:
 
 def run(
     options: GlobalOptions,
+    *,
     prompt: str,
     workload: str,
     provider: str | None,

@@ -45,6 +45,7 @@ def _grouped_cells(entries: Sequence[PlannedCandidate]) -> list[list[str]]:
 
 def run(
     options: GlobalOptions,
+    *,
     workload: str,
     provider: str | None,
     model: str | None,
