@@ -19,7 +19,13 @@ from typing import NoReturn
 import click
 
 from freegin_gitops import __version__
-from freegin_gitops.cli import catalog_commands, edit_commands, refresh_commands, routing_commands
+from freegin_gitops.cli import (
+    catalog_commands,
+    edit_commands,
+    refresh_commands,
+    routing_commands,
+    serve_commands,
+)
 from freegin_gitops.cli.params import DB_HELP, DEBUG_HELP, PATH_TYPE, REPO_HELP, Invocation, global_params
 from freegin_gitops.commands.options import GlobalOptions
 from freegin_gitops.errors import FreeginError
@@ -53,6 +59,7 @@ COMMANDS = (
     routing_commands.route,
     routing_commands.ask,
     refresh_commands.refresh_models,
+    serve_commands.serve,
 )
 for command in COMMANDS:
     command.params.extend(global_params())
