@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from freegin_gitops.adapters import usage_db
-from freegin_gitops.adapters.usage_db import MIGRATIONS
+from freegin_gitops.adapters import usage_db, usage_schema
 from freegin_gitops.adapters.usage_db import SqliteUsageStore as UsageStore
+from freegin_gitops.adapters.usage_schema import MIGRATIONS
 from freegin_gitops.core.usage import (
     Cooldown,
     RateLimitSeen,
@@ -109,12 +109,12 @@ def test_the_trigger_fills_the_histogram_bucket_by_bucket(tmp_path: Path):
         store.record([rec(500, success=False)])
     with sqlite3.connect(tmp_path / "u.db") as conn:
         (blob,) = conn.execute("SELECT latency_hist FROM usage_rollup").fetchone()
-    counts = usage_db.decode_histogram(blob)
-    expected = [0] * usage_db.BUCKETS
+    counts = usage_schema.decode_histogram(blob)
+    expected = [0] * usage_schema.BUCKETS
     for v in values:
-        expected[usage_db.latency_bucket(v)] += 1
+        expected[usage_schema.latency_bucket(v)] += 1
     assert list(counts) == expected
-    assert usage_db.latency_bucket(10**9) == usage_db.BUCKETS - 1
+    assert usage_schema.latency_bucket(10**9) == usage_schema.BUCKETS - 1
 
 
 def test_cooldowns_keep_the_later_deadline_and_expire(tmp_path: Path):
@@ -315,7 +315,7 @@ def test_upgrade_from_provider_cooldowns_keeps_them_and_counts_old_rows(tmp_path
     with UsageStore(path, migrate=False) as store:
         store.migrate(upto=3)
     with sqlite3.connect(path) as conn:  # state written by a version-3 freegin-ai
-        conn.create_function("freegin_hist_add", 3, usage_db.hist_add)
+        conn.create_function("freegin_hist_add", 3, usage_schema.hist_add)
         conn.execute("INSERT INTO provider_cooldown VALUES ('groq', 9e9, 'HTTP 429')")
         conn.executemany(
             "INSERT INTO provider_usage (ts, provider, model, workload, latency_ms, success, error_kind, "
@@ -349,9 +349,9 @@ def test_a_window_count_uses_the_indexes_not_a_scan(tmp_path: Path):
         plans = [
             " ".join(row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql, args))
             for sql, args in (
-                (usage_db.WINDOW_MINUTES_SQL, ("p", "m", 0)),
-                (usage_db.WINDOW_EDGE_MODEL_SQL, ("p", "m", at(0), at(60))),
-                (usage_db.WINDOW_EDGE_PROVIDER_SQL, ("p", at(0), at(60))),
+                (usage_schema.WINDOW_MINUTES_SQL, ("p", "m", 0)),
+                (usage_schema.WINDOW_EDGE_MODEL_SQL, ("p", "m", at(0), at(60))),
+                (usage_schema.WINDOW_EDGE_PROVIDER_SQL, ("p", at(0), at(60))),
             )
         ]
     assert plans[0] == "SEARCH usage_minute USING PRIMARY KEY (provider=? AND model=? AND minute>?)"
