@@ -14,7 +14,13 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
-from freegin_gitops.core.compiled import Candidate, CompiledCatalog, expand_url, url_variables
+from freegin_gitops.core.compiled import (
+    Candidate,
+    CompiledCatalog,
+    expand_url,
+    expanded_url_problem,
+    url_variables,
+)
 from freegin_gitops.core.routing import select_candidates
 from freegin_gitops.errors import NoCandidateAnswered, NotFound, ProviderError
 
@@ -119,7 +125,7 @@ class Router:
         for variable in url_variables(api.base_url):
             if not self.environ.get(variable):
                 return f"{variable} is not set (the base URL needs it)"
-        return None
+        return expanded_url_problem(api.base_url, self.environ)
 
     def skip_reason(self, candidate: Candidate) -> str | None:
         """Why ``candidate`` cannot be called now (unreachable, or cooling down after HTTP 429),
@@ -196,13 +202,10 @@ class Router:
 
     def _make_client(self) -> httpx.Client:
         if self.client is None:
-            import httpx
-
             from freegin_gitops import __version__
+            from freegin_gitops.adapters.bounded_http import new_client
 
-            self.client = httpx.Client(
-                headers={"User-Agent": f"freegin-ai/{__version__}"}, follow_redirects=True
-            )
+            self.client = new_client(headers={"User-Agent": f"freegin-ai/{__version__}"})
         return self.client
 
     def _cool_down(self, provider: str, error: ProviderError) -> None:
