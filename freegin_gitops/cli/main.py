@@ -389,7 +389,7 @@ def main() -> None:
         if _state.debug:
             _debug_traceback(exc, exc.exit_code)
         _fail(str(exc), exc.exit_code)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - the one place an unexpected error becomes a sentence
         if _state.debug:
             _debug_traceback(exc, 1)
         _fail(f"internal error ({type(exc).__name__}: {exc}); run again with --debug for details", 1)

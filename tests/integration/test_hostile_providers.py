@@ -92,7 +92,9 @@ def test_the_deadline_bounds_the_model_list_and_github(tmp_path):
         with pytest.raises(ProviderError, match=r"^hostile: timed out") as caught:
             api.list_models()
         assert caught.value.kind == "timeout"
-        pulls = GitHubPulls(new_client(), repository="o/r", token="ghp_" + "x" * 36, api_url=server.url, timeout_s=0.4)
+        pulls = GitHubPulls(
+            new_client(), repository="o/r", token="ghp_" + "x" * 36, api_url=server.url, timeout_s=0.4
+        )
         with pytest.raises(GitHubError, match=r"repository o/r: could not list .* \(timed out: the exchange"):
             pulls.find_open("freegin/refresh/all")
 
@@ -129,9 +131,12 @@ def test_a_redirect_loop_ends():
     def behave(conn, request, server):
         conn.sendall(b"HTTP/1.1 302 Found\r\nLocation: /again\r\nContent-Length: 0\r\n\r\n")
 
-    with HostileServer(behave) as server, new_client() as client:
-        with pytest.raises(TransportFailed, match="more than 5 redirects"):
-            exchange(client, "GET", server.url, deadline_s=2, max_bytes=1024)
+    with (
+        HostileServer(behave) as server,
+        new_client() as client,
+        pytest.raises(TransportFailed, match="more than 5 redirects"),
+    ):
+        exchange(client, "GET", server.url, deadline_s=2, max_bytes=1024)
 
 
 def test_the_async_exchange_has_the_same_deadline_and_cap():
@@ -235,7 +240,9 @@ def test_an_echoed_key_never_leaks_a_piece_at_the_cut(cli, tmp_path, key, offset
     assert run.code == 1
     secret_part = key[len("sk-live-") :]
     for text in (run.stdout, run.stderr):
-        leaked = [secret_part[i : i + 4] for i in range(len(secret_part) - 3) if secret_part[i : i + 4] in text]
+        leaked = [
+            secret_part[i : i + 4] for i in range(len(secret_part) - 3) if secret_part[i : i + 4] in text
+        ]
         assert not leaked, f"pieces of the key in the output: {leaked}"
     assert "***" in run.stdout or "..." in run.stdout
 
@@ -249,7 +256,8 @@ def test_retry_after_inf_and_nan_are_ignored_with_a_note(cli, tmp_path, key):
             again = cli("--repo", repo, "--db", db, "route", "--json")
         reason = json.loads(run.stdout)["attempts"][0]["reason"]
         assert reason == (
-            f"hostile/m1: rate limited (HTTP 429; Retry-After '{value}' ignored: not a number of seconds or a date)"
+            f"hostile/m1: rate limited (HTTP 429; Retry-After '{value}' ignored: "
+            "not a number of seconds or a date)"
         )
         skip = json.loads(again.stdout)["candidates"][0]["skip_reason"]
         assert skip.startswith("cooling down until ")
@@ -266,7 +274,10 @@ def test_a_base_url_variable_that_smuggles_credentials_is_refused(cli, tmp_path,
         monkeypatch.setenv("HOSTILE_HOST", f"user:hunter2hunter2@{host}")
         run = cli("--repo", repo, "ask", "hi")
         assert run.code == 1
-        assert "the base URL would carry credentials (a user name or password) once ${HOSTILE_HOST}" in run.stderr
+        assert (
+            "the base URL would carry credentials (a user name or password) once ${HOSTILE_HOST}"
+            in run.stderr
+        )
         assert "hunter2" not in run.output
         assert not server.stats.requests  # nothing was sent
         monkeypatch.setenv("HOSTILE_HOST", f"{host}/v1?key=abc&x=")

@@ -124,9 +124,7 @@ def response_bytes(status: int, body: bytes, headers: dict[str, str] | None = No
 
 
 def chat_body(text: str) -> bytes:
-    return json.dumps(
-        {"choices": [{"index": 0, "message": {"role": "assistant", "content": text}}]}
-    ).encode()
+    return json.dumps({"choices": [{"index": 0, "message": {"role": "assistant", "content": text}}]}).encode()
 
 
 def trickle(data: bytes, interval_s: float, *, after: bytes = b"") -> Behaviour:

@@ -122,7 +122,9 @@ def test_credentials_in_the_base_url_query_or_placeholders(url: str, carried: st
 
 
 def test_a_harmless_query_is_allowed() -> None:
-    documents = edited(GROQ, lambda d: d["api"].update(base_url="https://api.example/v1?api-version=2024-10-21"))
+    documents = edited(
+        GROQ, lambda d: d["api"].update(base_url="https://api.example/v1?api-version=2024-10-21")
+    )
     assert check_catalog(documents) == []
 
 
