@@ -39,6 +39,11 @@ class CatalogInvalid(FreeginError):
         super().__init__(message)
 
 
+class CatalogNotFound(FreeginError):
+    """No catalog was named and none was found where the search looked (inside a git repository
+    the bundled starter catalog is never used in its place)."""
+
+
 class CatalogReadOnly(FreeginError):
     """A write was asked of a catalog that cannot be written (the bundled starter catalog)."""
 

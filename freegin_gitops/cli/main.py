@@ -17,7 +17,7 @@ from typing import NoReturn
 import click
 
 from freegin_gitops import __version__
-from freegin_gitops.cli.options import GlobalOptions
+from freegin_gitops.commands.options import GlobalOptions
 from freegin_gitops.errors import FreeginError
 
 _state = GlobalOptions()
@@ -25,31 +25,47 @@ _SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 _PATH = click.Path(path_type=Path)
 
 
+_REPO_HELP = (
+    "Catalog repository (a folder with catalog/). Default: FREEGIN_REPO, else the nearest folder "
+    "at or above the current directory that holds catalog/ (not past the root of its git "
+    "repository); outside git only, the bundled starter catalog (read-only)."
+)
+_DB_HELP = "Usage database (SQLite). Default: FREEGIN_DB, else usage.db in the user data directory."
+_DEBUG_HELP = "Show Python tracebacks for errors."
+
+
 @click.group(
     context_settings=_SETTINGS,
     help="Keep the catalog of free-tier AI models in git: validate it, compile it, route prompts "
-    "with it, and propose changes to it as pull requests.",
+    "with it, and propose changes to it as pull requests.\n\nThe global options --repo, --db and "
+    "--debug may also follow the command name (as a pre-commit hook or a CI step passes them).",
 )
-@click.option(
-    "--repo",
-    type=_PATH,
-    metavar="PATH",
-    help="Catalog repository (a folder with catalog/). Default: FREEGIN_REPO, else the git "
-    "repository around the current directory if it has catalog/, else the bundled starter "
-    "catalog (read-only).",
-)
-@click.option(
-    "--db",
-    type=_PATH,
-    metavar="PATH",
-    help="Usage database (SQLite). Default: FREEGIN_DB, else usage.db in the user data directory.",
-)
-@click.option("--debug", is_flag=True, help="Show Python tracebacks for errors.")
+@click.option("--repo", type=_PATH, metavar="PATH", help=_REPO_HELP)
+@click.option("--db", type=_PATH, metavar="PATH", help=_DB_HELP)
+@click.option("--debug", is_flag=True, help=_DEBUG_HELP)
 @click.version_option(__version__, "--version", prog_name="freegin-ai", message="%(prog)s %(version)s")
 def app(repo: Path | None, db: Path | None, debug: bool) -> None:
     _state.repo = repo
     _state.db = db
     _state.debug = debug
+
+
+def _set_global(ctx: click.Context, param: click.Parameter, value: object) -> None:
+    """A global option given after the command name: it overrides one given before."""
+    if value is None or value is False:
+        return
+    setattr(_state, str(param.name), value)
+
+
+def _global_params() -> list[click.Parameter]:
+    """``--repo``, ``--db`` and ``--debug`` again, for every command (hidden from its help: the
+    top-level help describes them once)."""
+    common = {"expose_value": False, "callback": _set_global, "hidden": True, "is_eager": True}
+    return [
+        click.Option(["--repo"], type=_PATH, metavar="PATH", help=_REPO_HELP, **common),  # type: ignore[arg-type]
+        click.Option(["--db"], type=_PATH, metavar="PATH", help=_DB_HELP, **common),  # type: ignore[arg-type]
+        click.Option(["--debug"], is_flag=True, help=_DEBUG_HELP, **common),  # type: ignore[arg-type]
+    ]
 
 
 def _exit(code: int) -> NoReturn:
@@ -66,19 +82,26 @@ def _exit(code: int) -> NoReturn:
     show_default=True,
     help="text: file:line:col: message; github: workflow annotations; json: a document.",
 )
-def validate(paths: tuple[Path, ...], output_format: str) -> None:
+@click.option(
+    "--whole-catalog",
+    is_flag=True,
+    help="With PATHs: report every problem of the catalogs they belong to, not only theirs (the "
+    "pre-commit hook does, so that a change to one file that breaks another is caught).",
+)
+def validate(paths: tuple[Path, ...], output_format: str, whole_catalog: bool) -> None:
     """Check every catalog file against its schema and the cross-file rules.
 
-    Each problem is reported as file:line:col with the JSON path and what was expected. Exit 1 if
-    there is any problem. With PATHs, only those files' problems are reported (the rest of the
-    catalog is read for context).
+    Each problem is reported as file:line:col (the path in the git repository) with the JSON path
+    and what was expected. Exit 1 if there is any problem. Each PATH is checked against the
+    catalog it lives in (the nearest folder above it that holds catalog/), wherever the command
+    runs; only those files' problems are reported, the rest of the catalog is read for context.
 
     \b
     Example: freegin-ai validate --format github
     """
     from freegin_gitops.commands import validate as command
 
-    _exit(command.run(_state, list(paths), output_format))
+    _exit(command.run(_state, list(paths), output_format, whole_catalog))
 
 
 @app.command("compile", short_help="Write the deterministic compiled catalog.")
@@ -350,6 +373,10 @@ def refresh_models(
     from freegin_gitops.commands import refresh as command
 
     _exit(command.run(_state, provider, workload, dry_run, from_file, push, open_pr, base))
+
+
+for _command in app.commands.values():
+    _command.params.extend(_global_params())
 
 
 def _scrubbed(text: str) -> str:

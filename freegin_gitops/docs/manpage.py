@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import click
 
+from freegin_gitops.core.limits import VARIABLES as LIMIT_VARIABLES
 from freegin_gitops.docs import roff
 
 PROGRAM = "freegin-ai"
@@ -46,6 +47,10 @@ ENVIRONMENT: Sequence[tuple[str, str]] = (
         "FREEGIN_CACHE_DIR",
         "Where caches are kept (compiled catalogs, routing views, the validate parse cache, edit "
         "locks). Default: the user cache directory.",
+    ),
+    *(
+        (variable, f"The {what}. A size takes a suffix (512k, 16MiB, 1G); seconds may be fractional.")
+        for variable, (_field, _kind, what) in LIMIT_VARIABLES.items()
     ),
     (
         "GITHUB_TOKEN",
@@ -159,9 +164,11 @@ def render(app: click.Group, *, version: str, date: str) -> str:
         *_paragraphs(app.help or ""),
         *(part for p in _DESCRIPTION for part in (".PP", roff.line(p))),
         ".SS Global options",
-        "These come before the command: "
+        "These come before or after the command: "
         + roff.bold(f"{PROGRAM} --repo ~/my-catalog validate")
-        + roff.text("."),
+        + roff.text(", or ")
+        + roff.bold(f"{PROGRAM} validate --repo ~/my-catalog")
+        + roff.text(" (as a pre-commit hook's args pass them)."),
         *_entries(_options(app, root)),
         ".SH COMMANDS",
     ]

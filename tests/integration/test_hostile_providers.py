@@ -23,7 +23,7 @@ from freegin_gitops.adapters.bounded_http import (
     exchange_async,
     new_client,
 )
-from freegin_gitops.adapters.github import GitHubPulls
+from freegin_gitops.adapters.github.pulls import GitHubPulls
 from freegin_gitops.adapters.openai_http import OpenAICompatible
 from freegin_gitops.errors import GitHubError, ProviderError, TransportFailed
 from tests.support.catalogs import LoopbackProvider, write_loopback_catalog
