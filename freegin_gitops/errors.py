@@ -101,3 +101,22 @@ class TransportFailed(FreeginError):
         super().__init__(message)
         self.kind = kind
         self.detail = detail  # for ``connect``: the exception class, as in "cannot connect to URL (X)"
+
+
+class RequestRefused(FreeginError):
+    """The gateway refuses a client's request: ``status`` is the HTTP status it answers with,
+    ``code`` and ``param`` go into OpenAI's error shape."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        code: str | None = None,
+        param: str | None = None,
+        retry_after_s: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.param = param
+        self.retry_after_s = retry_after_s

@@ -70,6 +70,45 @@ def _retry_phrase(header: str | None, wait: float | None) -> str:
     return ""
 
 
+def quoted_error(content: bytes, secrets: Sequence[str | None] = ()) -> str:
+    """A short excerpt of a provider's error answer: its ``error.message`` if it has one, with
+    ``secrets`` scrubbed out before it is cut (cutting first can leave a piece of a key)."""
+    try:
+        body = json.loads(content)
+    except (ValueError, RecursionError):
+        text = content.decode("utf-8", "replace")
+    else:
+        err = body.get("error") if isinstance(body, dict) else None
+        if isinstance(err, dict):
+            text = str(err.get("message") or err)
+        elif err:
+            text = str(err)
+        else:
+            text = json.dumps(body)
+    return excerpt(text, secrets, MAX_QUOTED)
+
+
+def status_error(
+    status: int, content: bytes, retry_after: str | None, secrets: Sequence[str | None] = ()
+) -> tuple[str, str, float | None] | None:
+    """How an answer with HTTP ``status`` failed: (error kind, message, seconds to wait), or None
+    if the status is a success. One table for the blocking and the asynchronous client; text
+    quoted from the answer has ``secrets`` scrubbed out before it is cut."""
+    if status == 429:
+        wait = retry_after_seconds(retry_after)
+        return "rate_limited", f"rate limited (HTTP 429{_retry_phrase(retry_after, wait)})", wait
+    if status < 400:
+        return None
+    quoted = quoted_error(content, secrets)
+    if status >= 500:
+        return "server_error", f"server error HTTP {status}: {quoted}", None
+    if status in (401, 403):
+        return "auth", f"the API key was refused (HTTP {status}): {quoted}", None
+    if status == 404:
+        return "not_found", f"not found (HTTP 404): {quoted}", None
+    return "client_error", f"request refused (HTTP {status}): {quoted}", None
+
+
 class OpenAICompatible:
     """One provider's OpenAI-compatible API."""
 
@@ -103,23 +142,6 @@ class OpenAICompatible:
             scrub(f"{where}: {message}", secrets), provider=self.provider, model=model, kind=kind, **extra
         )
 
-    def _quoted(self, response: Answer) -> str:
-        """A short, safe excerpt of an error answer: its ``error.message`` if it has one; the key
-        is scrubbed out before the text is cut."""
-        try:
-            body = response.json()
-        except ValueError:
-            text = response.text
-        else:
-            err = body.get("error") if isinstance(body, dict) else None
-            if isinstance(err, dict):
-                text = str(err.get("message") or err)
-            elif err:
-                text = str(err)
-            else:
-                text = json.dumps(body)
-        return excerpt(text, [self._api_key], MAX_QUOTED)
-
     def _send(self, method: str, path: str, model: str | None, body: Any = None) -> Answer:
         url = f"{self.base_url}{path}"
         try:
@@ -138,42 +160,12 @@ class OpenAICompatible:
             else:
                 message = str(exc)
             raise self._error(message, model, exc.kind) from None
-        status = response.status_code
-        if status == 429:
-            header = response.headers.get("Retry-After")
-            wait = retry_after_seconds(header)
-            raise self._error(
-                f"rate limited (HTTP 429{_retry_phrase(header, wait)})",
-                model,
-                "rate_limited",
-                status_code=status,
-                retry_after_s=wait,
-            )
-        if status >= 500:
-            raise self._error(
-                f"server error HTTP {status}: {self._quoted(response)}",
-                model,
-                "server_error",
-                status_code=status,
-            )
-        if status in (401, 403):
-            raise self._error(
-                f"the API key was refused (HTTP {status}): {self._quoted(response)}",
-                model,
-                "auth",
-                status_code=status,
-            )
-        if status == 404:
-            raise self._error(
-                f"not found (HTTP 404): {self._quoted(response)}", model, "not_found", status_code=status
-            )
-        if status >= 400:
-            raise self._error(
-                f"request refused (HTTP {status}): {self._quoted(response)}",
-                model,
-                "client_error",
-                status_code=status,
-            )
+        failure = status_error(
+            response.status_code, response.content, response.headers.get("Retry-After"), [self._api_key]
+        )
+        if failure is not None:
+            kind, message, wait = failure
+            raise self._error(message, model, kind, status_code=response.status_code, retry_after_s=wait)
         return response
 
     def _json(self, response: Answer, model: str | None) -> Any:
