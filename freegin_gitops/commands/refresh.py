@@ -61,6 +61,7 @@ def _dry_run(plan: RefreshPlan) -> None:
 
 def run(
     options: GlobalOptions,
+    *,
     provider: str | None,
     workload: str | None,
     dry_run: bool,
