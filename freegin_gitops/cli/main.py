@@ -129,6 +129,29 @@ def compile_(output: str, check: bool) -> None:
     _exit(command.run(_state, output, check))
 
 
+@app.command(short_help="Start a catalog repository: catalog, schemas, workflows, pre-commit.")
+@click.argument("path", required=False, type=_PATH, metavar="[PATH]")
+@click.option(
+    "--empty", is_flag=True, help="Write only workloads.yaml and config.yaml, no providers or suggestions."
+)
+def init(path: Path | None, empty: bool) -> None:
+    """Start a catalog repository in PATH (default: the current directory).
+
+    Writes the starter catalog (with --empty: its workloads and a config naming no provider) and
+    schemas/ into PATH, and, at the root of the git repository around PATH (or in PATH outside
+    git), .github/workflows/validate.yml and refresh.yml and a .pre-commit-config.yaml. The
+    workflows and the hook install this very freegin-ai, pinned to the commit it was built from.
+    Refuses to write over any existing file, and then writes nothing. Prints what it wrote and
+    the next steps.
+
+    \b
+    Example: freegin-ai init infra/ai
+    """
+    from freegin_gitops.commands import init as command
+
+    _exit(command.run(path, empty))
+
+
 @app.command("list-models", short_help="List models and suggestions with usage figures.")
 @click.option("--provider", metavar="P", help="Only this provider.")
 @click.option("--workload", "-w", metavar="W", help="Only this workload.")
