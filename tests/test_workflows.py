@@ -54,7 +54,11 @@ def test_the_hook_passes_catalog_files_anywhere_in_the_repository() -> None:
         )
         if files.search(p)
     ]
-    assert matched == ["catalog/providers/groq.yaml", "infra/ai/catalog/config.yaml", "catalog/providers/groq.yml"]
+    assert matched == [
+        "catalog/providers/groq.yaml",
+        "infra/ai/catalog/config.yaml",
+        "catalog/providers/groq.yml",
+    ]
 
 
 def test_no_provider_key_rides_on_the_pull_request_token() -> None:
