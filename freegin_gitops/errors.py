@@ -58,6 +58,11 @@ class CatalogReadOnly(FreeginError):
     """A write was asked of a catalog that cannot be written (the bundled starter catalog)."""
 
 
+class FileError(FreeginError):
+    """A file or folder could not be read or written (the adapters' file I/O: catalog files,
+    atomic writes, locks, schemas, saved answers); the message names the path and why."""
+
+
 class NotFound(FreeginError):
     """An unknown provider, model, workload or suggestion was named."""
 
@@ -101,3 +106,22 @@ class GitHubError(FreeginError):
 
 class UsageStoreError(FreeginError):
     """The usage database could not be opened, migrated or written."""
+
+
+class RequestRefused(FreeginError):
+    """The gateway refuses a client's request: ``status`` is the HTTP status it answers with,
+    ``code`` and ``param`` go into OpenAI's error shape."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        code: str | None = None,
+        param: str | None = None,
+        retry_after_s: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.param = param
+        self.retry_after_s = retry_after_s

@@ -38,7 +38,7 @@ def _next_steps(plan: InitPlan, cwd: Path) -> list[str]:
     return steps
 
 
-def run(path: Path | None, empty: bool) -> int:
+def run(*, path: Path | None, empty: bool) -> int:
     cwd = Path.cwd()
     source = tool_source()
     plan = plan_init(path if path is not None else cwd, empty=empty, source=source)

@@ -34,7 +34,7 @@ from freegin_gitops.core.starter import (
     refresh_workflow,
     validate_workflow,
 )
-from freegin_gitops.errors import AlreadyExists, FreeginError
+from freegin_gitops.errors import AlreadyExists, FileError
 from freegin_gitops.resources import bundled_root, schemas_dir
 from freegin_gitops.services.catalog.loading import load_files
 
@@ -131,7 +131,7 @@ def write_init(plan: InitPlan, base: Path | None = None) -> list[Path]:
                 try:
                     folder.mkdir()
                 except OSError as exc:
-                    raise FreeginError(f"{_shown(folder, base)} cannot be made: {exc.strerror}") from exc
+                    raise FileError(f"{_shown(folder, base)} cannot be made: {exc.strerror}") from exc
                 made.append(folder)
             create_new(path, data)
             written.append(path)
