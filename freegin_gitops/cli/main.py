@@ -112,8 +112,8 @@ def compile_(output: str, check: bool) -> None:
 @click.option(
     "--status",
     metavar="S",
-    help="Only rows with this status: active, retired, pending, adopted, rejected or all. "
-    "Default: active and pending.",
+    help="Only rows with this status: active, deprecated, retired, pending, adopted, rejected or "
+    "all. Default: active, deprecated and pending.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON only.")
 def list_models(provider: str | None, workload: str | None, status: str | None, as_json: bool) -> None:
@@ -160,8 +160,9 @@ def adopt_model(provider: str, model: str, workload: str | None, commit: bool) -
 
     PROVIDER is a provider id (catalog/providers/PROVIDER.yaml); MODEL the model id exactly as the
     provider's API names it. A new model is added last (lowest preference) with today's date and
-    the suggestion's hints; a model already listed gets the workload, or is re-activated if it was
-    retired. Comments and formatting in the files are kept.
+    the suggestion's hints, cost and speed (the suggestion keeps its rationale); a model already
+    listed gets the workload, or is re-activated if it was deprecated or retired. Comments and
+    formatting in the files are kept.
 
     \b
     Example: freegin-ai adopt-model groq moonshotai/kimi-k2-instruct-0905 --workload code --commit
@@ -237,6 +238,41 @@ def reject_model(provider: str, model: str, workload: str | None, reason: str | 
     )
 
 
+@app.command("deprecate-model", short_help="Deprecate a model: still used, after the active ones.")
+@_edit_arguments
+@click.option(
+    "--successor",
+    metavar="M",
+    help="The active model of the same provider that replaces MODEL (recorded as successor).",
+)
+@_REASON
+@_COMMIT
+def deprecate_model(
+    provider: str, model: str, successor: str | None, reason: str | None, commit: bool
+) -> None:
+    """Mark a model deprecated: the router still uses it, after every active model of its
+    workloads, and route says so.
+
+    Refresh proposes retiring a deprecated model once the provider's model list has been missing
+    it for refresh.grace_days (14 by default). Deprecating it again changes only the reason or the
+    successor given. retire-model retires at once; adopt-model makes it active again.
+
+    \b
+    Example: freegin-ai deprecate-model groq llama-3.1-8b-instant --successor openai/gpt-oss-20b
+    """
+    from freegin_gitops.commands import edit
+    from freegin_gitops.services.edits import deprecate
+
+    _exit(
+        edit.run(
+            _state,
+            "deprecate-model",
+            lambda files, now: deprecate(files, provider, model, successor, reason, now=now),
+            commit,
+        )
+    )
+
+
 _WORKLOAD = click.option(
     "--workload", "-w", default="chat", show_default=True, metavar="W", help="Workload to route for."
 )
@@ -268,7 +304,8 @@ def route(
     """Show the candidates a routed call would try, in order, and why any is skipped.
 
     Skipped: no API key in the environment, a provider cooling down after HTTP 429, a base URL
-    variable not set. Calls nothing.
+    variable not set. Deprecated models come after every active model of the workload, with the
+    date and reason. Calls nothing.
 
     \b
     Example: freegin-ai route --workload code --json
