@@ -39,6 +39,11 @@ class CatalogInvalid(FreeginError):
         super().__init__(message)
 
 
+class CatalogNotFound(FreeginError):
+    """No catalog was named and none was found where the search looked (inside a git repository
+    the bundled starter catalog is never used in its place)."""
+
+
 class CatalogReadOnly(FreeginError):
     """A write was asked of a catalog that cannot be written (the bundled starter catalog)."""
 
@@ -86,3 +91,22 @@ class GitHubError(FreeginError):
 
 class UsageStoreError(FreeginError):
     """The usage database could not be opened, migrated or written."""
+
+
+class RequestRefused(FreeginError):
+    """The gateway refuses a client's request: ``status`` is the HTTP status it answers with,
+    ``code`` and ``param`` go into OpenAI's error shape."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        code: str | None = None,
+        param: str | None = None,
+        retry_after_s: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.param = param
+        self.retry_after_s = retry_after_s

@@ -64,6 +64,48 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
+def quoted_error(content: bytes) -> str:
+    """A short excerpt of a provider's error answer: its ``error.message`` if it has one. The
+    caller scrubs keys out of it (with the rest of the message)."""
+    try:
+        body = json.loads(content)
+    except (ValueError, RecursionError):
+        text = content.decode("utf-8", "replace")
+    else:
+        err = body.get("error") if isinstance(body, dict) else None
+        if isinstance(err, dict):
+            text = str(err.get("message") or err)
+        elif err:
+            text = str(err)
+        else:
+            text = json.dumps(body)[:MAX_QUOTED]
+    text = " ".join(text.split())
+    return text[:MAX_QUOTED] + ("..." if len(text) > MAX_QUOTED else "")
+
+
+def status_error(
+    status: int, content: bytes, retry_after: str | None
+) -> tuple[str, str, float | None] | None:
+    """How an answer with HTTP ``status`` failed: (error kind, message, seconds to wait), or None
+    if the status is a success. One table for the blocking and the asynchronous client."""
+    if status == 429:
+        wait = retry_after_seconds(retry_after)
+        return (
+            "rate_limited",
+            f"rate limited (HTTP 429{f', retry after {wait:.0f}s' if wait is not None else ''})",
+            wait,
+        )
+    if status >= 500:
+        return "server_error", f"server error HTTP {status}: {quoted_error(content)}", None
+    if status in (401, 403):
+        return "auth", f"the API key was refused (HTTP {status}): {quoted_error(content)}", None
+    if status == 404:
+        return "not_found", f"not found (HTTP 404): {quoted_error(content)}", None
+    if status >= 400:
+        return "client_error", f"request refused (HTTP {status}): {quoted_error(content)}", None
+    return None
+
+
 class OpenAICompatible:
     """One provider's OpenAI-compatible API."""
 
@@ -93,23 +135,6 @@ class OpenAICompatible:
             scrub(f"{where}: {message}", secrets), provider=self.provider, model=model, kind=kind, **extra
         )
 
-    def _quoted(self, response: httpx.Response) -> str:
-        """A short, safe excerpt of an error answer: its ``error.message`` if it has one."""
-        try:
-            body = response.json()
-        except ValueError:
-            text = response.text
-        else:
-            err = body.get("error") if isinstance(body, dict) else None
-            if isinstance(err, dict):
-                text = str(err.get("message") or err)
-            elif err:
-                text = str(err)
-            else:
-                text = json.dumps(body)[:MAX_QUOTED]
-        text = " ".join(text.split())
-        return text[:MAX_QUOTED] + ("..." if len(text) > MAX_QUOTED else "")
-
     def _send(self, method: str, path: str, model: str | None, body: Any = None) -> httpx.Response:
         url = f"{self.base_url}{path}"
         try:
@@ -122,41 +147,10 @@ class OpenAICompatible:
             raise self._error(
                 f"cannot connect to {self.base_url} ({type(exc).__name__})", model, "connect"
             ) from None
-        status = response.status_code
-        if status == 429:
-            wait = retry_after_seconds(response.headers.get("Retry-After"))
-            raise self._error(
-                f"rate limited (HTTP 429{f', retry after {wait:.0f}s' if wait is not None else ''})",
-                model,
-                "rate_limited",
-                status_code=status,
-                retry_after_s=wait,
-            )
-        if status >= 500:
-            raise self._error(
-                f"server error HTTP {status}: {self._quoted(response)}",
-                model,
-                "server_error",
-                status_code=status,
-            )
-        if status in (401, 403):
-            raise self._error(
-                f"the API key was refused (HTTP {status}): {self._quoted(response)}",
-                model,
-                "auth",
-                status_code=status,
-            )
-        if status == 404:
-            raise self._error(
-                f"not found (HTTP 404): {self._quoted(response)}", model, "not_found", status_code=status
-            )
-        if status >= 400:
-            raise self._error(
-                f"request refused (HTTP {status}): {self._quoted(response)}",
-                model,
-                "client_error",
-                status_code=status,
-            )
+        failure = status_error(response.status_code, response.content, response.headers.get("Retry-After"))
+        if failure is not None:
+            kind, message, wait = failure
+            raise self._error(message, model, kind, status_code=response.status_code, retry_after_s=wait)
         return response
 
     def _json(self, response: httpx.Response, model: str | None) -> Any:

@@ -25,31 +25,47 @@ _SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 _PATH = click.Path(path_type=Path)
 
 
+_REPO_HELP = (
+    "Catalog repository (a folder with catalog/). Default: FREEGIN_REPO, else the nearest folder "
+    "at or above the current directory that holds catalog/ (not past the root of its git "
+    "repository); outside git only, the bundled starter catalog (read-only)."
+)
+_DB_HELP = "Usage database (SQLite). Default: FREEGIN_DB, else usage.db in the user data directory."
+_DEBUG_HELP = "Show Python tracebacks for errors."
+
+
 @click.group(
     context_settings=_SETTINGS,
     help="Keep the catalog of free-tier AI models in git: validate it, compile it, route prompts "
-    "with it, and propose changes to it as pull requests.",
+    "with it, and propose changes to it as pull requests.\n\nThe global options --repo, --db and "
+    "--debug may also follow the command name (as a pre-commit hook or a CI step passes them).",
 )
-@click.option(
-    "--repo",
-    type=_PATH,
-    metavar="PATH",
-    help="Catalog repository (a folder with catalog/). Default: FREEGIN_REPO, else the git "
-    "repository around the current directory if it has catalog/, else the bundled starter "
-    "catalog (read-only).",
-)
-@click.option(
-    "--db",
-    type=_PATH,
-    metavar="PATH",
-    help="Usage database (SQLite). Default: FREEGIN_DB, else usage.db in the user data directory.",
-)
-@click.option("--debug", is_flag=True, help="Show Python tracebacks for errors.")
+@click.option("--repo", type=_PATH, metavar="PATH", help=_REPO_HELP)
+@click.option("--db", type=_PATH, metavar="PATH", help=_DB_HELP)
+@click.option("--debug", is_flag=True, help=_DEBUG_HELP)
 @click.version_option(__version__, "--version", prog_name="freegin-ai", message="%(prog)s %(version)s")
 def app(repo: Path | None, db: Path | None, debug: bool) -> None:
     _state.repo = repo
     _state.db = db
     _state.debug = debug
+
+
+def _set_global(ctx: click.Context, param: click.Parameter, value: object) -> None:
+    """A global option given after the command name: it overrides one given before."""
+    if value is None or value is False:
+        return
+    setattr(_state, str(param.name), value)
+
+
+def _global_params() -> list[click.Parameter]:
+    """``--repo``, ``--db`` and ``--debug`` again, for every command (hidden from its help: the
+    top-level help describes them once)."""
+    common = {"expose_value": False, "callback": _set_global, "hidden": True, "is_eager": True}
+    return [
+        click.Option(["--repo"], type=_PATH, metavar="PATH", help=_REPO_HELP, **common),  # type: ignore[arg-type]
+        click.Option(["--db"], type=_PATH, metavar="PATH", help=_DB_HELP, **common),  # type: ignore[arg-type]
+        click.Option(["--debug"], is_flag=True, help=_DEBUG_HELP, **common),  # type: ignore[arg-type]
+    ]
 
 
 def _exit(code: int) -> NoReturn:
@@ -66,19 +82,26 @@ def _exit(code: int) -> NoReturn:
     show_default=True,
     help="text: file:line:col: message; github: workflow annotations; json: a document.",
 )
-def validate(paths: tuple[Path, ...], output_format: str) -> None:
+@click.option(
+    "--whole-catalog",
+    is_flag=True,
+    help="With PATHs: report every problem of the catalogs they belong to, not only theirs (the "
+    "pre-commit hook does, so that a change to one file that breaks another is caught).",
+)
+def validate(paths: tuple[Path, ...], output_format: str, whole_catalog: bool) -> None:
     """Check every catalog file against its schema and the cross-file rules.
 
-    Each problem is reported as file:line:col with the JSON path and what was expected. Exit 1 if
-    there is any problem. With PATHs, only those files' problems are reported (the rest of the
-    catalog is read for context).
+    Each problem is reported as file:line:col (the path in the git repository) with the JSON path
+    and what was expected. Exit 1 if there is any problem. Each PATH is checked against the
+    catalog it lives in (the nearest folder above it that holds catalog/), wherever the command
+    runs; only those files' problems are reported, the rest of the catalog is read for context.
 
     \b
     Example: freegin-ai validate --format github
     """
     from freegin_gitops.commands import validate as command
 
-    _exit(command.run(_state, list(paths), output_format))
+    _exit(command.run(_state, list(paths), output_format, whole_catalog))
 
 
 @app.command("compile", short_help="Write the deterministic compiled catalog.")
@@ -340,6 +363,95 @@ def ask(
     _exit(command.run(_state, prompt, workload, provider, model, ref, as_json))
 
 
+@app.command(short_help="Run the router as an OpenAI-compatible HTTP gateway.")
+@click.option("--host", default="127.0.0.1", show_default=True, metavar="H", help="Address to listen on.")
+@click.option(
+    "--port",
+    default=8080,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    metavar="N",
+    help="Port to listen on (0: any free port, reported on stderr).",
+)
+@_REF
+@click.option(
+    "--api-key-env",
+    metavar="NAME",
+    help="Environment variable holding the key clients must send (Authorization: Bearer KEY). "
+    "Required with a --host other than loopback.",
+)
+@click.option(
+    "--reload-interval",
+    default=2.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    metavar="SECONDS",
+    help="How often to check whether the catalog (or --ref) moved; 0: reload only on SIGHUP.",
+)
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="One line per request on stderr, as text or as JSON.",
+)
+@click.option("--log-prompts", is_flag=True, help="Also log each request's messages (off: no prompt text).")
+@click.option(
+    "--max-body-bytes",
+    default=4 * 1024 * 1024,
+    show_default=True,
+    type=click.IntRange(min=1024),
+    metavar="N",
+    help="Largest request body accepted (larger: HTTP 413).",
+)
+@click.option(
+    "--shutdown-timeout",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    metavar="SECONDS",
+    help="On SIGTERM, how long requests in flight may take to finish.",
+)
+def serve(
+    host: str,
+    port: int,
+    ref: str | None,
+    api_key_env: str | None,
+    reload_interval: float,
+    log_format: str,
+    log_prompts: bool,
+    max_body_bytes: int,
+    shutdown_timeout: float,
+) -> None:
+    """Serve POST /v1/chat/completions (plain and streamed), GET /v1/models, GET /healthz and
+    GET /v1/freegin/status, routing every request through the catalog with fallback.
+
+    The request's model is a workload (chat, code, ...) or PROVIDER/MODEL of a catalog model.
+    Every attempt is recorded in the usage database. The catalog is reloaded when it (or --ref)
+    moves, and on SIGHUP; SIGTERM finishes the requests in flight and stores their usage.
+    Needs the 'serve' extra (pip install 'freegin-ai[serve]').
+
+    \b
+    Example: freegin-ai serve --port 8080
+    """
+    from freegin_gitops.commands import serve as command
+
+    _exit(
+        command.run(
+            _state,
+            host,
+            port,
+            ref,
+            api_key_env,
+            reload_interval,
+            log_format,  # type: ignore[arg-type]
+            log_prompts,
+            max_body_bytes,
+            shutdown_timeout,
+        )
+    )
+
+
 @app.command("refresh-models", short_help="Propose better models on a branch and pull request.")
 @click.argument("provider", required=False, metavar="[PROVIDER]")
 @click.option("--workload", "-w", metavar="W", help="Only this workload.")
@@ -387,6 +499,10 @@ def refresh_models(
     from freegin_gitops.commands import refresh as command
 
     _exit(command.run(_state, provider, workload, dry_run, from_file, push, open_pr, base))
+
+
+for _command in app.commands.values():
+    _command.params.extend(_global_params())
 
 
 def _fail(message: str, code: int) -> NoReturn:

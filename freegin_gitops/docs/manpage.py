@@ -159,9 +159,11 @@ def render(app: click.Group, *, version: str, date: str) -> str:
         *_paragraphs(app.help or ""),
         *(part for p in _DESCRIPTION for part in (".PP", roff.line(p))),
         ".SS Global options",
-        "These come before the command: "
+        "These come before or after the command: "
         + roff.bold(f"{PROGRAM} --repo ~/my-catalog validate")
-        + roff.text("."),
+        + roff.text(", or ")
+        + roff.bold(f"{PROGRAM} validate --repo ~/my-catalog")
+        + roff.text(" (as a pre-commit hook's args pass them)."),
         *_entries(_options(app, root)),
         ".SH COMMANDS",
     ]

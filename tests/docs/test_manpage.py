@@ -79,6 +79,7 @@ def test_every_command_option_and_argument_is_documented(page: str, command: str
     missing = [
         name
         for param in cmd.get_params(ctx)
+        if not getattr(param, "hidden", False)  # the global options, described once
         for name in (param.opts + param.secondary_opts if isinstance(param, click.Option) else [])
         if name.replace("-", "\\-") not in text
     ]

@@ -68,6 +68,14 @@ class Attempt(NamedTuple):
         }
 
 
+class Connection(NamedTuple):
+    provider: str
+    base_url: str
+    api_key: str | None
+    headers: dict[str, str]
+    timeout_s: float
+
+
 class RoutedAnswer(NamedTuple):
     text: str
     provider: str
@@ -91,13 +99,16 @@ class Router:
         usage: UsageStore | None = None,
         client: httpx.Client | None = None,
         clock: Callable[[], float] = time.time,
+        cooldowns: dict[str, tuple[float, str]] | None = None,
     ) -> None:
+        """``cooldowns`` is a shared provider -> (until, reason) map, for a caller that keeps
+        it itself (the gateway); otherwise it is read from ``usage`` on first use."""
         self.catalog = catalog
         self.environ: Mapping[str, str] = dict(os.environ) if environ is None else environ
         self.usage = usage
         self.client = client
         self.clock = clock
-        self._cooldowns: dict[str, tuple[float, str]] | None = None
+        self._cooldowns = cooldowns
         self._client_lock = threading.Lock()  # refresh calls from several threads
 
     # -- planning (no network) -------------------------------------------------------------
@@ -168,22 +179,24 @@ class Router:
         return self.plan_candidates(workload, candidates, show_all=show_all)
 
     # -- calling ---------------------------------------------------------------------------
-    def provider_api(self, provider_id: str, timeout_s: float | None = None) -> OpenAICompatible:
-        """A client for one provider of the catalog (key and URL from the environment)."""
-        from freegin_gitops.adapters.openai_http import OpenAICompatible
-
+    def connection(self, provider_id: str, timeout_s: float | None = None) -> Connection:
+        """Where and how to call one provider of the catalog (key and URL from the environment)."""
         api = self.catalog.provider(provider_id)
         if api is None:
             raise NotFound(f"unknown provider {provider_id!r}")
-        key = self.environ.get(api.api_key_env) if api.api_key_env else None
-        return OpenAICompatible(
-            self._client(),
+        return Connection(
             provider=provider_id,
             base_url=expand_url(api.base_url, self.environ),
-            api_key=key,
+            api_key=self.environ.get(api.api_key_env) if api.api_key_env else None,
             headers=dict(api.headers),
             timeout_s=timeout_s or api.timeout_s or self.catalog.timeout_s,
         )
+
+    def provider_api(self, provider_id: str, timeout_s: float | None = None) -> OpenAICompatible:
+        """A client for one provider of the catalog."""
+        from freegin_gitops.adapters.openai_http import OpenAICompatible
+
+        return OpenAICompatible(self._client(), **self.connection(provider_id, timeout_s)._asdict())
 
     def warm_up(self) -> None:
         """Make the HTTP client now (loading TLS settings takes a while), before calls start."""
@@ -205,13 +218,16 @@ class Router:
             )
         return self.client
 
-    def _cool_down(self, provider: str, error: ProviderError) -> None:
+    def cool_down(self, provider: str, error: ProviderError) -> tuple[float, str]:
+        """Stop calling ``provider`` for the time a 429 asked (or a default); returns (until,
+        reason). Written to ``usage`` when the router has one."""
         wait = error.retry_after_s if error.retry_after_s is not None else DEFAULT_COOLDOWN_S
         until = self.clock() + min(wait, MAX_COOLDOWN_S)
         reason = "HTTP 429" + (f", Retry-After {wait:.0f}s" if error.retry_after_s is not None else "")
         self.cooldowns()[provider] = (until, reason)
         if self.usage is not None:
             self.usage.set_cooldown(provider, until, reason)
+        return until, reason
 
     def _record(
         self,
@@ -272,7 +288,7 @@ class Router:
                 latency = (time.perf_counter() - started) * 1000
                 self._record(plan.workload, candidate, latency, None, error)
                 if error.kind == "rate_limited":
-                    self._cool_down(candidate.provider, error)
+                    self.cool_down(candidate.provider, error)
                 note(
                     Attempt(
                         candidate.provider,
@@ -303,14 +319,15 @@ class Router:
             return RoutedAnswer(
                 answer.text, candidate.provider, candidate.model, plan.workload, latency, tuple(attempts)
             )
-        raise NoCandidateAnswered(_failure_sentence(plan, attempts))
+        raise NoCandidateAnswered(failure_sentence(plan, attempts))
 
     def close(self) -> None:
         if self.client is not None:
             self.client.close()
 
 
-def _failure_sentence(plan: Plan, attempts: Iterable[Attempt], shown: int = 8) -> str:
+def failure_sentence(plan: Plan, attempts: Iterable[Attempt], shown: int = 8) -> str:
+    """One sentence saying what was tried and skipped, for a call no candidate answered."""
     failed: list[str] = []
     skipped: dict[str, str] = {}
     for a in attempts:
