@@ -192,7 +192,7 @@ def test_files_of_two_catalogs_are_each_checked_in_their_own(
     document = json.loads(run.stdout)
     assert run.code == 1
     assert sorted({p["message"].split(";")[0] for p in document["problems"]}) == [
-        '"actve" is not one of active, retired',
+        '"actve" is not one of active, deprecated, retired',
         "the required key 'models' is missing",
         "unknown key 'modles'",
     ]
