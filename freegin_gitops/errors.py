@@ -48,6 +48,11 @@ class CatalogReadOnly(FreeginError):
     """A write was asked of a catalog that cannot be written (the bundled starter catalog)."""
 
 
+class FileError(FreeginError):
+    """A file or folder could not be read or written (the adapters' file I/O: catalog files,
+    atomic writes, locks, schemas, saved answers); the message names the path and why."""
+
+
 class NotFound(FreeginError):
     """An unknown provider, model, workload or suggestion was named."""
 

@@ -12,7 +12,7 @@ from freegin_gitops.errors import BadUsage
 from freegin_gitops.services.catalog.compiled_file import compile_repo, is_stale
 
 
-def run(options: GlobalOptions, output: str, check: bool) -> int:
+def run(options: GlobalOptions, *, output: str, check: bool) -> int:
     if check and output == "-":
         raise BadUsage("--check needs --output PATH: the compiled file to compare")
     repo = catalog_repo(options)

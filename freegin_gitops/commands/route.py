@@ -8,7 +8,7 @@ from freegin_gitops.commands.common import catalog_repo
 from freegin_gitops.commands.options import GlobalOptions
 from freegin_gitops.commands.output import emit, emit_json, table
 from freegin_gitops.core.compiled_catalog import Candidate, CompiledCatalog
-from freegin_gitops.services.routing.router import PlannedCandidate
+from freegin_gitops.core.route_plan import PlannedCandidate
 from freegin_gitops.services.routing.session import open_router
 
 
@@ -65,6 +65,7 @@ def _grouped_cells(catalog: CompiledCatalog, entries: Sequence[PlannedCandidate]
 
 def run(
     options: GlobalOptions,
+    *,
     workload: str,
     provider: str | None,
     model: str | None,

@@ -12,6 +12,7 @@ from freegin_gitops.services.serve.settings import LogFormat, ServeSettings, gat
 
 def run(
     options: GlobalOptions,
+    *,
     host: str,
     port: int,
     ref: str | None,

@@ -25,7 +25,7 @@ def _groups(options: GlobalOptions, paths: list[Path]) -> list[tuple[CatalogRepo
     return groups
 
 
-def run(options: GlobalOptions, paths: list[Path], output_format: str, whole: bool) -> int:
+def run(options: GlobalOptions, *, paths: list[Path], output_format: str, whole: bool) -> int:
     reports: list[ValidationReport] = [
         validate(repo, files, whole=whole) for repo, files in _groups(options, paths)
     ]

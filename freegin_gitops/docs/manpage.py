@@ -31,6 +31,11 @@ EXIT_STATUS: Sequence[tuple[str, str]] = (
         "unknown provider or model, a stale compiled catalog (compile --check), git or GitHub refused.",
     ),
     ("2", "Bad usage: an unknown command or option, a missing or invalid argument."),
+    (
+        "3",
+        "An internal error: a bug in freegin-ai, not a problem of the catalog or the operation. The "
+        "message names the exception; run again with --debug for the traceback, and report it.",
+    ),
     ("130", "Interrupted (Ctrl-C)."),
 )
 

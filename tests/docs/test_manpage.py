@@ -115,7 +115,7 @@ def test_the_environment_variables_are_documented(page: str, variable: str) -> N
 
 def test_the_exit_status_is_documented(page: str) -> None:
     status = page[page.index(".SH EXIT STATUS") : page.index(".SH ENVIRONMENT")]
-    assert [m for m in re.findall(r"^\\fB(\d+)\\fR$", status, re.MULTILINE)] == ["0", "1", "2", "130"]
+    assert [m for m in re.findall(r"^\\fB(\d+)\\fR$", status, re.MULTILINE)] == ["0", "1", "2", "3", "130"]
 
 
 def test_no_text_line_can_be_taken_for_a_request_and_every_hyphen_is_escaped(page: str) -> None:

@@ -195,6 +195,12 @@ class FakeOpenAI:
             if models is not None:
                 entry.models = models
 
+    def script_events(self, provider: str) -> list[bytes]:
+        """The events the provider's current reply streams."""
+        with self._lock:
+            reply = self._providers[provider].chat[0]
+        return [event for event in reply.events or [] if event.strip()]
+
     def url(self, provider: str) -> str:
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}/{provider}/v1"

@@ -1,5 +1,6 @@
-"""The gateway's routed calls: the same plan as ``ask`` (the router's planning, skip reasons and
-cool-downs), its candidates called asynchronously in order until one answers.
+"""The gateway's routed calls: the same plan and attempt policy as ``ask`` (the core's planning,
+skip reasons, fallback and cool-downs), its candidates called asynchronously in order until one
+answers.
 
 A plain request falls back on any failure. A streamed one falls back on any failure before the
 provider's first data event; :meth:`Gateway.stream` returns only once a provider has produced
@@ -19,8 +20,10 @@ from freegin_gitops.adapters.openai_async import AsyncProvider, Completion, Stre
 from freegin_gitops.adapters.usage_db import UsageRecord, utc_now_iso
 from freegin_gitops.core.compiled_catalog import Candidate, CompiledCatalog
 from freegin_gitops.core.openai_wire import ChatRequest, Target, models_listing, resolve_target, upstream_body
+from freegin_gitops.core.route_attempts import Attempt, RouteAttempts, answered_attempt, failed_attempt
+from freegin_gitops.core.route_plan import Plan
 from freegin_gitops.errors import ProviderError, RequestRefused
-from freegin_gitops.services.routing.router import Attempt, Plan, Router, failure_sentence
+from freegin_gitops.services.routing.router import Router
 from freegin_gitops.services.serve.usage_writer import UsageWriter
 
 T = TypeVar("T")
@@ -159,15 +162,8 @@ class Gateway:
         state = self.state
         target = resolve_target(state.catalog, request.model)
         plan: Plan = state.router.plan(target.workload, target.provider, target.model)
-        attempts: list[Attempt] = []
-        for entry in plan.entries:
-            candidate = entry.candidate
-            skip = entry.skip if entry.skip is not None else state.router.skip_reason(candidate)
-            if skip is not None:
-                attempts.append(
-                    Attempt(candidate.provider, candidate.model, candidate.origin, "skipped", skip)
-                )
-                continue
+        attempts = RouteAttempts(plan, state.catalog.max_attempts)  # the router's attempt policy
+        for candidate in attempts.to_call(state.router.skip_reason):
             provider = state.provider(self.client, candidate.provider)
             started = time.perf_counter()
             try:
@@ -184,22 +180,10 @@ class Gateway:
                         error_kind=error.kind,
                     )
                 )
-                if error.kind == "rate_limited":
-                    until, reason = state.router.cool_down(candidate.provider, error)
-                    if self.writer is not None:
-                        self.writer.add_cooldown(candidate.provider, until, reason)
-                attempts.append(
-                    Attempt(
-                        candidate.provider,
-                        candidate.model,
-                        candidate.origin,
-                        "failed",
-                        str(error),
-                        error.kind,
-                        error.status_code,
-                        latency,
-                    )
-                )
+                cooldown = state.router.cool_down(candidate.provider, error)
+                if cooldown is not None and self.writer is not None:
+                    self.writer.add_cooldown(candidate.provider, *cooldown)
+                attempts.failed(candidate, error, latency, self.clock())
                 continue
             if answered_at_once:
                 assert isinstance(result, Completion)
@@ -214,26 +198,15 @@ class Gateway:
                         tokens=(result.prompt_tokens, result.completion_tokens, result.total_tokens),
                     )
                 )
-                attempts.append(
-                    Attempt(
-                        candidate.provider,
-                        candidate.model,
-                        candidate.origin,
-                        "answered",
-                        None,
-                        None,
-                        result.status_code,
-                        latency,
-                    )
-                )
-            return Routed(result, candidate, plan.workload, tuple(attempts), started)
-        status = failure_status(attempts)
+                attempts.answered(candidate, result.status_code, latency)
+            return Routed(result, candidate, plan.workload, tuple(attempts.attempts), started)
+        status = failure_status(attempts.attempts)
         retry_after = None
         if status == 429:
             now = self.clock()
             waits = [until - now for until, _ in state.router.cooldowns().values() if until > now]
             retry_after = min(waits) if waits else None
-        raise Unanswered(status, failure_sentence(plan, attempts), attempts, retry_after)
+        raise Unanswered(status, attempts.failure_sentence(), attempts.attempts, retry_after)
 
     async def complete(self, request: ChatRequest) -> Routed[Completion]:
         """A plain completion from the first candidate that answers."""
@@ -260,13 +233,6 @@ class Gateway:
                 tokens=(facts.prompt_tokens, facts.completion_tokens, facts.total_tokens),
             )
         )
-        return Attempt(
-            candidate.provider,
-            candidate.model,
-            candidate.origin,
-            "failed" if error else "answered",
-            str(error) if error else None,
-            error.kind if error else None,
-            stream.status_code,
-            latency,
-        )
+        if error is not None:
+            return failed_attempt(candidate, error, latency)
+        return answered_attempt(candidate, stream.status_code, latency)

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from freegin_gitops.services.routing.router import Attempt
+from freegin_gitops.core.route_attempts import Attempt
 
 
 class RequestLog:
