@@ -98,6 +98,16 @@ class UsageStoreError(FreeginError):
     """The usage database could not be opened, migrated or written."""
 
 
+class TransportFailed(FreeginError):
+    """An HTTP exchange did not complete within its bounds. ``kind`` is ``timeout``, ``connect``,
+    ``too_large`` or ``protocol``; callers turn it into their own error naming who was called."""
+
+    def __init__(self, kind: str, message: str, detail: str | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.detail = detail  # for ``connect``: the exception class, as in "cannot connect to URL (X)"
+
+
 class RequestRefused(FreeginError):
     """The gateway refuses a client's request: ``status`` is the HTTP status it answers with,
     ``code`` and ``param`` go into OpenAI's error shape."""

@@ -19,9 +19,11 @@ from typing import Any
 
 import httpx
 
+from freegin_gitops.adapters.bounded_http import aread_capped
 from freegin_gitops.adapters.openai_http import scrub, status_error
 from freegin_gitops.core.openai_wire import ChunkFacts, EventSplitter, EventTooLarge, chunk_facts, event_data
-from freegin_gitops.errors import ProviderError
+from freegin_gitops.core.redact import excerpt
+from freegin_gitops.errors import ProviderError, TransportFailed
 
 MAX_ANSWER_BYTES = 16 * 1024 * 1024
 MAX_ERROR_BYTES = 64 * 1024
@@ -54,14 +56,10 @@ def _tokens(document: Any) -> tuple[int | None, int | None, int | None]:
 
 async def _read_capped(response: httpx.Response, limit: int) -> bytes | None:
     """The body, or None when it is longer than ``limit`` bytes (the rest is not read)."""
-    parts: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_bytes():
-        size += len(chunk)
-        if size > limit:
-            return None
-        parts.append(chunk)
-    return b"".join(parts)
+    try:
+        return await aread_capped(response, limit)
+    except TransportFailed:
+        return None
 
 
 class AsyncProvider:
@@ -82,6 +80,7 @@ class AsyncProvider:
         self.base_url = base_url.rstrip("/")
         self.url = self.base_url + "/chat/completions"
         self._secrets = [api_key] if api_key else []
+        self.secrets: tuple[str, ...] = tuple(self._secrets)  # scrubbed before any text is cut
         self._key_bytes = api_key.encode() if api_key else None
         self._headers = {"Content-Type": "application/json", "Accept": "application/json", **(headers or {})}
         if api_key:
@@ -127,7 +126,9 @@ class AsyncProvider:
             content = b""
         finally:
             await response.aclose()
-        failure = status_error(response.status_code, content, response.headers.get("Retry-After"))
+        failure = status_error(
+            response.status_code, content, response.headers.get("Retry-After"), self._secrets
+        )
         assert failure is not None
         kind, message, wait = failure
         raise self.error(message, model, kind, status_code=response.status_code, retry_after_s=wait)
@@ -240,7 +241,7 @@ class Stream:
                 error = self._note(data)
                 if error is not None:
                     raise self._provider.error(
-                        f"the stream failed: {error[:200]}",
+                        f"the stream failed: {excerpt(error, self._provider.secrets, 200)}",
                         self.model,
                         "stream_error",
                         status_code=self.status_code,
@@ -262,7 +263,7 @@ class Stream:
                         error = self._note(data)
                         if error is not None:
                             raise self._provider.error(
-                                f"the stream failed: {error[:200]}",
+                                f"the stream failed: {excerpt(error, self._provider.secrets, 200)}",
                                 self.model,
                                 "stream_error",
                                 status_code=self.status_code,

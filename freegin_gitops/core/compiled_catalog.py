@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, Literal, NamedTuple
 
-Origin = Literal["override", "catalog", "pending", "default"]
+Origin = Literal["override", "catalog", "deprecated", "pending", "default"]
 
 
 class Candidate(NamedTuple):
@@ -33,8 +33,17 @@ class ProviderApi(NamedTuple):
     timeout_s: float | None = None
 
 
+class Deprecation(NamedTuple):
+    """Why a deprecated model is still a candidate, and since when (``route`` shows it)."""
+
+    since: str | None
+    reason: str | None = None
+    successor: str | None = None
+
+
 class WorkloadCandidates(NamedTuple):
     active: tuple[Candidate, ...]
+    deprecated: tuple[Candidate, ...]  # after every active one: still served, on its way out
     pending: tuple[Candidate, ...]
     defaults: tuple[Candidate, ...]
 
@@ -48,6 +57,7 @@ class CompiledCatalog:
         self._providers: dict[str, ProviderApi] = {}
         self._workloads: dict[str, WorkloadCandidates] = {}
         self._by_provider: dict[tuple[str, str], dict[str, tuple[Candidate, ...]]] = {}
+        self._deprecations: dict[tuple[str, str], Deprecation] | None = None
 
     @property
     def content_sha256(self) -> str:
@@ -114,6 +124,10 @@ class CompiledCatalog:
             return None
         made = WorkloadCandidates(
             active=tuple(Candidate(c["provider"], c["model"], "catalog") for c in raw["active"]),
+            # a routing view cached before deprecation existed has no list: none was deprecated
+            deprecated=tuple(
+                Candidate(c["provider"], c["model"], "deprecated") for c in raw.get("deprecated", ())
+            ),
             pending=tuple(Candidate(c["provider"], c["model"], "pending") for c in raw["pending"]),
             defaults=tuple(Candidate(c["provider"], c["model"], "default") for c in raw["defaults"]),
         )
@@ -121,7 +135,7 @@ class CompiledCatalog:
         return made
 
     def of_provider(self, workload: str, which: str, provider: str) -> tuple[Candidate, ...]:
-        """The ``which`` list (active, pending, defaults) of ``workload`` at one provider, from an
+        """The ``which`` list (active, deprecated, pending, defaults) of ``workload`` at one provider, from an
         index built once per list."""
         index = self._by_provider.get((workload, which))
         if index is None:
@@ -131,6 +145,18 @@ class CompiledCatalog:
                 grouped.setdefault(c.provider, []).append(c)
             index = self._by_provider[(workload, which)] = {p: tuple(cs) for p, cs in grouped.items()}
         return index.get(provider, ())
+
+    def deprecation(self, provider: str, model: str) -> Deprecation | None:
+        """Since when and why ``provider``/``model`` is deprecated, or None if it is not."""
+        if self._deprecations is None:
+            found: dict[tuple[str, str], Deprecation] = {}
+            for lists in self.document["candidates"].values():
+                for c in lists.get("deprecated", ()):
+                    found[(c["provider"], c["model"])] = Deprecation(
+                        c.get("deprecated"), c.get("reason"), c.get("successor")
+                    )
+            self._deprecations = found
+        return self._deprecations.get((provider, model))
 
 
 _PLACEHOLDER = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)\}")
@@ -144,3 +170,21 @@ def url_variables(base_url: str) -> list[str]:
 def expand_url(base_url: str, environ: Mapping[str, str]) -> str:
     """The base URL with its placeholders filled from ``environ`` (all must be set)."""
     return _PLACEHOLDER.sub(lambda m: environ[m.group(1)], base_url)
+
+
+def expanded_url_problem(base_url: str, environ: Mapping[str, str]) -> str | None:
+    """Why the base URL cannot be used once its ``${VAR}`` placeholders are filled in: a value
+    that smuggles in credentials (``user:pass@host``, ``?key=...``) is refused like a literal
+    one, since the URL is quoted in errors. None when it can be used."""
+    if not _PLACEHOLDER.search(base_url):
+        return None
+    from freegin_gitops.core.redact import url_credentials
+
+    credential = url_credentials(expand_url(base_url, environ))
+    if credential is None:
+        return None
+    names = ", ".join(f"${{{v}}}" for v in url_variables(base_url))
+    return (
+        f"the base URL would carry credentials ({credential}) once {names} is filled in; "
+        "keys go only in the variable named by api_key_env"
+    )
