@@ -43,7 +43,9 @@ def main() -> None:
             times[name].append((time.perf_counter() - started) * 1000)
     medians = {name: statistics.median(values) for name, values in times.items()}
     for name, median in medians.items():
-        base = medians["python -c pass (GitPython's interpreter)" if "GitPython" in name else "python -c pass"]
+        base = medians[
+            "python -c pass (GitPython's interpreter)" if "GitPython" in name else "python -c pass"
+        ]
         print(f"{name:45s} {median:7.1f} ms  {median / base:5.2f}x  (+{median - base:.1f} ms)")
 
 
