@@ -48,6 +48,11 @@ class CatalogReadOnly(FreeginError):
     """A write was asked of a catalog that cannot be written (the bundled starter catalog)."""
 
 
+class FileError(FreeginError):
+    """A file or folder could not be read or written (the adapters' file I/O: catalog files,
+    atomic writes, locks, schemas, saved answers); the message names the path and why."""
+
+
 class NotFound(FreeginError):
     """An unknown provider, model, workload or suggestion was named."""
 
@@ -91,6 +96,16 @@ class GitHubError(FreeginError):
 
 class UsageStoreError(FreeginError):
     """The usage database could not be opened, migrated or written."""
+
+
+class TransportFailed(FreeginError):
+    """An HTTP exchange did not complete within its bounds. ``kind`` is ``timeout``, ``connect``,
+    ``too_large`` or ``protocol``; callers turn it into their own error naming who was called."""
+
+    def __init__(self, kind: str, message: str, detail: str | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.detail = detail  # for ``connect``: the exception class, as in "cannot connect to URL (X)"
 
 
 class RequestRefused(FreeginError):

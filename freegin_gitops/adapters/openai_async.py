@@ -21,12 +21,13 @@ from typing import Any
 import httpx
 
 from freegin_gitops import __version__
+from freegin_gitops.adapters.env_limits import current_limits
 from freegin_gitops.adapters.openai_http import scrub, status_error
 from freegin_gitops.adapters.upstream_http import Upstream, UpstreamAnswer
 from freegin_gitops.core.openai_wire import ChunkFacts, EventSplitter, EventTooLarge, chunk_facts, event_data
+from freegin_gitops.core.redact import excerpt
 from freegin_gitops.errors import ProviderError
 
-MAX_ANSWER_BYTES = 16 * 1024 * 1024
 MAX_ERROR_BYTES = 64 * 1024
 MAX_EVENT_BYTES = 1024 * 1024
 STREAM_MAX_S = 900.0  # a whole stream; between chunks the provider's own timeout applies
@@ -57,6 +58,9 @@ def _tokens(document: Any) -> tuple[int | None, int | None, int | None]:
 
 async def _read_capped(response: UpstreamAnswer, limit: int) -> bytes | None:
     """The body, or None when it is longer than ``limit`` bytes (the rest is not read)."""
+    declared = response.headers.get("content-length") or ""
+    if declared.isdigit() and int(declared) > limit:
+        return None
     parts: list[bytes] = []
     size = 0
     async for chunk in response.aiter_bytes():
@@ -86,6 +90,7 @@ class AsyncProvider:
         self.url = self.base_url + "/chat/completions"
         self._secrets = [api_key] if api_key else []
         self._key_bytes = api_key.encode() if api_key else None
+        self.secrets: tuple[str, ...] = tuple(self._secrets)  # scrubbed before any text is cut
         sent = {
             "User-Agent": f"freegin-ai/{__version__}",
             "Accept": "application/json",
@@ -99,6 +104,7 @@ class AsyncProvider:
         self._prepared: Any = None
         self.timeout_s = timeout_s
         self._connect_s = min(timeout_s, 10.0)
+        self.max_answer_bytes = current_limits().max_response_bytes  # FREEGIN_MAX_RESPONSE_BYTES
 
     def error(self, message: str, model: str, kind: str, **extra: Any) -> ProviderError:
         """A failure of this provider, its message naming provider and model, the key scrubbed."""
@@ -137,7 +143,9 @@ class AsyncProvider:
             content = b""
         finally:
             await response.aclose()
-        failure = status_error(response.status_code, content, response.headers.get("Retry-After"))
+        failure = status_error(
+            response.status_code, content, response.headers.get("Retry-After"), self._secrets
+        )
         assert failure is not None
         kind, message, wait = failure
         raise self.error(message, model, kind, status_code=response.status_code, retry_after_s=wait)
@@ -148,14 +156,16 @@ class AsyncProvider:
             async with asyncio.timeout(self.timeout_s):
                 response = await self._open(body, model)
                 try:
-                    content = await _read_capped(response, MAX_ANSWER_BYTES)
+                    content = await _read_capped(response, self.max_answer_bytes)
                 finally:
                     await response.aclose()
         except (httpx.TransportError, httpx.DecodingError, TimeoutError) as exc:
             raise self._transport_error(exc, model) from None
         status = response.status_code
         if content is None:
-            raise self.error(f"the answer is larger than {MAX_ANSWER_BYTES} bytes", model, "bad_response")
+            raise self.error(
+                f"the answer is larger than {self.max_answer_bytes} bytes", model, "bad_response"
+            )
         try:
             document = json.loads(content)
         except (ValueError, RecursionError):
@@ -250,7 +260,7 @@ class Stream:
                 error = self._note(data)
                 if error is not None:
                     raise self._provider.error(
-                        f"the stream failed: {error[:200]}",
+                        f"the stream failed: {excerpt(error, self._provider.secrets, 200)}",
                         self.model,
                         "stream_error",
                         status_code=self.status_code,
@@ -272,7 +282,7 @@ class Stream:
                         error = self._note(data)
                         if error is not None:
                             raise self._provider.error(
-                                f"the stream failed: {error[:200]}",
+                                f"the stream failed: {excerpt(error, self._provider.secrets, 200)}",
                                 self.model,
                                 "stream_error",
                                 status_code=self.status_code,

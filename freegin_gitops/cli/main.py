@@ -66,8 +66,26 @@ for command in COMMANDS:
     app.add_command(command)
 
 
+def _scrubbed(text: str) -> str:
+    """``text`` without the values of secret environment variables or URL credentials: a last
+    guard on everything ``main`` prints, tracebacks included."""
+    import os
+
+    from freegin_gitops.core.redact import environment_secrets, scrub, scrub_urls
+
+    return scrub_urls(scrub(text, environment_secrets(os.environ)))
+
+
 def _fail(message: str, code: int) -> NoReturn:
-    sys.stderr.write(f"freegin-ai: {message}\n")
+    sys.stderr.write(f"freegin-ai: {_scrubbed(message)}\n")
+    sys.stderr.flush()
+    raise SystemExit(code)
+
+
+def _debug_traceback(exc: BaseException, code: int) -> NoReturn:
+    import traceback
+
+    sys.stderr.write(_scrubbed("".join(traceback.format_exception(exc))))
     sys.stderr.flush()
     raise SystemExit(code)
 
@@ -84,11 +102,11 @@ def main() -> None:
         _fail("interrupted", 130)
     except FreeginError as exc:
         if run.options.debug:
-            raise
+            _debug_traceback(exc, exc.exit_code)
         _fail(str(exc), exc.exit_code)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - the one place an unexpected error becomes a sentence
         if run.options.debug:
-            raise
+            _debug_traceback(exc, INTERNAL_ERROR)
         _fail(
             f"internal error ({type(exc).__name__}: {exc}); run again with --debug for details",
             INTERNAL_ERROR,

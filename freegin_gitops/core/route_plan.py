@@ -11,7 +11,13 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
-from freegin_gitops.core.compiled_catalog import Candidate, CompiledCatalog, expand_url, url_variables
+from freegin_gitops.core.compiled_catalog import (
+    Candidate,
+    CompiledCatalog,
+    expand_url,
+    expanded_url_problem,
+    url_variables,
+)
 from freegin_gitops.core.routing import select_candidates
 from freegin_gitops.errors import NotFound
 
@@ -49,7 +55,7 @@ def _iso(epoch: float) -> str:
 
 def unreachable(catalog: CompiledCatalog, provider: str, environ: Mapping[str, str]) -> str | None:
     """Why ``provider`` cannot be called at all (unknown, an API style we do not speak, no key, an
-    unset base-URL variable), or None."""
+    unset base-URL variable, a variable that would put credentials in the URL), or None."""
     api = catalog.provider(provider)
     if api is None:
         return f"unknown provider {provider!r} (not in the catalog)"
@@ -60,7 +66,7 @@ def unreachable(catalog: CompiledCatalog, provider: str, environ: Mapping[str, s
     for variable in url_variables(api.base_url):
         if not environ.get(variable):
             return f"{variable} is not set (the base URL needs it)"
-    return None
+    return expanded_url_problem(api.base_url, environ)
 
 
 def cooling(cooldowns: Cooldowns, provider: str, now: float) -> str | None:

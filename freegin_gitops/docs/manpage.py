@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import click
 
+from freegin_gitops.core.limits import VARIABLES as LIMIT_VARIABLES
 from freegin_gitops.docs import roff
 
 PROGRAM = "freegin-ai"
@@ -51,6 +52,10 @@ ENVIRONMENT: Sequence[tuple[str, str]] = (
         "FREEGIN_CACHE_DIR",
         "Where caches are kept (compiled catalogs, routing views, the validate parse cache, edit "
         "locks). Default: the user cache directory.",
+    ),
+    *(
+        (variable, f"The {what}. A size takes a suffix (512k, 16MiB, 1G); seconds may be fractional.")
+        for variable, (_field, _kind, what) in LIMIT_VARIABLES.items()
     ),
     (
         "GITHUB_TOKEN",

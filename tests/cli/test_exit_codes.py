@@ -34,8 +34,10 @@ def test_debug_shows_the_error_itself(
 ) -> None:
     monkeypatch.setattr(route, "run", broken)
     args = ["--debug", "route"] if where == "before" else ["route", "--debug"]
-    with pytest.raises(RuntimeError, match="a bug"):
-        cli("--repo", catalog_repo, *args)
+    run = cli("--repo", catalog_repo, *args)
+    assert run.code == 3
+    assert "Traceback (most recent call last)" in run.stderr
+    assert run.stderr.rstrip().endswith("RuntimeError: a bug")
 
 
 def test_an_operation_that_fails_exits_1(

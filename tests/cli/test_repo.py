@@ -174,8 +174,10 @@ def test_a_global_option_after_the_command_wins(cli: Cli, other_repo: Path, mark
 
 def test_debug_after_the_command_shows_the_traceback(cli: Cli, tmp_path: Path) -> None:
     git(tmp_path, "init", "-q", "-b", "main")
-    with pytest.raises(CatalogNotFound):
-        cli("validate", "--debug", cwd=tmp_path)
+    run = cli("validate", "--debug", cwd=tmp_path)
+    assert run.code == 1
+    assert "Traceback (most recent call last)" in run.stderr
+    assert f"{CatalogNotFound.__module__}.{CatalogNotFound.__name__}" in run.stderr
 
 
 def test_the_global_options_are_hidden_from_command_help(cli: Cli) -> None:

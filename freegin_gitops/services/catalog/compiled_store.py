@@ -74,11 +74,11 @@ def routing_view(document: dict[str, Any]) -> dict[str, Any]:
 def _store(sha: str, document: dict[str, Any]) -> None:
     """Cache a routing view; a cache that cannot be written is only slower, never an error."""
     from freegin_gitops.adapters.files import atomic_write
-    from freegin_gitops.errors import FreeginError
+    from freegin_gitops.errors import FileError
 
     path = _cache_path(sha)
     data = json.dumps(routing_view(document), ensure_ascii=False, separators=(",", ":")).encode()
-    with contextlib.suppress(FreeginError, OSError):
+    with contextlib.suppress(FileError, OSError):
         atomic_write(path, data)
         cached = sorted(path.parent.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
         for old in cached[KEEP_CACHED:]:

@@ -55,9 +55,9 @@ def _read(path: Path) -> Any:
 
 def _write(path: Path, value: Any) -> None:
     from freegin_gitops.adapters.files import atomic_write
-    from freegin_gitops.errors import FreeginError
+    from freegin_gitops.errors import FileError
 
-    with contextlib.suppress(FreeginError, OSError, ValueError):
+    with contextlib.suppress(FileError, OSError, ValueError):
         atomic_write(path, json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
 
 

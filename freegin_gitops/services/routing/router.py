@@ -140,13 +140,10 @@ class Router:
 
     def _make_client(self) -> httpx.Client:
         if self.client is None:
-            import httpx
-
             from freegin_gitops import __version__
+            from freegin_gitops.adapters.bounded_http import new_client
 
-            self.client = httpx.Client(
-                headers={"User-Agent": f"freegin-ai/{__version__}"}, follow_redirects=True
-            )
+            self.client = new_client(headers={"User-Agent": f"freegin-ai/{__version__}"})
         return self.client
 
     def cool_down(self, provider: str, error: ProviderError) -> tuple[float, str] | None:
