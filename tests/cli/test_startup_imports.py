@@ -22,6 +22,7 @@ HEAVY = {
     "pydantic",
     "platformdirs",
     "psycopg",  # only for a postgresql:// --db
+    "subprocess",  # git is run only by commands that need it
 }
 
 DRIVER = """
