@@ -29,7 +29,7 @@ def pull_request(catalog_repo: Path, tmp_path: Path, links: dict[str, str]) -> P
         link = catalog_repo / path
         link.parent.mkdir(parents=True, exist_ok=True)
         os.symlink(target, link)
-    git(catalog_repo, "add", "catalog")
+    git(catalog_repo, "add", "--all")
     git(catalog_repo, "commit", "-q", "-m", "A pull request from a fork")
     git(catalog_repo, "push", "-q", "origin", "main")
     checkout = tmp_path / "checkout"
@@ -194,4 +194,29 @@ def test_an_unreadable_folder_is_one_problem_naming_it(catalog_repo: Path):
     assert done.returncode == 1, done.stderr
     assert done.stdout == (
         "catalog/providers: cannot be read (Permission denied); the files in it were not checked\n"
+    )
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("target", ["/dev/zero", "/etc/passwd"])
+def test_compile_check_refuses_a_compiled_file_that_is_a_link(
+    cli: Cli, catalog_repo: Path, tmp_path: Path, target: str
+):
+    checkout = pull_request(catalog_repo, tmp_path, {"compiled/catalog.json": target})
+    run = cli("compile", "--output", "compiled/catalog.json", "--check", cwd=checkout)
+    assert run.code == 1
+    assert run.stderr == (
+        "freegin-ai: compiled/catalog.json is a symbolic link; it was not followed; "
+        "run: freegin-ai compile --output compiled/catalog.json\n"
+    )
+
+
+def test_compile_check_refuses_json_nested_too_deeply(cli: Cli, catalog_repo: Path):
+    (catalog_repo / "compiled").mkdir()
+    (catalog_repo / "compiled/catalog.json").write_text("[" * 100_000)
+    run = cli("compile", "--output", "compiled/catalog.json", "--check", cwd=catalog_repo)
+    assert (run.code, run.stderr) == (
+        1,
+        "freegin-ai: compiled/catalog.json cannot be read as JSON (it is nested too deeply); "
+        "run: freegin-ai compile --output compiled/catalog.json\n",
     )
