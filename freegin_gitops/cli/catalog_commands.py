@@ -74,8 +74,8 @@ def compile_(output: str, check: bool) -> None:
 @click.option(
     "--status",
     metavar="S",
-    help="Only rows with this status: active, retired, pending, adopted, rejected or all. "
-    "Default: active and pending.",
+    help="Only rows with this status: active, deprecated, retired, pending, adopted, rejected or "
+    "all. Default: active, deprecated and pending.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON only.")
 def list_models(provider: str | None, workload: str | None, status: str | None, as_json: bool) -> None:

@@ -56,6 +56,7 @@ COMMANDS = (
     edit_commands.adopt_model,
     edit_commands.retire_model,
     edit_commands.reject_model,
+    edit_commands.deprecate_model,
     routing_commands.route,
     routing_commands.ask,
     refresh_commands.refresh_models,

@@ -179,10 +179,10 @@ class GatewayService:
         while True:
             await asyncio.sleep(COOLDOWN_REFRESH_S)
             with contextlib.suppress(FreeginError):
-                found = await asyncio.to_thread(self.sink.cooldowns, time.time())
-                for provider, (until, reason) in found.items():
-                    if until > self.cooldowns.get(provider, (0.0, ""))[0]:
-                        self.cooldowns[provider] = (until, reason)
+                found = await asyncio.to_thread(self.sink.active_cooldowns, time.time())
+                for c in found:
+                    if c.model is None and c.until_epoch > self.cooldowns.get(c.provider, (0.0, ""))[0]:
+                        self.cooldowns[c.provider] = (c.until_epoch, c.reason)
 
     @contextlib.asynccontextmanager
     async def lifespan(self, _app: Starlette) -> AsyncIterator[None]:

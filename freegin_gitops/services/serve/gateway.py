@@ -17,11 +17,12 @@ from typing import Generic, NamedTuple, TypeVar
 import httpx
 
 from freegin_gitops.adapters.openai_async import AsyncProvider, Completion, Stream
-from freegin_gitops.adapters.usage_db import UsageRecord, utc_now_iso
+from freegin_gitops.adapters.usage_db import utc_now_iso
 from freegin_gitops.core.compiled_catalog import Candidate, CompiledCatalog
 from freegin_gitops.core.openai_wire import ChatRequest, Target, models_listing, resolve_target, upstream_body
 from freegin_gitops.core.route_attempts import Attempt, RouteAttempts, answered_attempt, failed_attempt
 from freegin_gitops.core.route_plan import Plan
+from freegin_gitops.core.usage import UsageRecord
 from freegin_gitops.errors import ProviderError, RequestRefused
 from freegin_gitops.services.routing.router import Router
 from freegin_gitops.services.serve.usage_writer import UsageWriter

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from freegin_gitops.adapters.usage_db import UsageStore
+from freegin_gitops.adapters.usage_db import SqliteUsageStore as UsageStore
 from freegin_gitops.services.catalog.repo import CatalogRepo
 from freegin_gitops.services.serve.app import GatewayService, build_app
 from freegin_gitops.services.serve.catalog_watch import CatalogSource
