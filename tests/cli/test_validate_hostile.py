@@ -220,3 +220,21 @@ def test_compile_check_refuses_json_nested_too_deeply(cli: Cli, catalog_repo: Pa
         "freegin-ai: compiled/catalog.json cannot be read as JSON (it is nested too deeply); "
         "run: freegin-ai compile --output compiled/catalog.json\n",
     )
+
+
+def test_a_catalog_read_at_a_git_ref_refuses_links_and_oversized_files(
+    cli: Cli, catalog_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    checkout = pull_request(catalog_repo, tmp_path, {"catalog/providers/passwd.yaml": "/etc/passwd"})
+    head = git(checkout, "rev-parse", "HEAD").strip()
+    run = cli("--repo", checkout, "route", "--ref", "HEAD")
+    assert run.code == 1
+    assert run.stderr == (
+        f"freegin-ai: catalog/providers/passwd.yaml: is a symbolic link at {head[:12]}; catalog files "
+        "read from git must be regular files\n"
+    )
+    monkeypatch.setenv("FREEGIN_MAX_FILE_BYTES", "100")
+    run = cli("route", "--ref", "HEAD~1", "--repo", catalog_repo)
+    assert run.code == 1
+    assert "bytes at " in run.stderr and "(FREEGIN_MAX_FILE_BYTES); it was not read" in run.stderr
+    assert "and 13 more problem(s)" in run.stderr
