@@ -209,9 +209,21 @@ UPSERT_COOLDOWN = """INSERT INTO cooldown AS c VALUES (%s, %s, %s, %s)
 
 ACTIVE_COOLDOWNS = "SELECT provider, model, until_epoch, reason FROM cooldown WHERE until_epoch > %s"
 
+# The p95 is found in the server: the first bucket, in latency order, at which the successful
+# calls seen reach 95 %, walking one key's bucket rows (at most 320) through their primary key,
+# so the answer is one row per key however many calls the table holds.
 STATS = """SELECT r.provider, r.model, r.workload, r.calls, r.successes, r.success_latency_sum,
-        r.last_ts, l.bucket, l.calls
-    FROM usage_rollup r LEFT JOIN usage_latency l USING (provider, model, workload)"""
+        r.last_ts, p95.bucket
+    FROM usage_rollup r
+    LEFT JOIN LATERAL (
+        SELECT bucket FROM (
+            SELECT l.bucket, SUM(l.calls) OVER (ORDER BY l.bucket) AS seen
+            FROM usage_latency l
+            WHERE l.provider = r.provider AND l.model = r.model AND l.workload = r.workload
+        ) running
+        WHERE seen >= CEIL(0.95 * r.successes)
+        ORDER BY bucket LIMIT 1
+    ) p95 ON r.successes > 0"""
 
 RATE_LIMITS = """SELECT provider, model, name, limit_value, remaining, ts FROM rate_limit_seen
     ORDER BY provider, model, name"""

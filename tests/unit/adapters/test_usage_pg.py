@@ -284,3 +284,42 @@ def test_a_search_path_naming_no_schema_is_one_sentence(postgres_url: str):
     base = postgres_url.split("?", 1)[0]
     with pytest.raises(UsageStoreError, match="has no schema to create its tables in"):
         open_store(in_schema(base, "freegin_no_such_schema"))
+
+
+def test_both_stores_give_the_same_figures_and_counts_for_the_same_rows(postgres_url: str, tmp_path):
+    import random
+
+    from freegin_gitops.adapters.usage_db import SqliteUsageStore
+
+    rng = random.Random(16)
+    records = [
+        rec(
+            rng.choice((0.5, 3.0, 40.0, 41.0, 250.0, 9999.0, rng.uniform(1, 20000))),
+            key=(rng.choice("pq"), rng.choice("ab"), rng.choice(("chat", "code"))),
+            seconds=rng.uniform(-90000, 3600),
+            success=(ok := rng.random() < 0.8),
+            error_kind=None if ok else rng.choice(("connect", "timeout")),
+            total_tokens=rng.choice((None, rng.randint(0, 500))),
+        )
+        for _ in range(1500)
+    ]
+    queries = [
+        WindowQuery(rng.choice("pq"), rng.choice(("a", "b", None)), T0 + rng.uniform(-90000, 3600))
+        for _ in range(40)
+    ]
+    with PostgresUsageStore(postgres_url) as pg, SqliteUsageStore(tmp_path / "u.db") as lite:
+        for start in range(0, len(records), 250):
+            pg.record(records[start : start + 250])
+            lite.record(records[start : start + 250])
+        figures, expected = pg.stats(), lite.stats()
+        assert figures.keys() == expected.keys()
+        for key, found in figures.items():
+            want = expected[key]
+            assert (found.calls, found.successes, found.p95_latency_ms, found.last_used) == (
+                want.calls,
+                want.successes,
+                want.p95_latency_ms,
+                want.last_used,
+            ), key
+            assert found.mean_latency_ms == pytest.approx(want.mean_latency_ms, rel=1e-12), key  # sum order
+        assert pg.count_windows(queries) == lite.count_windows(queries)
