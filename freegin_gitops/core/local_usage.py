@@ -12,7 +12,8 @@ what the store says, and one thing replaces it when the store cannot be reached:
 
 :class:`LocalUsage` keeps this process's attempts per minute (the last
 :data:`HORIZON_S` seconds: a day window and its margin) and the last few counts per provider
-and model. Pure: the time is passed in, nothing is read or written.
+and model; :class:`MinuteCounts` counts attempts per minute (also those waiting to be stored);
+:class:`InFlight` the calls under way. Pure: the time is passed in, nothing is read or written.
 """
 
 from __future__ import annotations
@@ -47,38 +48,37 @@ def plus(usage: WindowUsage, requests: int, tokens: int, oldest: float | None = 
     return WindowUsage(usage.requests + requests, usage.tokens + tokens, min(found) if found else None)
 
 
-class LocalUsage:
-    """This process's own attempts per minute, and the store's last counts."""
+class MinuteCounts:
+    """Requests and tokens per minute, per provider x model and per provider as a whole."""
 
     def __init__(self) -> None:
         # (provider, model or '' for the whole provider) -> minute -> [requests, tokens]
         self._minutes: dict[tuple[str, str], dict[int, list[int]]] = defaultdict(dict)
-        self._counts: dict[tuple[str, str], list[_Count]] = defaultdict(list)
-        self._latest_minute = 0
 
-    def add(self, provider: str, model: str, epoch: float, tokens: int) -> None:
-        """An attempt of this process that reached the provider at ``epoch``."""
+    def add(self, provider: str, model: str, epoch: float, tokens: int, sign: int = 1) -> None:
+        """Count one attempt made at ``epoch`` (``sign`` -1: take one counted before away)."""
         minute = math.floor(epoch / 60)
         for scope in ((provider, model), (provider, "")):
-            bucket = self._minutes[scope].setdefault(minute, [0, 0])
-            bucket[0] += 1
-            bucket[1] += tokens
-        if minute > self._latest_minute:
-            self._latest_minute = minute
-            self._prune(minute)
+            buckets = self._minutes[scope]
+            bucket = buckets.setdefault(minute, [0, 0])
+            bucket[0] += sign
+            bucket[1] += sign * tokens
+            if bucket[0] <= 0:
+                del buckets[minute]
+                if not buckets:
+                    del self._minutes[scope]
 
-    def _prune(self, minute: int) -> None:
-        oldest = minute - math.ceil(HORIZON_S / 60)
+    def forget_before(self, minute: int) -> None:
         for scope in list(self._minutes):
             buckets = self._minutes[scope]
-            for old in [m for m in buckets if m < oldest]:
+            for old in [m for m in buckets if m < minute]:
                 del buckets[old]
             if not buckets:
                 del self._minutes[scope]
 
-    def own(self, query: WindowQuery) -> WindowUsage:
-        """This process's attempts in the window, counted by whole minutes: the minute the window
-        starts in counts whole, so the answer never falls short."""
+    def count(self, query: WindowQuery) -> WindowUsage:
+        """The attempts in the window, by whole minutes: the minute the window starts in counts
+        whole, so the answer never falls short."""
         first = math.floor(query.since_epoch / 60)
         buckets = self._minutes.get(_scope(query.provider, query.model), {})
         found = [(m, b) for m, b in buckets.items() if m >= first]
@@ -89,6 +89,27 @@ class LocalUsage:
             sum(b[1] for _, b in found),
             (min(m for m, _ in found) + 1) * 60.0,
         )
+
+
+class LocalUsage:
+    """This process's own attempts per minute, and the store's last counts."""
+
+    def __init__(self) -> None:
+        self._own = MinuteCounts()
+        self._counts: dict[tuple[str, str], list[_Count]] = defaultdict(list)
+        self._latest_minute = 0
+
+    def add(self, provider: str, model: str, epoch: float, tokens: int) -> None:
+        """An attempt of this process that reached the provider at ``epoch``."""
+        self._own.add(provider, model, epoch, tokens)
+        minute = math.floor(epoch / 60)
+        if minute > self._latest_minute:
+            self._latest_minute = minute
+            self._own.forget_before(minute - math.ceil(HORIZON_S / 60))
+
+    def own(self, query: WindowQuery) -> WindowUsage:
+        """This process's attempts in the window (by whole minutes, see :class:`MinuteCounts`)."""
+        return self._own.count(query)
 
     def remember(self, query: WindowQuery, usage: WindowUsage, at: float) -> None:
         """What the store counted for ``query`` at ``at``."""

@@ -99,3 +99,16 @@ def test_plus_keeps_the_earliest_request():
     assert plus(WindowUsage(1, 2, 50.0), 1, 1, 40.0) == WindowUsage(2, 3, 40.0)
     assert plus(WindowUsage(), 2, 0) == WindowUsage(2, 0, None)
     assert plus(WindowUsage(1, 2, 50.0), 0, 0, 10.0) == WindowUsage(1, 2, 50.0)
+
+
+def test_minute_counts_can_take_back_what_they_counted():
+    from freegin_gitops.core.local_usage import MinuteCounts
+
+    pending = MinuteCounts()
+    pending.add("p", "a", T0 + 1, 10)
+    pending.add("p", "a", T0 + 2, 5)
+    pending.add("p", "a", T0 + 1, 10, sign=-1)  # stored: no longer pending
+    assert pending.count(WindowQuery("p", None, T0)) == WindowUsage(1, 5, T0 + 60)
+    pending.add("p", "a", T0 + 2, 5, sign=-1)
+    assert pending.count(WindowQuery("p", None, T0)) == WindowUsage()
+    assert pending.count(WindowQuery("p", "a", T0)) == WindowUsage()
