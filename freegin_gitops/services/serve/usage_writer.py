@@ -159,7 +159,7 @@ class UsageWriter:
             return False
         if self.health.answered():
             self._overflowed = False
-            self.report(f"the usage database answers again: the {kept:,} usage row(s) kept meanwhile are written")
+            self.report(f"the usage database answers again: {kept:,} usage row(s) kept meanwhile are stored")
         return True
 
     async def _run(self) -> None:

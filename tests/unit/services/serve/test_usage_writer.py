@@ -170,7 +170,7 @@ def test_rows_wait_through_an_outage_and_are_written_when_the_store_is_back() ->
     assert len(reports) == 2  # once gone, once back: not once per try
     assert reports[0].startswith("usage cannot be recorded (the usage database postgresql://db/u cannot")
     assert "up to 10,000 usage rows wait here" in reports[0]
-    assert reports[1] == "the usage database answers again: the 5 usage row(s) kept meanwhile are written"
+    assert reports[1] == "the usage database answers again: 5 usage row(s) kept meanwhile are stored"
 
 
 def test_past_its_limit_during_an_outage_the_oldest_rows_are_given_up() -> None:
