@@ -110,8 +110,8 @@ def budget_queries(now: float) -> list[WindowQuery]:
     ]
 
 
-def measure(location: str, total: int) -> dict[str, float]:
-    now = time.time()
+def measure(location: str, total: int, now: float) -> dict[str, float]:
+    """The figures of one store; ``now`` (the same for both stores) places the rows and windows."""
     store: UsageStore | None = open_store(location)
     assert store is not None
     with contextlib.closing(store):
@@ -121,7 +121,7 @@ def measure(location: str, total: int) -> dict[str, float]:
         load = total / (time.perf_counter() - start)
         figures = store.stats()
         assert sum(s.calls for s in figures.values()) == total, "rows lost"
-        queries = budget_queries(time.time())
+        queries = budget_queries(now)
         day = store.count_windows(queries)[2]
         stats_s = median_time(store.stats, 9)
         count_s = median_time(lambda: store.count_windows(queries), 200)
@@ -163,8 +163,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="freegin-bench-") as work, postgres_schema() as url:
         print(f"{args.rows:,} rows per store; PostgreSQL at {url.split('?')[0]}\n", flush=True)
-        sqlite = measure(str(Path(work) / "usage.db"), args.rows)
-        postgres = measure(url, args.rows)
+        now = time.time()
+        sqlite = measure(str(Path(work) / "usage.db"), args.rows, now)
+        postgres = measure(url, args.rows, now)
     expected = WORKERS * PER_WORKER
     lines = [
         ("load, batches of 500", "rows/s", "load", True),
