@@ -58,3 +58,23 @@ def test_migrating_to_the_current_version_again_changes_nothing(tmp_path: Path) 
         store.migrate()
         store.migrate(upto=version)
         assert store.version == version
+
+
+def test_one_store_serves_several_threads(tmp_path: Path) -> None:
+    import threading
+
+    with UsageStore(tmp_path / "u.db") as store:
+        errors: list[BaseException] = []
+
+        def write() -> None:
+            try:
+                store.record([UsageRecord("p", "m", "chat", latency_ms=1.0, success=True)])
+            except BaseException as exc:  # collected: a thread's error would otherwise vanish
+                errors.append(exc)
+
+        threads = [threading.Thread(target=write) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert (errors, store.count()) == ([], 4)
