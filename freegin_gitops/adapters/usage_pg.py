@@ -16,6 +16,11 @@ is what sharing a server asks for:
   the password before it is quoted (libpq echoes the parts of a URL it cannot parse).
 - **Migrations** run in one transaction under an advisory lock, so many processes starting at
   once on a blank database create it once.
+- **Durability** is the SQLite store's (WAL with ``synchronous = NORMAL``): commits do not wait
+  for the server's disk flush (``synchronous_commit = off``, unless the URL's ``options`` set
+  it), so a crashed router or gateway loses nothing it stored, and only a crash of the database
+  server's machine can lose its last fraction of a second. Writers then hold the rollup rows they
+  share for a moment, not for a disk flush, which is what many writers of one model need.
 
 Every driver error becomes :class:`~freegin_gitops.errors.UsageStoreError` here.
 """
@@ -148,6 +153,8 @@ class PostgresUsageStore:
                 "WHERE current_setting('statement_timeout') IN ('0', '0ms')",
                 (STATEMENT_TIMEOUT,),
             )
+            if "synchronous_commit" not in self._given.get("options", ""):
+                db.execute("SET synchronous_commit = off")
         except BaseException:
             db.close()
             raise

@@ -345,3 +345,15 @@ def test_both_stores_give_the_same_figures_and_counts_for_the_same_rows(postgres
             ), key
             assert found.mean_latency_ms == pytest.approx(want.mean_latency_ms, rel=1e-12), key  # sum order
         assert pg.count_windows(queries) == lite.count_windows(queries)
+
+
+def test_commits_do_not_wait_for_the_disk_unless_the_url_says_so(postgres_url: str):
+    def setting(store: PostgresUsageStore) -> str:
+        with store._connection() as db:
+            return str(db.execute("SHOW synchronous_commit").fetchone()[0])
+
+    with PostgresUsageStore(postgres_url) as store:
+        assert setting(store) == "off"  # as SQLite's WAL with synchronous = NORMAL
+    durable = postgres_url.replace("options=", "options=-csynchronous_commit%3Don%20")
+    with PostgresUsageStore(durable) as store:
+        assert setting(store) == "on"
