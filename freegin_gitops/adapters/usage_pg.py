@@ -153,7 +153,7 @@ class PostgresUsageStore:
                 "WHERE current_setting('statement_timeout') IN ('0', '0ms')",
                 (STATEMENT_TIMEOUT,),
             )
-            if "synchronous_commit" not in self._given.get("options", ""):
+            if "synchronous_commit" not in str(self._given.get("options") or ""):
                 db.execute("SET synchronous_commit = off")
         except BaseException:
             db.close()
