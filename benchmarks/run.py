@@ -141,7 +141,7 @@ def cold_validate(work: Path, env: dict[str, str], big: Path, repeat: int) -> li
 def one_file_changed(big: Path) -> Row:
     """Validate after one provider file changed: how many files were parsed again, and how long."""
     from freegin_gitops.adapters.catalog_dir import read_catalog_dir
-    from freegin_gitops.services import parse_cache
+    from freegin_gitops.services.catalog import parse_cache
 
     files = read_catalog_dir(big)
     parse_cache.load_cached(big, files, need_documents=False)  # warm
@@ -173,11 +173,11 @@ def one_file_changed(big: Path) -> Row:
 
 def selection(work: Path) -> list[Row]:
     from freegin_gitops.adapters.catalog_dir import read_catalog_dir
-    from freegin_gitops.core.compiled import CompiledCatalog
+    from freegin_gitops.core.compiled_catalog import CompiledCatalog
     from freegin_gitops.core.routing import select_candidates
-    from freegin_gitops.services.catalog_loader import load_files
-    from freegin_gitops.services.compiling import compile_result
-    from freegin_gitops.services.router import Router
+    from freegin_gitops.services.catalog.compiled_file import compile_result
+    from freegin_gitops.services.catalog.loading import load_files
+    from freegin_gitops.services.routing.router import Router
 
     dest = work / "synthetic"
     stats = write_synthetic_catalog(dest, models=20_000)
@@ -300,10 +300,16 @@ def usage(work: Path, total_rows: int) -> list[Row]:
 
 
 def refresh_fan_out(work: Path, delay: float = 0.3) -> list[Row]:
+    from freegin_gitops.services.refresh.plan.plan import (
+        RefreshContext,
+        RefreshRequest,
+        compiled_for,
+        plan_refresh,
+    )
+
     from freegin_gitops.adapters.catalog_dir import read_catalog_dir
     from freegin_gitops.adapters.usage_db import UsageStore
-    from freegin_gitops.services.refresh import RefreshContext, RefreshRequest, compiled_for, plan_refresh
-    from freegin_gitops.services.router import Router
+    from freegin_gitops.services.routing.router import Router
     from tests.support.catalogs import LoopbackProvider, write_loopback_catalog
     from tests.support.fake_openai import FakeOpenAI, Reply
 

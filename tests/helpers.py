@@ -12,7 +12,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 STARTER_CATALOG = ROOT / "catalog"
 SCHEMAS = ROOT / "schemas"
-INVALID_EXAMPLES = Path(__file__).resolve().parent / "examples" / "invalid"
+EXAMPLES = Path(__file__).resolve().parent / "examples"
+INVALID_EXAMPLES = EXAMPLES / "invalid"
 
 _EXPECT = re.compile(r"^# expect: place=(?P<place>\S+) line=(?P<line>\d+) message=(?P<message>.+)$")
 

@@ -6,7 +6,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from freegin_gitops.services.paths import cache_dir, db_path
+from freegin_gitops.services.catalog.paths import cache_dir, db_path
 
 
 def test_home_and_user_folders_are_inside_the_test_folder(tmp_path: Path) -> None:

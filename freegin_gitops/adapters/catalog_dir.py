@@ -5,9 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from freegin_gitops.core.layout import CATALOG_DIR, is_catalog_file
 from freegin_gitops.errors import FreeginError
-
-CATALOG_DIR = "catalog"
 
 
 def catalog_paths(root: Path) -> list[str]:
@@ -17,11 +16,7 @@ def catalog_paths(root: Path) -> list[str]:
     for dirpath, dirnames, filenames in os.walk(base):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         rel = Path(dirpath).relative_to(root).as_posix()
-        found.extend(
-            f"{rel}/{name}"
-            for name in filenames
-            if not name.startswith(".") and name.endswith((".yaml", ".yml"))
-        )
+        found.extend(f"{rel}/{name}" for name in filenames if is_catalog_file(name))
     return sorted(found)
 
 

@@ -17,7 +17,7 @@ from typing import NoReturn
 import click
 
 from freegin_gitops import __version__
-from freegin_gitops.cli.options import GlobalOptions
+from freegin_gitops.commands.options import GlobalOptions
 from freegin_gitops.errors import FreeginError
 
 _state = GlobalOptions()

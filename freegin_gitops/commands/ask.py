@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import sys
 
-from freegin_gitops.cli.options import GlobalOptions
-from freegin_gitops.cli.output import emit, emit_json, note
 from freegin_gitops.commands.common import catalog_repo
+from freegin_gitops.commands.options import GlobalOptions
+from freegin_gitops.commands.output import emit, emit_json, note
 from freegin_gitops.errors import BadUsage, NoCandidateAnswered
-from freegin_gitops.services.router import Attempt
-from freegin_gitops.services.routing_session import open_router
+from freegin_gitops.services.routing.router import Attempt
+from freegin_gitops.services.routing.session import open_router
 
 
 def _prompt(text: str) -> str:

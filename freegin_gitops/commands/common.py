@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from freegin_gitops.cli.options import GlobalOptions
-from freegin_gitops.cli.output import note
-from freegin_gitops.services.repo import CatalogRepo, resolve_repo
+from freegin_gitops.commands.options import GlobalOptions
+from freegin_gitops.commands.output import note
+from freegin_gitops.services.catalog.repo import CatalogRepo, resolve_repo
 
 
 def catalog_repo(options: GlobalOptions) -> CatalogRepo:

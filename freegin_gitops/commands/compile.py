@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from freegin_gitops.adapters.files import atomic_write
-from freegin_gitops.cli.options import GlobalOptions
-from freegin_gitops.cli.output import emit, note
 from freegin_gitops.commands.common import catalog_repo
+from freegin_gitops.commands.options import GlobalOptions
+from freegin_gitops.commands.output import emit, note
 from freegin_gitops.errors import BadUsage
-from freegin_gitops.services.compiling import compile_repo, is_stale
+from freegin_gitops.services.catalog.compiled_file import compile_repo, is_stale
 
 
 def run(options: GlobalOptions, output: str, check: bool) -> int:

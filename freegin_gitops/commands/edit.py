@@ -6,11 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 
-from freegin_gitops.cli.options import GlobalOptions
-from freegin_gitops.cli.output import emit
-from freegin_gitops.services import edit_session
+from freegin_gitops.commands.options import GlobalOptions
+from freegin_gitops.commands.output import emit
+from freegin_gitops.services.catalog.repo import resolve_repo
 from freegin_gitops.services.edits import EditResult
-from freegin_gitops.services.repo import resolve_repo
+from freegin_gitops.services.edits import session as edit_session
 
 Edit = Callable[[Mapping[str, bytes], dt.datetime], EditResult]
 

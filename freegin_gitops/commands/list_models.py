@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from freegin_gitops.adapters.catalog_dir import read_catalog_dir
-from freegin_gitops.cli.options import GlobalOptions
-from freegin_gitops.cli.output import emit, emit_json, table
 from freegin_gitops.commands.common import catalog_repo
+from freegin_gitops.commands.options import GlobalOptions
+from freegin_gitops.commands.output import emit, emit_json, table
 from freegin_gitops.core.listing import STATUSES, ModelRow, model_rows
 from freegin_gitops.core.naming import did_you_mean
 from freegin_gitops.errors import BadUsage, NotFound
-from freegin_gitops.services.parse_cache import load_cached
-from freegin_gitops.services.usage_stats import read_stats
+from freegin_gitops.services.catalog.parse_cache import load_cached
+from freegin_gitops.services.routing.usage_stats import read_stats
 
 
 def _statuses(status: str | None) -> tuple[str, ...]:

@@ -8,13 +8,13 @@ import json
 import os
 from pathlib import Path
 
-from freegin_gitops.cli.options import GlobalOptions
-from freegin_gitops.cli.output import emit, note
+from freegin_gitops.commands.options import GlobalOptions
+from freegin_gitops.commands.output import emit, note
 from freegin_gitops.core.rules import PROVIDER_ID
 from freegin_gitops.errors import BadUsage, FreeginError
-from freegin_gitops.services.refresh import RefreshPlan, RefreshRequest
-from freegin_gitops.services.refresh_run import RefreshRun, run_refresh
-from freegin_gitops.services.repo import resolve_repo
+from freegin_gitops.services.catalog.repo import resolve_repo
+from freegin_gitops.services.refresh.plan import RefreshPlan, RefreshRequest
+from freegin_gitops.services.refresh.run import RefreshRun, run_refresh
 
 
 def saved_answers(path: Path) -> str | dict[str, str]:

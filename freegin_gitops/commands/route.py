@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from freegin_gitops.cli.options import GlobalOptions
-from freegin_gitops.cli.output import emit, emit_json, table
 from freegin_gitops.commands.common import catalog_repo
-from freegin_gitops.services.router import PlannedCandidate
-from freegin_gitops.services.routing_session import open_router
+from freegin_gitops.commands.options import GlobalOptions
+from freegin_gitops.commands.output import emit, emit_json, table
+from freegin_gitops.services.routing.router import PlannedCandidate
+from freegin_gitops.services.routing.session import open_router
 
 
 def _grouped_cells(entries: Sequence[PlannedCandidate]) -> list[list[str]]:

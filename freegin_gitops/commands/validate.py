@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from freegin_gitops.cli.options import GlobalOptions
-from freegin_gitops.cli.output import emit, note
 from freegin_gitops.commands.common import catalog_repo
+from freegin_gitops.commands.options import GlobalOptions
+from freegin_gitops.commands.output import emit, note
 from freegin_gitops.core import reporting
-from freegin_gitops.services.validation import validate
+from freegin_gitops.services.catalog.validation import validate
 
 
 def run(options: GlobalOptions, paths: list[Path], output_format: str) -> int:

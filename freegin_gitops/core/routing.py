@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from freegin_gitops.core.compiled import Candidate, CompiledCatalog
+from freegin_gitops.core.compiled_catalog import Candidate, CompiledCatalog
 from freegin_gitops.core.naming import did_you_mean
 from freegin_gitops.errors import NotFound
 

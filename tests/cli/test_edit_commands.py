@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from freegin_gitops.services import edit_session
+from freegin_gitops.services.catalog.repo import resolve_repo
 from freegin_gitops.services.edits import EditResult, adopt
-from freegin_gitops.services.repo import resolve_repo
+from freegin_gitops.services.edits import session as edit_session
 from tests.helpers import Cli, copy_catalog, git
 
 GOLDEN_CATALOG = Path(__file__).resolve().parents[1] / "examples" / "golden" / "catalog"

@@ -10,7 +10,7 @@ import pytest
 
 from freegin_gitops.errors import CatalogReadOnly
 from freegin_gitops.resources import bundled_root
-from freegin_gitops.services.repo import CatalogRepo, resolve_repo
+from freegin_gitops.services.catalog.repo import CatalogRepo, resolve_repo
 from tests.helpers import Cli, copy_catalog, git, make_catalog_repo
 
 

@@ -77,3 +77,12 @@ def test_the_command_table_lists_every_command_with_its_options(command: str) ->
 @pytest.mark.parametrize("link", ["docs/freegin-ai.1", "docs/catalog.md"])
 def test_the_readme_links_the_generated_docs(link: str) -> None:
     assert link in README
+
+
+def test_the_design_tree_names_real_packages() -> None:
+    section = README[README.index("## Design") :]
+    block = re.search(r"```\n(.*?)```", section, re.DOTALL)
+    assert block is not None
+    named = [line.split()[0] for line in block.group(1).splitlines() if line and not line[0].isspace()]
+    missing = [name for name in named if not (ROOT / "freegin_gitops" / name).exists()]
+    assert named and missing == []

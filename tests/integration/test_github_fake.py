@@ -10,12 +10,12 @@ import httpx
 import jsonschema
 import pytest
 
-from freegin_gitops.adapters.github import GitHubPulls
+from freegin_gitops.adapters.github.pulls import GitHubPulls
+from freegin_gitops.adapters.github.target import resolve_target
 from freegin_gitops.core.catalog import ModelRef
 from freegin_gitops.core.pr_body import PR_LABELS, parse_marker, pr_title, render_pr_body
 from freegin_gitops.core.refresh_model import ProviderRefresh, RefreshReport, SuggestionChange
 from freegin_gitops.errors import GitHubError
-from freegin_gitops.services.github_target import resolve_target
 from tests.support.fake_github import OPERATIONS_FILE, Failure, FakeGitHub, strict
 
 BRANCH = "freegin/refresh/all"

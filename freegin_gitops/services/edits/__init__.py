@@ -1,9 +1,11 @@
-"""Catalog edits (adopt, retire, reject) as functions over file contents, with no I/O.
+"""Catalog edits: adopt, retire and reject (``actions``), a refresh's outcome
+(``refresh_outcome``), both as functions over file contents with no I/O, and applying an edit to
+a working tree (``session``).
 
 Each action takes the catalog as a mapping of repository-relative path to bytes and returns an
 :class:`~freegin_gitops.services.edits.workspace.EditResult` holding the new bytes of the files it
 changed, already validated as part of the whole catalog. Writing them is
-:mod:`freegin_gitops.services.edit_session`'s job.
+:mod:`freegin_gitops.services.edits.session`'s job.
 """
 
 from freegin_gitops.services.edits.actions import adopt, reject, retire

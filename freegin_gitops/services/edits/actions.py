@@ -147,7 +147,7 @@ def adopt(
         raise _nothing_to_adopt(provider, model, workload, suggestions, entry, provider_doc)
 
     ws = Workspace(files)
-    models = ws.provider(provider)  # first: it is written first (see edit_session)
+    models = ws.provider(provider)  # first: it is written first (see session.py)
     items = []
     if pending:
         items = find_suggestions(ws.suggestions(provider), model, workload, "pending")

@@ -9,12 +9,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from freegin_gitops.adapters import yaml_edit
-from freegin_gitops.core.layout import PROVIDERS_DIR, WORKLOADS_FILE, provider_file, suggestions_file
+from freegin_gitops.core.layout import (
+    PROVIDERS_DIR,
+    WORKLOADS_FILE,
+    kind_of,
+    modeline,
+    provider_file,
+    suggestions_file,
+)
 from freegin_gitops.core.naming import did_you_mean
 from freegin_gitops.core.problems import Problem
 from freegin_gitops.core.rules import stem
 from freegin_gitops.errors import CatalogInvalid, NotFound
-from freegin_gitops.services.catalog_loader import LoadResult, kind_of, load_files, modeline
+from freegin_gitops.services.catalog.loading import LoadResult, load_files
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,51 @@
+"""``compile``: the compiled catalog of a repository, and whether a compiled file is stale."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from freegin_gitops.adapters.catalog_dir import read_catalog_dir
+from freegin_gitops.adapters.git.tree import head_state
+from freegin_gitops.core.compiled_document import SourceInfo, comparable, compile_catalog, render
+from freegin_gitops.services.catalog.loading import LoadResult
+from freegin_gitops.services.catalog.parse_cache import load_cached
+from freegin_gitops.services.catalog.repo import CatalogRepo
+
+
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    document: dict[str, Any]
+    data: bytes
+
+
+def compile_result(result: LoadResult, commit: str | None, dirty: bool | None) -> Compiled:
+    catalog = result.require_catalog()
+    document = compile_catalog(catalog, SourceInfo(result.content_sha256, commit, dirty))
+    return Compiled(document, render(document))
+
+
+def compile_repo(repo: CatalogRepo) -> Compiled:
+    """Compile the working-tree catalog of ``repo``; :class:`CatalogInvalid` if it has problems."""
+    result = load_cached(repo.root, read_catalog_dir(repo.root), need_documents=True)
+    commit, dirty = head_state(repo.root) if repo.writable else (None, None)
+    return compile_result(result, commit, dirty)
+
+
+def is_stale(path: Path, compiled: Compiled) -> str | None:
+    """Why the compiled file at ``path`` does not match ``compiled``, or None if it does.
+
+    ``source.commit`` and ``source.dirty`` are not compared: they change whenever the compiled
+    file itself is committed.
+    """
+    try:
+        existing = json.loads(path.read_bytes())
+    except FileNotFoundError:
+        return f"{path} does not exist"
+    except (OSError, ValueError) as exc:
+        return f"{path} cannot be read as JSON ({exc})"
+    if not isinstance(existing, dict) or comparable(existing) != comparable(compiled.document):
+        return f"{path} is stale: the catalog has changed since it was compiled"
+    return None

@@ -1,0 +1,160 @@
+"""Load a catalog: parse every file, check it against its schema and the cross-file rules, and
+build the typed :class:`Catalog` when nothing is wrong.
+
+Input is a mapping of repository-relative paths to bytes, so the same code serves a working tree,
+a git ref and files named on the command line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from freegin_gitops.core.content import content_sha256
+from freegin_gitops.core.layout import (
+    CONFIG_FILE,
+    PROVIDERS_DIR,
+    SUGGESTIONS_DIR,
+    WORKLOADS_FILE,
+    kind_of,
+    modeline,
+)
+from freegin_gitops.core.problems import PendingProblem, Problem
+from freegin_gitops.core.rules import check_catalog
+from freegin_gitops.errors import CatalogInvalid
+
+if TYPE_CHECKING:
+    from freegin_gitops.adapters.yaml_read import Locator
+    from freegin_gitops.core.catalog import Catalog
+
+# The YAML parser and the schema validator are imported when a file is actually parsed: a
+# validation answered from the parse cache needs neither.
+
+_MODELINE = re.compile(r"^# yaml-language-server: \$schema=(\S+)\s*$")
+_LAYOUT = (
+    f"{WORKLOADS_FILE}, {CONFIG_FILE}, {PROVIDERS_DIR}/<provider>.yaml and {SUGGESTIONS_DIR}/<provider>.yaml"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFile:
+    """One file after parsing and its own checks: its data if it passed, and its problems."""
+
+    path: str
+    kind: str | None
+    data: Any
+    problems: tuple[Problem, ...]
+    schema_valid: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """Readable and valid against its schema: usable by the cross-file rules (a wrong schema
+        line alone does not stop them)."""
+        return self.kind is not None and self.schema_valid
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    content_sha256: str
+    files: tuple[str, ...]
+    problems: tuple[Problem, ...]
+    documents: Mapping[str, Any] = field(default_factory=dict)
+    documents_loaded: bool = True  # False for a validation answered from the parse cache
+
+    @cached_property
+    def catalog(self) -> Catalog | None:
+        """The typed catalog, built on first use; None when there are problems."""
+        if self.problems:
+            return None
+        assert self.documents_loaded, "a cached validation result holds no documents"
+        from freegin_gitops.core.build import build_catalog
+
+        return build_catalog(self.documents)
+
+    def require_catalog(self) -> Catalog:
+        """The catalog, or :class:`CatalogInvalid` naming the first problem."""
+        catalog = self.catalog
+        if catalog is None:
+            raise CatalogInvalid(self.problems)
+        return catalog
+
+
+def _problem(path: str, locator: Locator, pending: PendingProblem) -> Problem:
+    position = locator.locate(pending.path, pending.key)
+    return Problem(path, position.line, position.col, pending.message, pending.path)
+
+
+def parse_file(path: str, raw: bytes, kind: str | None = None) -> ParsedFile:
+    """Parse one file and check it alone: YAML, schema line, schema."""
+    from freegin_gitops.adapters import schema_check, yaml_read
+
+    kind = kind or kind_of(path)
+    if kind is None:
+        if path.endswith(".yml"):
+            message = f"catalog files use the .yaml extension; rename it to {path[:-4]}.yaml"
+        else:
+            message = f"unexpected file in the catalog; catalog files are {_LAYOUT}"
+        return ParsedFile(path, None, None, (Problem(path, 1, 1, message),))
+    try:
+        text = yaml_read.decode(raw)
+        data = yaml_read.parse(text)
+    except yaml_read.YamlProblem as exc:
+        return ParsedFile(path, kind, None, (Problem(path, exc.line, exc.col, exc.message, exc.path),))
+    problems: list[Problem] = []
+    first_line = text.split("\n", 1)[0].rstrip("\r")
+    match = _MODELINE.match(first_line)
+    expected = modeline(kind, path)
+    if match is None:
+        problems.append(
+            Problem(path, 1, 1, f"the file must start with the line '{expected}' so editors can validate it")
+        )
+    elif not match.group(1).endswith(f"{kind}.schema.json"):
+        problems.append(
+            Problem(
+                path,
+                1,
+                1,
+                f"the schema line names {match.group(1)} but this is a {kind} file; use '{expected}'",
+            )
+        )
+    pending = schema_check.check(kind, data, path)
+    if pending:
+        locator = yaml_read.Locator(text)
+        problems.extend(_problem(path, locator, p) for p in pending)
+    return ParsedFile(path, kind, data, tuple(problems), schema_valid=not pending)
+
+
+def load_parsed(parsed: Iterable[ParsedFile], files: Mapping[str, bytes]) -> LoadResult:
+    """Run the cross-file rules over parsed files and build the catalog if nothing is wrong."""
+    parsed = list(parsed)
+    problems: list[Problem] = [p for f in parsed for p in f.problems]
+    documents = {f.path: f.data for f in parsed if f.ok}
+    broken = [f.path for f in parsed if not f.ok]
+    cross = check_catalog(documents, broken)
+    locators: dict[str, Locator] = {}
+    for pending in cross:
+        raw = files.get(pending.file)
+        if raw is None:
+            problems.append(Problem(pending.file, 1, 1, pending.message, pending.path))
+            continue
+        locator = locators.get(pending.file)
+        if locator is None:
+            from freegin_gitops.adapters import yaml_read
+
+            locator = locators[pending.file] = yaml_read.Locator(yaml_read.decode(raw))
+        problems.append(_problem(pending.file, locator, pending))
+    problems.sort(key=Problem.sort_key)
+    return LoadResult(
+        content_sha256=content_sha256(files),
+        files=tuple(sorted(files)),
+        problems=tuple(problems),
+        documents=documents,
+    )
+
+
+def load_files(files: Mapping[str, bytes]) -> LoadResult:
+    """Parse and check every file, then the catalog as a whole."""
+    return load_parsed((parse_file(path, files[path]) for path in sorted(files)), files)

@@ -1,0 +1,111 @@
+"""``validate``: check the whole catalog, or only the files named, in the catalog's context."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from freegin_gitops.adapters.catalog_dir import read_catalog_dir
+from freegin_gitops.core.layout import CONFIG_FILE, WORKLOADS_FILE, provider_file, suggestions_file
+from freegin_gitops.core.problems import Problem
+from freegin_gitops.core.rules import PROVIDER_ID
+from freegin_gitops.errors import BadUsage
+from freegin_gitops.services.catalog.loading import LoadResult, load_parsed, parse_file
+from freegin_gitops.services.catalog.parse_cache import ParseCache, load_cached
+from freegin_gitops.services.catalog.repo import CatalogRepo
+
+_SCHEMA_NAME = re.compile(r"\$schema=\S*?(provider|suggestions|workloads|config)\.schema\.json")
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationReport:
+    files: tuple[str, ...]
+    problems: tuple[Problem, ...]
+    result: LoadResult
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _place(path: Path, raw: bytes) -> tuple[str, str]:
+    """The kind of a file from outside the catalog layout, and where it would live in it.
+
+    The kind comes from its folder or name, else its schema line, else its top-level keys; a
+    provider file goes where its ``provider`` says (so the file-name rule does not fire on a copy
+    named after its fault), else under its own name.
+    """
+    from freegin_gitops.adapters import yaml_read
+
+    try:
+        data = yaml_read.parse_bytes(raw)
+    except yaml_read.YamlProblem:
+        data = None  # parse_file reports why, with the line
+    keys = set(data) if isinstance(data, dict) else set()
+    match = _SCHEMA_NAME.search(raw[:300].decode("utf-8", "replace"))
+    if path.parent.name in ("providers", "suggestions"):
+        kind = "provider" if path.parent.name == "providers" else "suggestions"
+    elif path.name in ("workloads.yaml", "config.yaml"):
+        kind = path.name.removesuffix(".yaml")
+    elif match:
+        kind = match.group(1)
+    elif "suggestions" in keys:
+        kind = "suggestions"
+    elif "workloads" in keys and "provider" not in keys:
+        kind = "workloads"
+    elif keys & {"refresh", "routing", "defaults"}:
+        kind = "config"
+    else:
+        kind = "provider"
+    if kind == "workloads":
+        return kind, WORKLOADS_FILE
+    if kind == "config":
+        return kind, CONFIG_FILE
+    if kind == "suggestions":
+        return kind, suggestions_file(path.stem)
+    named = data.get("provider") if isinstance(data, dict) else None
+    if isinstance(named, str) and PROVIDER_ID.match(named):
+        return kind, provider_file(named)
+    return kind, provider_file(path.stem)
+
+
+def validate(repo: CatalogRepo, paths: Sequence[Path] = (), cwd: Path | None = None) -> ValidationReport:
+    """Validate the catalog of ``repo``; with ``paths``, report only those files' problems."""
+    files = read_catalog_dir(repo.root)
+    kinds: dict[str, str | None] = {}
+    display: dict[str, str] = {}
+    for given in paths:
+        absolute = (cwd or Path.cwd()) / given
+        if not absolute.is_file():
+            raise BadUsage(f"{given} is not a file")
+        absolute = absolute.resolve()
+        try:
+            rel = absolute.relative_to(repo.root).as_posix()
+        except ValueError:
+            rel = None
+        if rel is not None and rel in files:
+            display[rel] = rel
+            continue
+        raw = absolute.read_bytes()
+        kind, virtual = _place(absolute, raw)
+        files[virtual] = raw
+        kinds[virtual] = kind
+        display[virtual] = str(given)
+    if not display:
+        result = load_cached(repo.root, files, need_documents=False)
+    else:
+        cache = ParseCache(repo.root)
+        parsed = [
+            parse_file(p, files[p], kinds[p]) if p in kinds else cache.parsed(p, files[p])
+            for p in sorted(files)
+        ]
+        result = load_parsed(parsed, files)
+    problems = result.problems
+    if display:
+        problems = tuple(replace(p, file=display[p.file]) for p in problems if p.file in display)
+        checked = tuple(display[p] for p in sorted(display))
+    else:
+        checked = result.files
+    return ValidationReport(files=checked, problems=problems, result=result)

@@ -1,0 +1,35 @@
+"""A router wired to its catalog, the usage database and the environment, for one command."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from freegin_gitops.services.catalog.compiled_store import load_compiled
+from freegin_gitops.services.catalog.paths import db_path
+from freegin_gitops.services.catalog.repo import CatalogRepo
+from freegin_gitops.services.routing.router import Router
+
+
+@contextlib.contextmanager
+def open_router(
+    repo: CatalogRepo, ref: str | None, db_option: Path | None, *, create_db: bool
+) -> Iterator[Router]:
+    """A :class:`Router` over ``repo`` (at ``ref``); the usage database is opened if it exists,
+    or created when ``create_db`` (commands that call providers record usage)."""
+    catalog = load_compiled(repo, ref)
+    path = db_path(db_option)
+    store = None
+    if create_db or path.exists():
+        from freegin_gitops.adapters.usage_db import UsageStore
+
+        store = UsageStore(path)
+    router = Router(catalog, environ=dict(os.environ), usage=store)
+    try:
+        yield router
+    finally:
+        router.close()
+        if store is not None:
+            store.close()

@@ -1,0 +1,156 @@
+"""Round-trip loading and dumping: what a person wrote comes back byte for byte."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from ruamel.yaml.comments import CommentedMap
+
+from freegin_gitops.adapters import yaml_edit, yaml_read
+from freegin_gitops.errors import CatalogInvalid
+from tests.helpers import EXAMPLES, STARTER_CATALOG
+
+GOLDEN_CATALOG = EXAMPLES / "golden" / "catalog"
+CATALOG_FILES = sorted(STARTER_CATALOG.rglob("*.yaml")) + sorted(GOLDEN_CATALOG.rglob("*.yaml"))
+
+
+def roundtrip(text: str) -> str:
+    return yaml_edit.dump(yaml_edit.load(text.encode(), "x.yaml")).decode()
+
+
+@pytest.mark.parametrize(
+    "path", CATALOG_FILES, ids=lambda p: f"{p.parent.parent.name}/{p.parent.name}/{p.name}"
+)
+def test_every_catalog_file_comes_back_byte_for_byte(path: Path) -> None:
+    raw = path.read_bytes()
+    assert yaml_edit.dump(yaml_edit.load(raw, path.name)) == raw
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("a: 2026-11-01\nb: '2026-11-01'\nc: \"2026-11-01\"\n", id="dates"),
+        pytest.param("t: 2026-11-20T09:00:00Z\nu: 2026-11-20 09:00:00+01:00\n", id="timestamps"),
+        pytest.param("a: null\nb: ~\nc:\nd: NULL\ne: Null\n", id="null-spellings"),
+        pytest.param("a: true\nb: True\nc: FALSE\nd: yes\ne: off\n", id="booleans"),
+        pytest.param("a: 0x1F\nb: 1.50\nc: 1e3\nd: 0o17\ne: -5\n", id="numbers"),
+        pytest.param("a: {x: 1, y: [p, q]}\nb: [1, {c: d}]\n", id="flow"),
+        pytest.param("a: >-\n  folded text\n  goes on\nb: |\n  literal\n  text\n", id="blocks"),
+        pytest.param("# one\n\n# two\na: 1   # inline\n\n\nb: 2\n# end\n", id="comments"),
+        pytest.param("list:\n- a\n- b:\n    c: 1\n", id="unindented-sequence"),
+        pytest.param("list:\n    -   a\n    -   b\n", id="wide-sequence"),
+        pytest.param("a:\n    b:\n        c: 1\n", id="four-space-mapping"),
+        pytest.param("# yaml-language-server: $schema=x\n%YAML 1.2\n---\na: 1\n", id="document-start"),
+        pytest.param("key: 'it''s'\nother: \"tab\\there\"\nkeep: \"true\"\n", id="quotes"),
+        pytest.param("a: " + "word " * 60 + "end\n", id="long-line-not-wrapped"),
+    ],
+)
+def test_written_forms_survive(text: str) -> None:
+    assert roundtrip(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [
+        ("a: 1   \n", "a: 1\n"),
+        ("a:   1\n", "a: 1\n"),
+        ("a: { b: 1 }\n", "a: {b: 1}\n"),
+        ("a: +5\n", "a: 5\n"),
+        ("a: 1", "a: 1\n"),
+    ],
+    ids=["trailing-spaces", "spaces-after-colon", "spaces-in-braces", "plus-sign", "no-newline"],
+)
+def test_known_normalisations(text: str, written: str) -> None:
+    """What ruamel rewrites (documented in yaml_edit); the meaning never changes."""
+    assert roundtrip(text) == written
+    assert yaml_read.parse(written) == yaml_read.parse(text)
+
+
+def test_crlf_line_ends_and_byte_order_mark_survive() -> None:
+    raw = "\ufeff# c\r\na: 1  # x\r\nb: [x, y]\r\n".encode()
+    assert yaml_edit.dump(yaml_edit.load(raw, "x.yaml")) == raw
+
+
+def test_dates_and_timestamps_load_as_the_strings_written() -> None:
+    doc = yaml_edit.load(b"a: 2026-11-01\nt: 2026-11-20T09:00:00Z\n", "x.yaml")
+    assert doc.root["a"] == "2026-11-01"
+    assert doc.root["t"] == "2026-11-20T09:00:00Z"
+
+
+def test_new_dates_and_timestamps_are_written_unquoted_and_read_back_as_strings() -> None:
+    doc = yaml_edit.load(b"a: 1\n", "x.yaml")
+    doc.root["added"] = "2026-11-25"
+    doc.root["updated_at"] = "2026-11-25T10:00:00Z"
+    doc.root["verified"] = None
+    text = yaml_edit.dump(doc).decode()
+    assert text == "a: 1\nadded: 2026-11-25\nupdated_at: 2026-11-25T10:00:00Z\nverified: null\n"
+    assert yaml_read.parse(text) == {
+        "a": 1,
+        "added": "2026-11-25",
+        "updated_at": "2026-11-25T10:00:00Z",
+        "verified": None,
+    }
+
+
+@pytest.mark.parametrize("value", ["true", "null", "123", "1.5", "a: b", "#x", "- x", ""])
+def test_new_strings_that_would_read_as_something_else_are_quoted(value: str) -> None:
+    doc = yaml_edit.load(b"a: 1\n", "x.yaml")
+    doc.root["s"] = value
+    assert yaml_read.parse(yaml_edit.dump(doc).decode())["s"] == value
+
+
+def test_spelled_values_compare_as_their_values() -> None:
+    root = yaml_edit.load(b"a: ~\nb: True\n", "x.yaml").root
+    assert yaml_edit.plain_value(root["a"]) is None
+    assert yaml_edit.plain_value(root["b"]) is True
+    assert root["b"] == True  # noqa: E712 - Spelled compares by value
+    assert not root["a"]
+
+
+def test_indentation_is_guessed_from_the_file() -> None:
+    assert yaml_edit.load(b"m:\n  a: 1\nl:\n  - x\n", "x").indent == yaml_edit.Indent(2, 4, 2)
+    assert yaml_edit.load(b"m:\n    a: 1\nl:\n- x\n", "x").indent == yaml_edit.Indent(4, 2, 0)
+    assert yaml_edit.load(b"a: 1\n", "x").indent == yaml_edit.Indent()
+
+
+def test_like_keeps_the_quoting_of_the_replaced_string() -> None:
+    root = yaml_edit.load(b"a: 'x'\nb: \"y\"\nc: z\n", "x.yaml").root
+    for key in ("a", "b", "c"):
+        root[key] = yaml_edit.like(root[key], "new")
+    assert root["a"] == "new"
+    doc = yaml_edit.load(b"a: 'x'\nb: \"y\"\nc: z\n", "x.yaml")
+    for key in ("a", "b", "c"):
+        doc.root[key] = yaml_edit.like(doc.root[key], "new")
+    assert yaml_edit.dump(doc) == b"a: 'new'\nb: \"new\"\nc: new\n"
+
+
+def test_folded_breaks_long_text_at_spaces() -> None:
+    text = "Strong open code model, " * 8 + "free."
+    doc = yaml_edit.load(b"a: 1\n", "x.yaml")
+    doc.root["rationale"] = yaml_edit.folded(text, width=60)
+    dumped = yaml_edit.dump(doc).decode()
+    assert dumped.startswith("a: 1\nrationale: >-\n  Strong")
+    assert all(len(line) <= 62 for line in dumped.splitlines())
+    assert yaml_read.parse(dumped)["rationale"] == text
+    assert yaml_edit.folded("short") == "short"
+
+
+def test_unreadable_yaml_is_catalog_invalid_with_its_line() -> None:
+    with pytest.raises(CatalogInvalid) as caught:
+        yaml_edit.load(b"# c\na: 1\nb: [unclosed\nc: 2\n", "catalog/providers/x.yaml")
+    problem = caught.value.problems[0]
+    assert problem.file == "catalog/providers/x.yaml"
+    assert problem.line >= 3
+    assert isinstance(caught.value.__cause__, Exception)
+
+
+def test_non_utf8_and_non_mapping_files_are_refused() -> None:
+    with pytest.raises(CatalogInvalid, match="UTF-8"):
+        yaml_edit.load(b"a: \xff\n", "x.yaml")
+    with pytest.raises(CatalogInvalid, match="mapping"):
+        yaml_edit.load(b"- a\n", "x.yaml")
+
+
+def test_documents_are_commented_maps() -> None:
+    assert isinstance(yaml_edit.load(b"a: 1\n", "x.yaml").root, CommentedMap)
