@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 from freegin_gitops.core.layout import CATALOG_DIR, is_catalog_file
@@ -29,3 +30,21 @@ def read_catalog_dir(root: Path) -> dict[str, bytes]:
         except OSError as exc:
             raise FreeginError(f"{rel} cannot be read: {exc.strerror}") from exc
     return files
+
+
+FileStat = tuple[str, int, int, int, int, int, int]  # path, mode, device, inode, size, mtime, ctime (ns)
+
+
+def stat_catalog_dir(root: Path) -> list[FileStat] | None:
+    """What ``lstat`` says of every catalog file, in path order; None when one is not a regular
+    file (a link, a device, a folder named ``*.yaml``): only a full read can judge those."""
+    found: list[FileStat] = []
+    for rel in catalog_paths(root):
+        try:
+            st = os.lstat(root / rel)
+        except OSError:
+            return None
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        found.append((rel, st.st_mode, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
+    return found
