@@ -366,7 +366,9 @@ def write_models_dev_catalog(dest: Path, *, copies: int = 1, overwrite: bool = F
         raise ValueError("need at least one copy")
     originals, dropped = models_dev_providers(load_extract())
     providers = [
-        Provider(_copy_id(p.id, k), p.name if k == 1 else f"{p.name} ({k})", p.base_url, p.api_key_env, p.models)
+        Provider(
+            _copy_id(p.id, k), p.name if k == 1 else f"{p.name} ({k})", p.base_url, p.api_key_env, p.models
+        )
         for p in originals
         for k in range(1, copies + 1)
     ]

@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import tempfile
 from pathlib import Path
 
 MAGIC = b"freegin-cache/1 "
@@ -15,6 +14,8 @@ MAGIC = b"freegin-cache/1 "
 
 def write(path: Path, payload: bytes) -> bool:
     """Store ``payload`` at ``path``; False (and nothing left behind) if it cannot be written."""
+    import tempfile  # not at import time: commands answered from the cache only read
+
     header = MAGIC + hashlib.sha256(payload).hexdigest().encode() + b" %d\n" % len(payload)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -25,10 +26,10 @@ def write(path: Path, payload: bytes) -> bool:
         with os.fdopen(fd, "wb") as handle:
             handle.write(header)
             handle.write(payload)
-        os.replace(name, path)
+        Path(name).replace(path)
     except OSError:
         with contextlib.suppress(OSError):
-            os.unlink(name)
+            Path(name).unlink()
         return False
     return True
 

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from freegin_gitops.core.problems import JsonPath
 
@@ -114,9 +113,7 @@ def _scalar(value: str, tag: str, mark: Any, path: JsonPath) -> Any:
         return _BOOLS[value]
     elif tag == _NULL and value in _NULLS:
         return None
-    raise YamlProblem(
-        f"the value {value!r} cannot be read as {tag.rsplit(':', 1)[-1]}", *_mark(mark), path
-    )
+    raise YamlProblem(f"the value {value!r} cannot be read as {tag.rsplit(':', 1)[-1]}", *_mark(mark), path)
 
 
 _RESOLVERS: dict[str, list[tuple[str, re.Pattern[str]]]] = _CoreResolver.yaml_implicit_resolvers
@@ -405,11 +402,15 @@ def _find(source: str | bytes, root: _Wanted) -> None:
     # Per open collection: [wanted node or None, is a mapping, next index / key, expects a key,
     # is itself a mapping key]
     stack: list[list[Any]] = []
-    scalar_event, mapping_start, sequence_start = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
+    scalar_event, mapping_start, sequence_start = (
+        yaml.ScalarEvent,
+        yaml.MappingStartEvent,
+        yaml.SequenceStartEvent,
+    )
     ends = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
     try:
         while parser.check_event():
-            event = parser.get_event()
+            event: Any = parser.get_event()
             kind = type(event)
             if kind in ends:
                 done = stack.pop()

@@ -8,9 +8,11 @@ are ``NamedTuple``s rather than dataclasses: they are on the path of every route
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
-from collections.abc import Mapping
-from typing import Any, Literal, NamedTuple
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Literal, NamedTuple, overload
 
 Origin = Literal["override", "catalog", "pending", "default"]
 
@@ -33,21 +35,100 @@ class ProviderApi(NamedTuple):
     timeout_s: float | None = None
 
 
+Run = tuple[str, Sequence[str]]  # one provider and its models, in order
+_LISTS = ("active", "pending", "defaults")
+_ORIGINS: dict[str, Origin] = {"active": "catalog", "pending": "pending", "defaults": "default"}
+
+
+def runs_of(entries: Sequence[Mapping[str, Any]]) -> list[Run]:
+    """A compiled candidate list as runs of one provider's models (linear; keeps the order)."""
+    runs: list[Run] = []
+    provider: str | None = None
+    models: list[str] = []
+    for entry in entries:
+        if entry["provider"] != provider:
+            if provider is not None:
+                runs.append((provider, models))
+            provider, models = entry["provider"], []
+        models.append(entry["model"])
+    if provider is not None:
+        runs.append((provider, models))
+    return runs
+
+
+class CandidateList(Sequence[Candidate]):
+    """One candidate list kept as runs of one provider's models: a :class:`Candidate` is made
+    only when it is reached, so planning the first few of 50,000 costs what the first few cost."""
+
+    __slots__ = ("_len", "_origin", "_runs", "_starts")
+
+    def __init__(self, runs: Sequence[Run], origin: Origin) -> None:
+        self._runs = runs
+        self._origin = origin
+        self._len = sum(len(models) for _, models in runs)
+        self._starts: list[int] | None = None
+
+    def __len__(self) -> int:
+        return self._len
+
+    def __iter__(self) -> Iterator[Candidate]:
+        origin = self._origin
+        for provider, models in self._runs:
+            for model in models:
+                yield Candidate(provider, model, origin)
+
+    @overload
+    def __getitem__(self, index: int) -> Candidate: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Candidate]: ...
+
+    def __getitem__(self, index: int | slice) -> Candidate | Sequence[Candidate]:
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(*index.indices(self._len)))
+        if index < 0:
+            index += self._len
+        if not 0 <= index < self._len:
+            raise IndexError("candidate index out of range")
+        if self._starts is None:
+            self._starts = list(itertools.accumulate((len(m) for _, m in self._runs), initial=0))
+        run = bisect.bisect_right(self._starts, index) - 1
+        provider, models = self._runs[run]
+        return Candidate(provider, models[index - self._starts[run]], self._origin)
+
+    def of_provider(self, provider: str) -> tuple[Candidate, ...]:
+        """The candidates of one provider, in order."""
+        return tuple(
+            Candidate(p, model, self._origin) for p, models in self._runs if p == provider for model in models
+        )
+
+
 class WorkloadCandidates(NamedTuple):
-    active: tuple[Candidate, ...]
-    pending: tuple[Candidate, ...]
-    defaults: tuple[Candidate, ...]
+    active: CandidateList
+    pending: CandidateList
+    defaults: CandidateList
 
 
 class CompiledCatalog:
-    """A compiled catalog document with typed, cached accessors."""
+    """A compiled catalog with typed, cached accessors.
 
-    def __init__(self, document: Mapping[str, Any], pinned_commit: str | None = None) -> None:
+    ``document`` is the compiled document, or the router's cached view of one (see
+    ``services/catalog/compiled_store``), whose candidate lists are already runs of one
+    provider's models (``runs``); either way candidates are read through :meth:`candidates`.
+    """
+
+    def __init__(
+        self,
+        document: Mapping[str, Any],
+        pinned_commit: str | None = None,
+        runs: Mapping[str, Mapping[str, Sequence[Run]]] | None = None,
+    ) -> None:
         self.document = document
         self.pinned_commit = pinned_commit  # the commit of ``--ref``, when read at one
+        self._runs = runs
         self._providers: dict[str, ProviderApi] = {}
         self._workloads: dict[str, WorkloadCandidates] = {}
-        self._by_provider: dict[tuple[str, str], dict[str, tuple[Candidate, ...]]] = {}
+        self._by_provider: dict[tuple[str, str, str], tuple[Candidate, ...]] = {}
 
     @property
     def content_sha256(self) -> str:
@@ -105,32 +186,35 @@ class CompiledCatalog:
         self._providers[provider_id] = made
         return made
 
+    def runs(self, workload: str) -> Mapping[str, Sequence[Run]] | None:
+        """The candidate lists of ``workload`` as runs (see :func:`runs_of`)."""
+        if self._runs is not None:
+            return self._runs.get(workload)
+        raw = self.document["candidates"].get(workload)
+        if raw is None:
+            return None
+        return {which: runs_of(raw[which]) for which in _LISTS}
+
     def candidates(self, workload: str) -> WorkloadCandidates | None:
         cached = self._workloads.get(workload)
         if cached is not None:
             return cached
-        raw = self.document["candidates"].get(workload)
-        if raw is None:
+        runs = self.runs(workload)
+        if runs is None:
             return None
-        made = WorkloadCandidates(
-            active=tuple(Candidate(c["provider"], c["model"], "catalog") for c in raw["active"]),
-            pending=tuple(Candidate(c["provider"], c["model"], "pending") for c in raw["pending"]),
-            defaults=tuple(Candidate(c["provider"], c["model"], "default") for c in raw["defaults"]),
-        )
+        made = WorkloadCandidates(*(CandidateList(runs[which], _ORIGINS[which]) for which in _LISTS))
         self._workloads[workload] = made
         return made
 
     def of_provider(self, workload: str, which: str, provider: str) -> tuple[Candidate, ...]:
-        """The ``which`` list (active, pending, defaults) of ``workload`` at one provider, from an
-        index built once per list."""
-        index = self._by_provider.get((workload, which))
-        if index is None:
+        """The ``which`` list (active, pending, defaults) of ``workload`` at one provider."""
+        key = (workload, which, provider)
+        found = self._by_provider.get(key)
+        if found is None:
             lists = self.candidates(workload)
-            grouped: dict[str, list[Candidate]] = {}
-            for c in getattr(lists, which) if lists is not None else ():
-                grouped.setdefault(c.provider, []).append(c)
-            index = self._by_provider[(workload, which)] = {p: tuple(cs) for p, cs in grouped.items()}
-        return index.get(provider, ())
+            found = getattr(lists, which).of_provider(provider) if lists is not None else ()
+            self._by_provider[key] = found
+        return found
 
 
 _PLACEHOLDER = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)\}")

@@ -85,7 +85,9 @@ class LoadResult:
 def _located(path: str, locator: Locator, pending: Sequence[PendingProblem]) -> list[Problem]:
     """Problems with their positions, all found in one pass over the file."""
     positions = locator.locate_all([(p.path, p.key) for p in pending])
-    return [Problem(path, at.line, at.col, p.message, p.path) for p, at in zip(pending, positions, strict=True)]
+    return [
+        Problem(path, at.line, at.col, p.message, p.path) for p, at in zip(pending, positions, strict=True)
+    ]
 
 
 def _first_line(raw: bytes) -> str:

@@ -12,6 +12,7 @@ from freegin_gitops.core.layout import CONFIG_FILE, WORKLOADS_FILE, provider_fil
 from freegin_gitops.core.problems import Problem
 from freegin_gitops.core.rules import PROVIDER_ID
 from freegin_gitops.errors import BadUsage
+from freegin_gitops.services.catalog import snapshot
 from freegin_gitops.services.catalog.loading import LoadResult, load_parsed, parse_file
 from freegin_gitops.services.catalog.parse_cache import ParseCache, load_cached
 from freegin_gitops.services.catalog.repo import CatalogRepo
@@ -73,7 +74,17 @@ def _place(path: Path, raw: bytes) -> tuple[str, str]:
 
 def validate(repo: CatalogRepo, paths: Sequence[Path] = (), cwd: Path | None = None) -> ValidationReport:
     """Validate the catalog of ``repo``; with ``paths``, report only those files' problems."""
-    files = read_catalog_dir(repo.root)
+    if not paths:
+        snap = snapshot.take(repo.root)
+        if snap.files is None:  # unchanged files: the last result for them, if there is one
+            problems = ParseCache(repo.root).result(snap.content_sha256)
+            if problems is not None:
+                files_seen = tuple(sorted(snap.file_sha256))
+                cached = LoadResult(snap.content_sha256, files_seen, problems, documents_loaded=False)
+                return ValidationReport(files=files_seen, problems=problems, result=cached)
+        files = snapshot.read_files(repo.root, snap)
+    else:
+        files = read_catalog_dir(repo.root)
     kinds: dict[str, str | None] = {}
     display: dict[str, str] = {}
     for given in paths:
