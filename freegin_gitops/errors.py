@@ -39,8 +39,18 @@ class CatalogInvalid(FreeginError):
         super().__init__(message)
 
 
+class CatalogNotFound(FreeginError):
+    """No catalog was named and none was found where the search looked (inside a git repository
+    the bundled starter catalog is never used in its place)."""
+
+
 class CatalogReadOnly(FreeginError):
     """A write was asked of a catalog that cannot be written (the bundled starter catalog)."""
+
+
+class FileError(FreeginError):
+    """A file or folder could not be read or written (the adapters' file I/O: catalog files,
+    atomic writes, locks, schemas, saved answers); the message names the path and why."""
 
 
 class NotFound(FreeginError):
@@ -86,3 +96,32 @@ class GitHubError(FreeginError):
 
 class UsageStoreError(FreeginError):
     """The usage database could not be opened, migrated or written."""
+
+
+class TransportFailed(FreeginError):
+    """An HTTP exchange did not complete within its bounds. ``kind`` is ``timeout``, ``connect``,
+    ``too_large`` or ``protocol``; callers turn it into their own error naming who was called."""
+
+    def __init__(self, kind: str, message: str, detail: str | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.detail = detail  # for ``connect``: the exception class, as in "cannot connect to URL (X)"
+
+
+class RequestRefused(FreeginError):
+    """The gateway refuses a client's request: ``status`` is the HTTP status it answers with,
+    ``code`` and ``param`` go into OpenAI's error shape."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        code: str | None = None,
+        param: str | None = None,
+        retry_after_s: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.param = param
+        self.retry_after_s = retry_after_s

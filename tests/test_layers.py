@@ -155,3 +155,13 @@ def test_an_upward_or_sideways_import_is_reported(module: str, source: str, expe
 )
 def test_a_downward_or_sibling_import_is_allowed(module: str, source: str) -> None:
     assert violations(source, module) == []
+
+
+MAX_LINES = 400  # STYLE.md: aim for 50-300 lines, split before 500; the bar is 400
+
+
+def test_no_module_is_over_400_lines() -> None:
+    long = {
+        module_name(p): n for p in package_modules() if (n := len(p.read_bytes().splitlines())) > MAX_LINES
+    }
+    assert long == {}

@@ -7,7 +7,7 @@ import stat
 from pathlib import Path
 
 from freegin_gitops.core.layout import CATALOG_DIR, is_catalog_file
-from freegin_gitops.errors import FreeginError
+from freegin_gitops.errors import FileError
 
 
 def catalog_paths(root: Path) -> list[str]:
@@ -28,7 +28,7 @@ def read_catalog_dir(root: Path) -> dict[str, bytes]:
         try:
             files[rel] = (root / rel).read_bytes()
         except OSError as exc:
-            raise FreeginError(f"{rel} cannot be read: {exc.strerror}") from exc
+            raise FileError(f"{rel} cannot be read: {exc.strerror}") from exc
     return files
 
 

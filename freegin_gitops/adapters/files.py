@@ -8,7 +8,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from freegin_gitops.errors import FreeginError
+from freegin_gitops.errors import FileError, FreeginError
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -22,7 +22,7 @@ def atomic_write(path: Path, data: bytes) -> None:
         mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
-        raise FreeginError(f"{path} cannot be written: {exc.strerror}") from exc
+        raise FileError(f"{path} cannot be written: {exc.strerror}") from exc
     tmp = Path(name)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -33,7 +33,7 @@ def atomic_write(path: Path, data: bytes) -> None:
         tmp.replace(path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise FreeginError(f"{path} cannot be written: {exc.strerror}") from exc
+        raise FileError(f"{path} cannot be written: {exc.strerror}") from exc
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -59,8 +59,11 @@ def exclusive_lock(lock_path: Path, timeout_s: float = 30.0) -> Iterator[None]:
     import fcntl
     import time
 
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise FileError(f"the lock {lock_path} cannot be made: {exc.strerror}") from exc
     try:
         deadline = time.monotonic() + timeout_s
         while True:

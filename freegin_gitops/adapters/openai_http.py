@@ -5,15 +5,18 @@ GitHub Models, NVIDIA, Hugging Face's router, Gemini's and Cohere's compatibilit
 Cloudflare Workers AI and a local Ollama). The client is injected, so tests can pass one built on
 ``httpx.MockTransport`` or point it at a local server.
 
-Every failure becomes a :class:`ProviderError` whose message names the provider and model and never
+Every exchange has a total deadline (``timeout_s``: connect, headers and body together) and a size
+cap (``FREEGIN_MAX_RESPONSE_BYTES``), through :mod:`freegin_gitops.adapters.bounded_http`. Every
+failure becomes a :class:`ProviderError` whose message names the provider and model and never
 contains the API key: the key goes only into the ``Authorization`` header, and text quoted from a
-provider's answer has it scrubbed out.
+provider's answer is scrubbed before it is cut (:mod:`freegin_gitops.core.redact`).
 """
 
 from __future__ import annotations
 
 import email.utils
 import json
+import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -21,7 +24,12 @@ from typing import Any
 
 import httpx
 
-from freegin_gitops.errors import ProviderError
+from freegin_gitops.adapters.bounded_http import Answer, exchange
+from freegin_gitops.adapters.env_limits import current_limits
+from freegin_gitops.core.redact import excerpt, scrub, scrub_url
+from freegin_gitops.errors import ProviderError, TransportFailed
+
+__all__ = ["ChatAnswer", "OpenAICompatible", "retry_after_seconds", "scrub"]
 
 MAX_QUOTED = 200
 
@@ -35,33 +43,70 @@ class ChatAnswer:
     total_tokens: int | None = None
 
 
-def scrub(text: str, secrets: Sequence[str]) -> str:
-    """``text`` with every secret (and any 8+ character piece of its start or end) masked."""
-    for secret in secrets:
-        if not secret:
-            continue
-        pieces = {secret}
-        if len(secret) >= 16:
-            pieces |= {secret[:8], secret[-8:]}
-        for piece in sorted(pieces, key=len, reverse=True):
-            text = text.replace(piece, "***")
-    return text
-
-
 def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header: delta-seconds or an HTTP date."""
+    """Seconds to wait from a ``Retry-After`` header: delta-seconds or an HTTP date; None when
+    it is neither (``inf`` and ``nan`` included: a provider cannot cool itself down for ever)."""
     if not value:
         return None
     value = value.strip()
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        return max(0.0, seconds) if math.isfinite(seconds) else None
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def _retry_phrase(header: str | None, wait: float | None) -> str:
+    if wait is not None:
+        return f", retry after {wait:.0f}s"
+    if header and header.strip():
+        return f"; Retry-After {excerpt(header, (), 40)!r} ignored: not a number of seconds or a date"
+    return ""
+
+
+def quoted_error(content: bytes, secrets: Sequence[str | None] = ()) -> str:
+    """A short excerpt of a provider's error answer: its ``error.message`` if it has one, with
+    ``secrets`` scrubbed out before it is cut (cutting first can leave a piece of a key)."""
+    try:
+        body = json.loads(content)
+    except (ValueError, RecursionError):
+        text = content.decode("utf-8", "replace")
+    else:
+        err = body.get("error") if isinstance(body, dict) else None
+        if isinstance(err, dict):
+            text = str(err.get("message") or err)
+        elif err:
+            text = str(err)
+        else:
+            text = json.dumps(body)
+    return excerpt(text, secrets, MAX_QUOTED)
+
+
+def status_error(
+    status: int, content: bytes, retry_after: str | None, secrets: Sequence[str | None] = ()
+) -> tuple[str, str, float | None] | None:
+    """How an answer with HTTP ``status`` failed: (error kind, message, seconds to wait), or None
+    if the status is a success. One table for the blocking and the asynchronous client; text
+    quoted from the answer has ``secrets`` scrubbed out before it is cut."""
+    if status == 429:
+        wait = retry_after_seconds(retry_after)
+        return "rate_limited", f"rate limited (HTTP 429{_retry_phrase(retry_after, wait)})", wait
+    if status < 400:
+        return None
+    quoted = quoted_error(content, secrets)
+    if status >= 500:
+        return "server_error", f"server error HTTP {status}: {quoted}", None
+    if status in (401, 403):
+        return "auth", f"the API key was refused (HTTP {status}): {quoted}", None
+    if status == 404:
+        return "not_found", f"not found (HTTP 404): {quoted}", None
+    return "client_error", f"request refused (HTTP {status}): {quoted}", None
 
 
 class OpenAICompatible:
@@ -76,6 +121,7 @@ class OpenAICompatible:
         api_key: str | None = None,
         headers: Mapping[str, str] | None = None,
         timeout_s: float = 30.0,
+        max_response_bytes: int | None = None,
     ) -> None:
         self._client = client
         self.provider = provider
@@ -84,7 +130,10 @@ class OpenAICompatible:
         self._headers = {"Accept": "application/json", **(headers or {})}
         if api_key:
             self._headers["Authorization"] = f"Bearer {api_key}"
-        self._timeout = httpx.Timeout(timeout_s, connect=min(timeout_s, 10.0))
+        self.timeout_s = timeout_s  # the whole exchange: connect, headers and body
+        self.max_response_bytes = (
+            current_limits().max_response_bytes if max_response_bytes is None else max_response_bytes
+        )
 
     def _error(self, message: str, model: str | None, kind: str, **extra: Any) -> ProviderError:
         secrets = [self._api_key] if self._api_key else []
@@ -93,73 +142,33 @@ class OpenAICompatible:
             scrub(f"{where}: {message}", secrets), provider=self.provider, model=model, kind=kind, **extra
         )
 
-    def _quoted(self, response: httpx.Response) -> str:
-        """A short, safe excerpt of an error answer: its ``error.message`` if it has one."""
-        try:
-            body = response.json()
-        except ValueError:
-            text = response.text
-        else:
-            err = body.get("error") if isinstance(body, dict) else None
-            if isinstance(err, dict):
-                text = str(err.get("message") or err)
-            elif err:
-                text = str(err)
-            else:
-                text = json.dumps(body)[:MAX_QUOTED]
-        text = " ".join(text.split())
-        return text[:MAX_QUOTED] + ("..." if len(text) > MAX_QUOTED else "")
-
-    def _send(self, method: str, path: str, model: str | None, body: Any = None) -> httpx.Response:
+    def _send(self, method: str, path: str, model: str | None, body: Any = None) -> Answer:
         url = f"{self.base_url}{path}"
         try:
-            response = self._client.request(
-                method, url, headers=self._headers, json=body, timeout=self._timeout
+            response = exchange(
+                self._client,
+                method,
+                url,
+                deadline_s=self.timeout_s,
+                max_bytes=self.max_response_bytes,
+                headers=self._headers,
+                json=body,
             )
-        except httpx.TimeoutException as exc:
-            raise self._error(f"timed out ({type(exc).__name__})", model, "timeout") from None
-        except httpx.TransportError as exc:
-            raise self._error(
-                f"cannot connect to {self.base_url} ({type(exc).__name__})", model, "connect"
-            ) from None
-        status = response.status_code
-        if status == 429:
-            wait = retry_after_seconds(response.headers.get("Retry-After"))
-            raise self._error(
-                f"rate limited (HTTP 429{f', retry after {wait:.0f}s' if wait is not None else ''})",
-                model,
-                "rate_limited",
-                status_code=status,
-                retry_after_s=wait,
-            )
-        if status >= 500:
-            raise self._error(
-                f"server error HTTP {status}: {self._quoted(response)}",
-                model,
-                "server_error",
-                status_code=status,
-            )
-        if status in (401, 403):
-            raise self._error(
-                f"the API key was refused (HTTP {status}): {self._quoted(response)}",
-                model,
-                "auth",
-                status_code=status,
-            )
-        if status == 404:
-            raise self._error(
-                f"not found (HTTP 404): {self._quoted(response)}", model, "not_found", status_code=status
-            )
-        if status >= 400:
-            raise self._error(
-                f"request refused (HTTP {status}): {self._quoted(response)}",
-                model,
-                "client_error",
-                status_code=status,
-            )
+        except TransportFailed as exc:
+            if exc.detail is not None:
+                message = f"cannot connect to {scrub_url(self.base_url)} ({exc.detail})"
+            else:
+                message = str(exc)
+            raise self._error(message, model, exc.kind) from None
+        failure = status_error(
+            response.status_code, response.content, response.headers.get("Retry-After"), [self._api_key]
+        )
+        if failure is not None:
+            kind, message, wait = failure
+            raise self._error(message, model, kind, status_code=response.status_code, retry_after_s=wait)
         return response
 
-    def _json(self, response: httpx.Response, model: str | None) -> Any:
+    def _json(self, response: Answer, model: str | None) -> Any:
         try:
             return response.json()
         except ValueError:

@@ -15,7 +15,7 @@ from typing import Any
 import jsonschema_rs
 
 from freegin_gitops.core.problems import JsonPath, PendingProblem
-from freegin_gitops.errors import FreeginError
+from freegin_gitops.errors import FileError
 from freegin_gitops.resources import schema_path
 
 KINDS = ("provider", "suggestions", "workloads", "config", "recommendations", "compiled")
@@ -27,7 +27,7 @@ def load_schema(kind: str) -> dict[str, Any]:
     try:
         schema: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise FreeginError(f"the schema {path} cannot be read: {exc}") from exc
+        raise FileError(f"the schema {path} cannot be read: {exc}") from exc
     return schema
 
 

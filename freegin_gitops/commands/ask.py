@@ -7,8 +7,8 @@ import sys
 from freegin_gitops.commands.common import catalog_repo
 from freegin_gitops.commands.options import GlobalOptions
 from freegin_gitops.commands.output import emit, emit_json, note
+from freegin_gitops.core.route_attempts import Attempt
 from freegin_gitops.errors import BadUsage, NoCandidateAnswered
-from freegin_gitops.services.routing.router import Attempt
 from freegin_gitops.services.routing.session import open_router
 
 
@@ -22,6 +22,7 @@ def _prompt(text: str) -> str:
 
 def run(
     options: GlobalOptions,
+    *,
     prompt: str,
     workload: str,
     provider: str | None,

@@ -7,11 +7,16 @@ from freegin_gitops.commands.output import note
 from freegin_gitops.services.catalog.repo import CatalogRepo, resolve_repo
 
 
-def catalog_repo(options: GlobalOptions) -> CatalogRepo:
-    """The catalog repository; says so on stderr when it is the bundled starter catalog, so that a
-    command run in the wrong folder does not quietly use another catalog."""
-    repo = resolve_repo(options.repo)
+def announce(repo: CatalogRepo) -> None:
+    """Say on stderr when the catalog is the bundled starter catalog, so that a command run in the
+    wrong folder does not quietly use another catalog."""
     remark = repo.fallback_note()
     if remark:
         note(f"freegin-ai: {remark}")
+
+
+def catalog_repo(options: GlobalOptions) -> CatalogRepo:
+    """The catalog repository of the command line (see :mod:`freegin_gitops.services.catalog.repo`)."""
+    repo = resolve_repo(options.repo)
+    announce(repo)
     return repo

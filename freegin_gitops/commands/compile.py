@@ -19,7 +19,7 @@ def _same_bytes(path: Path, data: bytes) -> bool:
         return False
 
 
-def run(options: GlobalOptions, output: str, check: bool) -> int:
+def run(options: GlobalOptions, *, output: str, check: bool) -> int:
     if check and output == "-":
         raise BadUsage("--check needs --output PATH: the compiled file to compare")
     repo = catalog_repo(options)

@@ -15,7 +15,7 @@ from freegin_gitops.services.edits import session as edit_session
 Edit = Callable[[Mapping[str, bytes], dt.datetime], EditResult]
 
 
-def run(options: GlobalOptions, command: str, edit: Edit, commit: bool) -> int:
+def run(options: GlobalOptions, *, command: str, edit: Edit, commit: bool) -> int:
     repo = resolve_repo(options.repo)
     now = dt.datetime.now(dt.UTC)
     applied = edit_session.apply(repo, command, lambda files: edit(files, now), commit=commit)

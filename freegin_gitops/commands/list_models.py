@@ -44,6 +44,7 @@ def _cells(row: ModelRow) -> list[str]:
 
 def run(
     options: GlobalOptions,
+    *,
     provider: str | None,
     workload: str | None,
     status: str | None,

@@ -1,14 +1,14 @@
-"""Options every command shares, set by the top-level callback."""
+"""Options every command shares: the global options of one run."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 
-class GlobalOptions:
-    """Set once per run by the top-level callback (a plain class: cheap to define at start-up)."""
+class GlobalOptions(NamedTuple):
+    """``--repo``, ``--db`` and ``--debug`` (a NamedTuple: immutable, and cheap to define at start-up)."""
 
-    def __init__(self, repo: Path | None = None, db: Path | None = None, debug: bool = False) -> None:
-        self.repo = repo
-        self.db = db
-        self.debug = debug
+    repo: Path | None = None
+    db: Path | None = None
+    debug: bool = False

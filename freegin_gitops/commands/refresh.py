@@ -11,7 +11,7 @@ from pathlib import Path
 from freegin_gitops.commands.options import GlobalOptions
 from freegin_gitops.commands.output import emit, note
 from freegin_gitops.core.rules import PROVIDER_ID
-from freegin_gitops.errors import BadUsage, FreeginError
+from freegin_gitops.errors import BadUsage, FileError
 from freegin_gitops.services.catalog.repo import resolve_repo
 from freegin_gitops.services.refresh.plan import RefreshPlan, RefreshRequest
 from freegin_gitops.services.refresh.run import RefreshRun, run_refresh
@@ -23,7 +23,7 @@ def saved_answers(path: Path) -> str | dict[str, str]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise FreeginError(f"the saved answer {path} cannot be read: {exc}") from exc
+        raise FileError(f"the saved answer {path} cannot be read: {exc}") from exc
     try:
         data = json.loads(text)
     except ValueError:
@@ -61,6 +61,7 @@ def _dry_run(plan: RefreshPlan) -> None:
 
 def run(
     options: GlobalOptions,
+    *,
     provider: str | None,
     workload: str | None,
     dry_run: bool,

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from freegin_gitops.commands.common import catalog_repo
 from freegin_gitops.commands.options import GlobalOptions
 from freegin_gitops.commands.output import emit, emit_json, table
-from freegin_gitops.services.routing.router import PlannedCandidate
+from freegin_gitops.core.route_plan import PlannedCandidate
 from freegin_gitops.services.routing.session import open_router
 
 
@@ -45,6 +45,7 @@ def _grouped_cells(entries: Sequence[PlannedCandidate]) -> list[list[str]]:
 
 def run(
     options: GlobalOptions,
+    *,
     workload: str,
     provider: str | None,
     model: str | None,

@@ -228,3 +228,21 @@ def url_variables(base_url: str) -> list[str]:
 def expand_url(base_url: str, environ: Mapping[str, str]) -> str:
     """The base URL with its placeholders filled from ``environ`` (all must be set)."""
     return _PLACEHOLDER.sub(lambda m: environ[m.group(1)], base_url)
+
+
+def expanded_url_problem(base_url: str, environ: Mapping[str, str]) -> str | None:
+    """Why the base URL cannot be used once its ``${VAR}`` placeholders are filled in: a value
+    that smuggles in credentials (``user:pass@host``, ``?key=...``) is refused like a literal
+    one, since the URL is quoted in errors. None when it can be used."""
+    if not _PLACEHOLDER.search(base_url):
+        return None
+    from freegin_gitops.core.redact import url_credentials
+
+    credential = url_credentials(expand_url(base_url, environ))
+    if credential is None:
+        return None
+    names = ", ".join(f"${{{v}}}" for v in url_variables(base_url))
+    return (
+        f"the base URL would carry credentials ({credential}) once {names} is filled in; "
+        "keys go only in the variable named by api_key_env"
+    )

@@ -22,6 +22,7 @@ from freegin_gitops.core.layout import (
 )
 from freegin_gitops.core.naming import did_you_mean
 from freegin_gitops.core.problems import JsonPath, PendingProblem
+from freegin_gitops.core.redact import url_credentials
 
 PROVIDER_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
@@ -140,11 +141,13 @@ def _check_provider(
         out.add(path, ("provider",), f"provider {doc['provider']!r} must equal the file name {name!r}")
     api = doc["api"]
     base_url: str = api["base_url"]
-    if re.match(r"^https?://[^/@]*@", base_url):
+    credential = url_credentials(base_url)
+    if re.match(r"^https?://[^/@]*@", base_url) or credential is not None:
+        carried = f" ({credential})" if credential else ""
         out.add(
             path,
             ("api", "base_url"),
-            "the base URL must not carry credentials; name the key's variable in api_key_env",
+            f"the base URL must not carry credentials{carried}; name the key's variable in api_key_env",
         )
     for placeholder in _PLACEHOLDER.findall(base_url):
         if not _ENV_NAME.match(placeholder):

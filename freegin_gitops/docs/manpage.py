@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import click
 
+from freegin_gitops.core.limits import VARIABLES as LIMIT_VARIABLES
 from freegin_gitops.docs import roff
 
 PROGRAM = "freegin-ai"
@@ -31,6 +32,11 @@ EXIT_STATUS: Sequence[tuple[str, str]] = (
         "unknown provider or model, a stale compiled catalog (compile --check), git or GitHub refused.",
     ),
     ("2", "Bad usage: an unknown command or option, a missing or invalid argument."),
+    (
+        "3",
+        "An internal error: a bug in freegin-ai, not a problem of the catalog or the operation. The "
+        "message names the exception; run again with --debug for the traceback, and report it.",
+    ),
     ("130", "Interrupted (Ctrl-C)."),
 )
 
@@ -46,6 +52,10 @@ ENVIRONMENT: Sequence[tuple[str, str]] = (
         "FREEGIN_CACHE_DIR",
         "Where caches are kept (compiled catalogs, routing views, the validate parse cache, edit "
         "locks). Default: the user cache directory.",
+    ),
+    *(
+        (variable, f"The {what}. A size takes a suffix (512k, 16MiB, 1G); seconds may be fractional.")
+        for variable, (_field, _kind, what) in LIMIT_VARIABLES.items()
     ),
     (
         "GITHUB_TOKEN",
@@ -159,9 +169,11 @@ def render(app: click.Group, *, version: str, date: str) -> str:
         *_paragraphs(app.help or ""),
         *(part for p in _DESCRIPTION for part in (".PP", roff.line(p))),
         ".SS Global options",
-        "These come before the command: "
+        "These come before or after the command: "
         + roff.bold(f"{PROGRAM} --repo ~/my-catalog validate")
-        + roff.text("."),
+        + roff.text(", or ")
+        + roff.bold(f"{PROGRAM} validate --repo ~/my-catalog")
+        + roff.text(" (as a pre-commit hook's args pass them)."),
         *_entries(_options(app, root)),
         ".SH COMMANDS",
     ]

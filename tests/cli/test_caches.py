@@ -82,7 +82,9 @@ def test_a_new_or_removed_file_is_noticed(cli: Cli, catalog_repo: Path) -> None:
     ],
 )
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "flipped", "wrong shape"])
-def test_damaged_caches_are_misses(cli: Cli, catalog_repo: Path, command: tuple[str, ...], damage: str) -> None:
+def test_damaged_caches_are_misses(
+    cli: Cli, catalog_repo: Path, command: tuple[str, ...], damage: str
+) -> None:
     expected = uncached(cli, "--repo", catalog_repo, *command)
     assert cli("--repo", catalog_repo, *command).stdout == expected  # from the cache
     damaged = [p for p in cache_root().rglob("*") if p.is_file()]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import Cli, invalid_examples
+from tests.helpers import Cli, copy_catalog, git, invalid_examples, make_catalog_repo
 
 EXAMPLES = {example.name: example for example in invalid_examples()}
 PROBLEM_LINE = re.compile(r"^catalog/[\w/.-]+:\d+:\d+: ")
@@ -163,3 +163,107 @@ def test_problems_are_sorted_by_file_and_position(cli: Cli, catalog_repo: Path) 
     lines = cli("--repo", catalog_repo, "validate").stdout.splitlines()
     assert all(PROBLEM_LINE.match(line) for line in lines)
     assert lines == sorted(lines, key=lambda s: (s.split(":")[0], int(s.split(":")[1])))
+
+
+def test_a_path_is_checked_against_the_catalog_it_lives_in_from_anywhere(
+    cli: Cli, catalog_repo: Path
+) -> None:
+    """Run from a folder outside any repository (where the bundled catalog would be read), a
+    file of the repository is checked with the repository's own workloads."""
+    (catalog_repo / "catalog" / "workloads.yaml").write_text(
+        "# yaml-language-server: $schema=../schemas/workloads.schema.json\n"
+        "workloads:\n  chat: {description: Talk}\n  summarisation: {description: Short}\n"
+        "  code: {description: Code}\n  translate: {description: Languages}\n"
+    )
+    provider = catalog_repo / "catalog" / "providers" / "ollama.yaml"
+    provider.write_text(provider.read_text().replace("workloads: [chat", "workloads: [translate, chat", 1))
+    run = cli("validate", provider)
+    assert (run.code, run.stderr) == (0, "")
+
+
+def test_files_of_two_catalogs_are_each_checked_in_their_own(
+    cli: Cli, catalog_repo: Path, tmp_path: Path
+) -> None:
+    other = make_catalog_repo(tmp_path / "second")
+    EXAMPLES["provider-unknown-key-typo"].put(catalog_repo)
+    EXAMPLES["provider-bad-enum"].put(other)
+    groq = "catalog/providers/groq.yaml"
+    run = cli("validate", catalog_repo / groq, other / groq, "--format", "json")
+    document = json.loads(run.stdout)
+    assert run.code == 1
+    assert sorted({p["message"].split(";")[0] for p in document["problems"]}) == [
+        '"actve" is not one of active, retired',
+        "the required key 'models' is missing",
+        "unknown key 'modles'",
+    ]
+
+
+def test_whole_catalog_reports_a_file_broken_by_another(cli: Cli, catalog_repo: Path) -> None:
+    """Adopting a suggested model by hand, without marking the suggestion adopted, leaves a
+    pending suggestion for an active model: the problem is in the suggestions file."""
+    groq = catalog_repo / "catalog" / "providers" / "groq.yaml"
+    with groq.open("a") as handle:
+        handle.write(
+            "  - id: moonshotai/kimi-k2-instruct-0905\n    workloads: [code]\n    status: active\n"
+            "    added: 2026-11-26\n"
+        )
+    alone = cli("validate", "catalog/providers/groq.yaml", cwd=catalog_repo)
+    whole = cli("validate", "--whole-catalog", "catalog/providers/groq.yaml", cwd=catalog_repo)
+    assert (alone.code, whole.code) == (0, 1)
+    assert whole.stdout.startswith("catalog/suggestions/groq.yaml:")
+
+
+@pytest.fixture
+def monorepo(tmp_path: Path) -> Path:
+    root = tmp_path / "mono"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    copy_catalog(root / "infra" / "ai")
+    EXAMPLES["provider-unknown-key-typo"].put(root / "infra" / "ai")
+    return root
+
+
+@pytest.mark.parametrize(
+    ("cwd", "args"),
+    [
+        ("infra/ai", []),
+        ("infra/ai/catalog/providers", []),
+        ("", ["infra/ai/catalog/providers/groq.yaml"]),
+        ("", ["--whole-catalog", "infra/ai/catalog/providers/groq.yaml", "infra/ai/catalog/config.yaml"]),
+        ("", ["--repo", "infra/ai"]),
+    ],
+)
+def test_in_a_monorepo_problems_name_the_file_by_its_path_in_the_repository(
+    cli: Cli, monorepo: Path, cwd: str, args: list[str]
+) -> None:
+    run = cli("validate", *args, cwd=monorepo / cwd)
+    assert run.code == 1
+    assert run.stdout.splitlines() == [
+        "infra/ai/catalog/providers/groq.yaml:3:1: the required key 'models' is missing",
+        "infra/ai/catalog/providers/groq.yaml:20:1: unknown key 'modles'; did you mean 'models'?",
+    ]
+
+
+def test_in_a_monorepo_github_annotations_name_the_file_from_the_repository_root(
+    cli: Cli, monorepo: Path
+) -> None:
+    run = cli("validate", "--format", "github", cwd=monorepo / "infra" / "ai")
+    assert run.stdout.splitlines()[1] == (
+        "::error file=infra/ai/catalog/providers/groq.yaml,line=20,col=1::"
+        "unknown key 'modles'; did you mean 'models'?"
+    )
+
+
+def test_from_the_root_of_a_monorepo_without_paths_nothing_is_validated(cli: Cli, monorepo: Path) -> None:
+    run = cli("validate", cwd=monorepo)
+    assert (run.code, run.stdout, "no catalog/ folder in" in run.stderr) == (1, "", True)
+
+
+def test_a_file_in_no_catalog_inside_a_git_repository_is_not_checked_against_the_starter(
+    cli: Cli, tmp_path: Path
+) -> None:
+    git(tmp_path, "init", "-q", "-b", "main")
+    loose = tmp_path / "groq.yaml"
+    loose.write_bytes(EXAMPLES["provider-bad-enum"].raw)
+    run = cli("validate", loose, cwd=tmp_path)
+    assert (run.code, "no catalog/ folder in" in run.stderr) == (1, True)

@@ -79,6 +79,7 @@ def test_every_command_option_and_argument_is_documented(page: str, command: str
     missing = [
         name
         for param in cmd.get_params(ctx)
+        if not getattr(param, "hidden", False)  # the global options, described once
         for name in (param.opts + param.secondary_opts if isinstance(param, click.Option) else [])
         if name.replace("-", "\\-") not in text
     ]
@@ -105,7 +106,8 @@ def test_the_global_options_are_documented(page: str, option: str) -> None:
 @pytest.mark.parametrize(
     "variable",
     ["FREEGIN_REPO", "FREEGIN_DB", "FREEGIN_CACHE_DIR", "GITHUB_TOKEN", "GITHUB_API_URL", "GITHUB_REPOSITORY",
-     "CLOUDFLARE_ACCOUNT_ID", "api_key_env"],
+     "CLOUDFLARE_ACCOUNT_ID", "api_key_env", "FREEGIN_MAX_RESPONSE_BYTES", "FREEGIN_MAX_FILE_BYTES",
+     "FREEGIN_GITHUB_TIMEOUT_S", "FREEGIN_GIT_TIMEOUT_S"],
 )  # fmt: skip
 def test_the_environment_variables_are_documented(page: str, variable: str) -> None:
     environment = page[page.index(".SH ENVIRONMENT") : page.index(".SH FILES")]
@@ -114,7 +116,7 @@ def test_the_environment_variables_are_documented(page: str, variable: str) -> N
 
 def test_the_exit_status_is_documented(page: str) -> None:
     status = page[page.index(".SH EXIT STATUS") : page.index(".SH ENVIRONMENT")]
-    assert [m for m in re.findall(r"^\\fB(\d+)\\fR$", status, re.MULTILINE)] == ["0", "1", "2", "130"]
+    assert [m for m in re.findall(r"^\\fB(\d+)\\fR$", status, re.MULTILINE)] == ["0", "1", "2", "3", "130"]
 
 
 def test_no_text_line_can_be_taken_for_a_request_and_every_hyphen_is_escaped(page: str) -> None:

@@ -67,7 +67,7 @@ def test_the_command_table_lists_every_command_with_its_options(command: str) ->
     names = [
         name
         for param in cmd.get_params(click.Context(cmd, info_name=command))
-        if isinstance(param, click.Option) and "--help" not in param.opts
+        if isinstance(param, click.Option) and "--help" not in param.opts and not param.hidden
         for name in param.opts + param.secondary_opts
         if name.startswith("--")
     ]

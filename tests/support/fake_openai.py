@@ -23,6 +23,9 @@ class Reply:
     body: Any = None  # JSON-serialisable, or bytes/str sent as is
     headers: dict[str, str] = field(default_factory=dict)
     delay_s: float = 0.0
+    events: list[bytes] | None = None  # a server-sent event stream (chunked), instead of ``body``
+    break_after: int | None = None  # drop the connection after this many events
+    event_delay_s: float = 0.0
 
     @classmethod
     def answer(cls, text: str, **usage: int) -> Reply:
@@ -35,6 +38,36 @@ class Reply:
             "usage": usage or {"prompt_tokens": 7, "completion_tokens": 3, "total_tokens": 10},
         }
         return cls(200, body)
+
+    @classmethod
+    def stream(
+        cls,
+        *pieces: str,
+        usage: dict[str, int] | None = None,
+        break_after: int | None = None,
+        done: bool = True,
+    ) -> Reply:
+        """An OpenAI-style chunk stream of ``pieces`` (then a usage chunk, if given, and [DONE])."""
+
+        def chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
+            body = {
+                "id": "chatcmpl-test",
+                "object": "chat.completion.chunk",
+                "created": 1,
+                "model": "test",
+                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+            }
+            return b"data: " + json.dumps(body).encode() + b"\n\n"
+
+        events = [chunk({"role": "assistant", "content": ""})]
+        events += [chunk({"content": piece}) for piece in pieces]
+        events.append(chunk({}, "stop"))
+        if usage is not None:
+            body = {"id": "chatcmpl-test", "object": "chat.completion.chunk", "choices": [], "usage": usage}
+            events.append(b"data: " + json.dumps(body).encode() + b"\n\n")
+        if done:
+            events.append(b"data: [DONE]\n\n")
+        return cls(200, None, events=events, break_after=break_after)
 
 
 @dataclass
@@ -89,6 +122,9 @@ class FakeOpenAI:
                 reply = fake._reply(method, self.path, body)
                 if reply.delay_s:
                     time.sleep(reply.delay_s)
+                if reply.events is not None:
+                    self._stream(reply, recorded)
+                    return
                 payload = reply.body
                 if isinstance(payload, bytes):
                     data = payload
@@ -104,6 +140,30 @@ class FakeOpenAI:
                         self.send_header(name, value)
                     self.end_headers()
                     self.wfile.write(data)
+                    recorded.answered = time.perf_counter()
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            def _stream(self, reply: Reply, recorded: Recorded) -> None:
+                assert reply.events is not None
+                try:
+                    self.send_response(reply.status)
+                    self.send_header("Content-Type", "text/event-stream")
+                    self.send_header("Transfer-Encoding", "chunked")
+                    for name, value in reply.headers.items():
+                        self.send_header(name, value)
+                    self.end_headers()
+                    for number, event in enumerate(reply.events):
+                        if reply.break_after is not None and number >= reply.break_after:
+                            self.wfile.flush()
+                            self.close_connection = True
+                            self.connection.shutdown(2)  # mid-stream: no final chunk
+                            return
+                        if reply.event_delay_s:
+                            time.sleep(reply.event_delay_s)
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(event), event))
+                        self.wfile.flush()
+                    self.wfile.write(b"0\r\n\r\n")
                     recorded.answered = time.perf_counter()
                 except (BrokenPipeError, ConnectionResetError):
                     pass
@@ -134,6 +194,12 @@ class FakeOpenAI:
             entry.responder = responder
             if models is not None:
                 entry.models = models
+
+    def script_events(self, provider: str) -> list[bytes]:
+        """The events the provider's current reply streams."""
+        with self._lock:
+            reply = self._providers[provider].chat[0]
+        return [event for event in reply.events or [] if event.strip()]
 
     def url(self, provider: str) -> str:
         host, port = self._server.server_address[:2]

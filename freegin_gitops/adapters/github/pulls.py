@@ -2,9 +2,11 @@
 
 The ``httpx.Client`` is injected, so tests can pass one built on ``httpx.MockTransport`` or point
 ``api_url`` at a local server; a GitHub Enterprise ``api_url`` such as
-``https://ghe.example/api/v3`` works the same way. Every failure becomes a :class:`GitHubError`
-whose one sentence names the repository and what failed; the token only ever goes into the
-``Authorization`` header and is scrubbed from any text quoted from an answer.
+``https://ghe.example/api/v3`` works the same way. Each exchange has a total deadline
+(``FREEGIN_GITHUB_TIMEOUT_S``) and a size cap (``FREEGIN_MAX_RESPONSE_BYTES``), through
+:mod:`freegin_gitops.adapters.bounded_http`. Every failure becomes a :class:`GitHubError` whose one
+sentence names the repository and what failed; the token only ever goes into the
+``Authorization`` header and is scrubbed from any text quoted from an answer, before it is cut.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from urllib.parse import quote
 import httpx
 
 from freegin_gitops import __version__
-from freegin_gitops.adapters.openai_http import scrub
-from freegin_gitops.errors import GitHubError
+from freegin_gitops.adapters.bounded_http import Answer, exchange
+from freegin_gitops.adapters.env_limits import current_limits
+from freegin_gitops.core.redact import excerpt, scrub, scrub_url
+from freegin_gitops.errors import GitHubError, TransportFailed
 
 DEFAULT_API_URL = "https://api.github.com"
 API_VERSION = "2022-11-28"
@@ -44,7 +48,8 @@ class GitHubPulls:
         repository: str,
         token: str,
         api_url: str = DEFAULT_API_URL,
-        timeout_s: float = 30.0,
+        timeout_s: float | None = None,
+        max_response_bytes: int | None = None,
     ) -> None:
         owner, _, name = repository.partition("/")
         if not owner or not name or "/" in name:
@@ -61,7 +66,11 @@ class GitHubPulls:
             "X-GitHub-Api-Version": API_VERSION,
             "User-Agent": f"freegin-ai/{__version__}",
         }
-        self._timeout = httpx.Timeout(timeout_s, connect=min(timeout_s, 10.0))
+        limits = current_limits()
+        self.timeout_s = limits.github_timeout_s if timeout_s is None else timeout_s
+        self.max_response_bytes = (
+            limits.max_response_bytes if max_response_bytes is None else max_response_bytes
+        )
 
     # -- the API -----------------------------------------------------------------------------
     def find_open(self, head_branch: str, base: str | None = None) -> PullRequest | None:
@@ -145,21 +154,23 @@ class GitHubPulls:
         message = f"GitHub repository {self.repository}: could not {what} ({detail})."
         return GitHubError(scrub(message, [self._token]))
 
-    def _send(self, method: str, path: str, what: str, **kwargs: Any) -> httpx.Response:
+    def _send(self, method: str, path: str, what: str, **kwargs: Any) -> Answer:
         url = f"{self._repo_url}{path}"
         try:
-            response = self._client.request(
+            response = exchange(
+                self._client,
                 method,
                 url,
+                deadline_s=self.timeout_s,
+                max_bytes=self.max_response_bytes,
                 headers=self._headers,
-                timeout=self._timeout,
-                follow_redirects=True,
                 **kwargs,
             )
-        except httpx.TimeoutException as exc:
-            raise self._error(what, f"timed out, {type(exc).__name__}") from None
-        except httpx.HTTPError as exc:
-            detail = f"cannot connect to {self._repo_url}, {type(exc).__name__}"
+        except TransportFailed as exc:
+            if exc.detail is not None:
+                detail = f"cannot connect to {scrub_url(self._repo_url)}, {exc.detail}"
+            else:
+                detail = str(exc)
             raise self._error(what, detail) from None
         status = response.status_code
         if status < 300:
@@ -179,7 +190,7 @@ class GitHubPulls:
             detail = f"HTTP {status}"
         raise self._error(what, f"{detail}: {quoted}" if quoted else detail)
 
-    def _quoted(self, response: httpx.Response) -> str:
+    def _quoted(self, response: Answer) -> str:
         """GitHub's ``message`` and the messages of its ``errors``, short and on one line."""
         try:
             data = response.json()
@@ -196,10 +207,9 @@ class GitHubPulls:
                 text = "; ".join(p for p in parts if p)
             else:
                 text = ""
-        text = " ".join(scrub(text, [self._token]).split())
-        return text[:MAX_QUOTED] + ("..." if len(text) > MAX_QUOTED else "")
+        return excerpt(text, [self._token], MAX_QUOTED)
 
-    def _json(self, response: httpx.Response, what: str) -> Any:
+    def _json(self, response: Answer, what: str) -> Any:
         try:
             return response.json()
         except ValueError:
@@ -207,7 +217,7 @@ class GitHubPulls:
                 what, f"the answer is not JSON, HTTP {response.status_code}, {len(response.content)} bytes"
             ) from None
 
-    def _pull(self, response: httpx.Response, what: str) -> PullRequest:
+    def _pull(self, response: Answer, what: str) -> PullRequest:
         return self._parse(self._json(response, what), what)
 
     def _parse(self, item: Any, what: str) -> PullRequest:

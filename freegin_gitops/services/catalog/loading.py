@@ -27,7 +27,7 @@ from freegin_gitops.core.rules import check_catalog
 from freegin_gitops.errors import CatalogInvalid
 
 if TYPE_CHECKING:
-    from freegin_gitops.adapters.yaml_read import Locator
+    from freegin_gitops.adapters.yaml_locate import Locator
     from freegin_gitops.core.catalog import Catalog
 
 # The YAML parser and the schema validator are imported when a file is actually parsed: a
@@ -128,7 +128,9 @@ def parse_file(path: str, raw: bytes, kind: str | None = None) -> ParsedFile:
         )
     pending = schema_check.check(kind, data, path)
     if pending:
-        problems.extend(_located(path, yaml_read.Locator(raw), pending))
+        from freegin_gitops.adapters.yaml_locate import Locator
+
+        problems.extend(_located(path, Locator(raw), pending))
     return ParsedFile(path, kind, data, tuple(problems), schema_valid=not pending)
 
 
@@ -147,9 +149,9 @@ def load_parsed(parsed: Iterable[ParsedFile], files: Mapping[str, bytes]) -> Loa
         if raw is None:
             problems.extend(Problem(file, 1, 1, p.message, p.path) for p in pending_here)
             continue
-        from freegin_gitops.adapters import yaml_read
+        from freegin_gitops.adapters.yaml_locate import Locator
 
-        problems.extend(_located(file, yaml_read.Locator(raw), pending_here))
+        problems.extend(_located(file, Locator(raw), pending_here))
     problems.sort(key=Problem.sort_key)
     return LoadResult(
         content_sha256=content_sha256(files),

@@ -17,7 +17,7 @@ from freegin_gitops.core.build import provider_from, suggestion_from, workloads_
 from freegin_gitops.core.catalog import Provider, Suggestion, Workload
 from freegin_gitops.core.layout import PROVIDERS_DIR, WORKLOADS_FILE, provider_file, suggestions_file
 from freegin_gitops.core.rules import stem
-from freegin_gitops.errors import CatalogInvalid, FreeginError
+from freegin_gitops.errors import CatalogInvalid, FileError
 from freegin_gitops.services.catalog import snapshot
 from freegin_gitops.services.catalog.parse_cache import ParseCache, load_cached
 
@@ -55,9 +55,9 @@ def _from_cache(root: Path, snap: snapshot.Snapshot) -> ValidCatalog | None:
             try:
                 raw = (root / path).read_bytes()
             except OSError as exc:
-                raise FreeginError(f"{path} cannot be read: {exc.strerror}") from exc
+                raise FileError(f"{path} cannot be read: {exc.strerror}") from exc
             if hashlib.sha256(raw).hexdigest() != sha:
-                raise FreeginError(f"{path} changed while the catalog was read; run the command again")
+                raise FileError(f"{path} changed while the catalog was read; run the command again")
             entry = cache.parsed(path, raw)
         if not entry.ok:
             raise CatalogInvalid(entry.problems)

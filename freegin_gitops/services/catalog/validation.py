@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -13,9 +13,9 @@ from freegin_gitops.core.problems import Problem
 from freegin_gitops.core.rules import PROVIDER_ID
 from freegin_gitops.errors import BadUsage
 from freegin_gitops.services.catalog import snapshot
-from freegin_gitops.services.catalog.loading import LoadResult, load_parsed, parse_file
+from freegin_gitops.services.catalog.loading import load_parsed, parse_file
 from freegin_gitops.services.catalog.parse_cache import ParseCache, load_cached
-from freegin_gitops.services.catalog.repo import CatalogRepo
+from freegin_gitops.services.catalog.repo import CatalogRepo, catalog_of_file
 
 _SCHEMA_NAME = re.compile(r"\$schema=\S*?(provider|suggestions|workloads|config)\.schema\.json")
 
@@ -24,7 +24,6 @@ _SCHEMA_NAME = re.compile(r"\$schema=\S*?(provider|suggestions|workloads|config)
 class ValidationReport:
     files: tuple[str, ...]
     problems: tuple[Problem, ...]
-    result: LoadResult
 
     @property
     def ok(self) -> bool:
@@ -72,16 +71,22 @@ def _place(path: Path, raw: bytes) -> tuple[str, str]:
     return kind, provider_file(path.stem)
 
 
-def validate(repo: CatalogRepo, paths: Sequence[Path] = (), cwd: Path | None = None) -> ValidationReport:
-    """Validate the catalog of ``repo``; with ``paths``, report only those files' problems."""
+def validate(
+    repo: CatalogRepo, paths: Sequence[Path] = (), cwd: Path | None = None, *, whole: bool = False
+) -> ValidationReport:
+    """Validate the catalog of ``repo``; with ``paths``, report only those files' problems (with
+    ``whole``, every problem of the catalog, and of those files). Catalog files are shown by their
+    path in the git repository, as GitHub annotations and pre-commit need them."""
+    prefix = repo.git_prefix()
     if not paths:
         snap = snapshot.take(repo.root)
         if snap.files is None:  # unchanged files: the last result for them, if there is one
-            problems = ParseCache(repo.root).result(snap.content_sha256)
-            if problems is not None:
-                files_seen = tuple(sorted(snap.file_sha256))
-                cached = LoadResult(snap.content_sha256, files_seen, problems, documents_loaded=False)
-                return ValidationReport(files=files_seen, problems=problems, result=cached)
+            cached = ParseCache(repo.root).result(snap.content_sha256)
+            if cached is not None:
+                return ValidationReport(
+                    files=tuple(prefix + f for f in sorted(snap.file_sha256)),
+                    problems=tuple(replace(p, file=prefix + p.file) for p in cached),
+                )
         files = snapshot.read_files(repo.root, snap)
     else:
         files = read_catalog_dir(repo.root)
@@ -97,7 +102,7 @@ def validate(repo: CatalogRepo, paths: Sequence[Path] = (), cwd: Path | None = N
         except ValueError:
             rel = None
         if rel is not None and rel in files:
-            display[rel] = rel
+            display[rel] = prefix + rel
             continue
         raw = absolute.read_bytes()
         kind, virtual = _place(absolute, raw)
@@ -113,10 +118,34 @@ def validate(repo: CatalogRepo, paths: Sequence[Path] = (), cwd: Path | None = N
             for p in sorted(files)
         ]
         result = load_parsed(parsed, files)
-    problems = result.problems
-    if display:
-        problems = tuple(replace(p, file=display[p.file]) for p in problems if p.file in display)
+    if display and not whole:
+        problems = tuple(replace(p, file=display[p.file]) for p in result.problems if p.file in display)
         checked = tuple(display[p] for p in sorted(display))
     else:
-        checked = result.files
-    return ValidationReport(files=checked, problems=problems, result=result)
+        problems = tuple(replace(p, file=display.get(p.file, prefix + p.file)) for p in result.problems)
+        checked = tuple(display.get(f, prefix + f) for f in result.files)
+    return ValidationReport(files=checked, problems=problems)
+
+
+def merge(reports: Sequence[ValidationReport]) -> ValidationReport:
+    """One report of several catalogs' (``validate PATH...`` over files of several catalogs)."""
+    return ValidationReport(
+        files=tuple(f for r in reports for f in r.files),
+        problems=tuple(p for r in reports for p in r.problems),
+    )
+
+
+def group_by_catalog(
+    paths: Sequence[Path], fallback: Callable[[], CatalogRepo], cwd: Path | None = None
+) -> list[tuple[CatalogRepo, list[Path]]]:
+    """The files of ``validate PATH...`` grouped by the catalog each lives in (the nearest folder
+    above it that holds ``catalog/``); files in none go to ``fallback()`` (the catalog of the
+    current directory), asked only if there are such files."""
+    groups: dict[Path, tuple[CatalogRepo, list[Path]]] = {}
+    for given in paths:
+        absolute = (cwd or Path.cwd()) / given
+        if not absolute.is_file():
+            raise BadUsage(f"{given} is not a file")
+        repo = catalog_of_file(absolute) or fallback()
+        groups.setdefault(repo.root, (repo, []))[1].append(given)
+    return list(groups.values())

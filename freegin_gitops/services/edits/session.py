@@ -18,7 +18,7 @@ from pathlib import Path
 from freegin_gitops.adapters.catalog_dir import read_catalog_dir
 from freegin_gitops.adapters.files import atomic_write, exclusive_lock
 from freegin_gitops.adapters.git.tree import toplevel
-from freegin_gitops.errors import FreeginError, GitRefused
+from freegin_gitops.errors import FileError, GitRefused
 from freegin_gitops.services.catalog.paths import cache_dir
 from freegin_gitops.services.catalog.repo import CatalogRepo
 from freegin_gitops.services.edits.workspace import EditResult
@@ -61,7 +61,7 @@ def _write_all(root: Path, changes: Mapping[str, bytes], before: Mapping[str, by
         for rel, data in changes.items():
             atomic_write(root / rel, data)
             written[rel] = before[rel]
-    except FreeginError:
+    except FileError:
         _restore(root, written)
         raise
 

@@ -26,7 +26,7 @@ from freegin_gitops.core.refresh_model import ProviderRefresh, RefreshReport
 from freegin_gitops.core.refresh_prompt import render_prompt
 from freegin_gitops.core.refresh_text import SYSTEM_PROMPT, branch_name
 from freegin_gitops.core.usage import UsageKey, UsageStats
-from freegin_gitops.errors import AnswerInvalid, FreeginError, NotFound, ProviderError
+from freegin_gitops.errors import AnswerInvalid, CatalogInvalid, FreeginError, NotFound, ProviderError
 from freegin_gitops.resources import template_path
 from freegin_gitops.services.catalog.compiled_file import compile_result
 from freegin_gitops.services.catalog.loading import LoadResult, load_files
@@ -210,9 +210,11 @@ def plan_refresh(
     report = RefreshReport(scope, branch_name(scope), base, tuple(outcomes[p] for p in providers))
     new_files = apply_refresh(base_files, report, ctx.now)
     result = load_files(new_files)
-    if result.problems:
+    if result.problems:  # a bug in the edits, or an answer the checks let through: write nothing
         problem = result.problems[0].render()
-        raise FreeginError(f"the refreshed catalog would be invalid ({problem}); nothing was written")
+        raise CatalogInvalid(
+            result.problems, f"the refreshed catalog would be invalid ({problem}); nothing was written"
+        )
     return RefreshPlan(report, base_files, new_files, tuple(sorted(failures, key=lambda f: f.provider)))
 
 

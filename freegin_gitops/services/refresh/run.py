@@ -40,11 +40,11 @@ def _pull_request_opener(
     target: GitHubTarget, base: str, plan: RefreshPlan
 ) -> Callable[[str], tuple[str, str]]:
     def open_pr(branch: str) -> tuple[str, str]:
-        import httpx
-
+        from freegin_gitops import __version__
+        from freegin_gitops.adapters.bounded_http import new_client
         from freegin_gitops.core.pr_body import PR_LABELS, pr_title, render_pr_body
 
-        with httpx.Client(timeout=30.0) as client:
+        with new_client(headers={"User-Agent": f"freegin-ai/{__version__}"}) as client:
             pull, action = target.pulls(client).open_or_update(
                 branch, base, pr_title(plan.report), render_pr_body(plan.report), PR_LABELS
             )

@@ -1,71 +1,38 @@
 """The router: plans the candidates of a routed call, calls them in order until one answers, and
 records every attempt in the usage database.
 
-Planning does no network I/O (``route`` uses only that part); httpx is imported on the first call.
-API keys are read from the environment when a call is made and go nowhere but the request header.
+The policy is the core's: planning (skip reasons, reachability) in :mod:`~freegin_gitops.core.route_plan`,
+the attempt policy (fallback, cool-downs, the failure sentence) in
+:mod:`~freegin_gitops.core.route_attempts`. This module calls providers, records usage and keeps
+cool-downs. Planning does no network I/O (``route`` uses only that part); httpx is imported on the
+first call. API keys are read from the environment when a call is made and go nowhere but the
+request header.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Literal, NamedTuple
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, NamedTuple
 
-from freegin_gitops.core.compiled_catalog import Candidate, CompiledCatalog, expand_url, url_variables
-from freegin_gitops.core.routing import select_candidates
-from freegin_gitops.errors import NoCandidateAnswered, NotFound, ProviderError
+from freegin_gitops.core import route_plan
+from freegin_gitops.core.compiled_catalog import Candidate, CompiledCatalog
+from freegin_gitops.core.route_attempts import (
+    Attempt,
+    Cooldown,
+    RouteAttempts,
+    cooldown_after,
+)
+from freegin_gitops.core.route_plan import Connection, Plan
+from freegin_gitops.errors import NoCandidateAnswered, ProviderError
 
 if TYPE_CHECKING:
     import httpx
 
     from freegin_gitops.adapters.openai_http import ChatAnswer, OpenAICompatible
     from freegin_gitops.adapters.usage_db import UsageStore
-
-DEFAULT_COOLDOWN_S = 30.0
-MAX_COOLDOWN_S = 24 * 3600.0
-
-Outcome = Literal["answered", "failed", "skipped"]
-
-
-class PlannedCandidate(NamedTuple):
-    candidate: Candidate
-    skip: str | None = None
-
-    @property
-    def usable(self) -> bool:
-        return self.skip is None
-
-
-class Plan(NamedTuple):
-    workload: str
-    entries: tuple[PlannedCandidate, ...]
-    not_reached: int  # candidates after the last one the router would try
-
-
-class Attempt(NamedTuple):
-    provider: str
-    model: str
-    origin: str
-    outcome: Outcome
-    reason: str | None = None
-    error_kind: str | None = None
-    status_code: int | None = None
-    latency_ms: float | None = None
-
-    def as_json(self) -> dict[str, object]:
-        return {
-            "provider": self.provider,
-            "model": self.model,
-            "origin": self.origin,
-            "outcome": self.outcome,
-            "reason": self.reason,
-            "error_kind": self.error_kind,
-            "status_code": self.status_code,
-            "latency_ms": round(self.latency_ms, 1) if self.latency_ms is not None else None,
-        }
 
 
 class RoutedAnswer(NamedTuple):
@@ -77,12 +44,9 @@ class RoutedAnswer(NamedTuple):
     attempts: tuple[Attempt, ...]
 
 
-def _iso(epoch: float) -> str:
-    return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 class Router:
-    """Routes calls over a compiled catalog. ``usage`` is where attempts and cool-downs go."""
+    """Routes calls over a compiled catalog. ``usage`` is where attempts and cool-downs go;
+    ``clock`` gives the time for cool-downs and ``timer`` measures latency."""
 
     def __init__(
         self,
@@ -91,13 +55,18 @@ class Router:
         usage: UsageStore | None = None,
         client: httpx.Client | None = None,
         clock: Callable[[], float] = time.time,
+        cooldowns: dict[str, tuple[float, str]] | None = None,
+        timer: Callable[[], float] = time.perf_counter,
     ) -> None:
+        """``cooldowns`` is a shared provider -> (until, reason) map, for a caller that keeps
+        it itself (the gateway); otherwise it is read from ``usage`` on first use."""
         self.catalog = catalog
         self.environ: Mapping[str, str] = dict(os.environ) if environ is None else environ
         self.usage = usage
         self.client = client
         self.clock = clock
-        self._cooldowns: dict[str, tuple[float, str]] | None = None
+        self.timer = timer
+        self._cooldowns = cooldowns
         self._client_lock = threading.Lock()  # refresh calls from several threads
 
     # -- planning (no network) -------------------------------------------------------------
@@ -109,46 +78,26 @@ class Router:
     def unreachable(self, provider: str) -> str | None:
         """Why ``provider`` cannot be called at all here (unknown, no key, an unset base-URL
         variable), or None."""
-        api = self.catalog.provider(provider)
-        if api is None:
-            return f"unknown provider {provider!r} (not in the catalog)"
-        if api.style != "openai":
-            return f"API style {api.style!r} is not supported"
-        if api.api_key_env and not self.environ.get(api.api_key_env):
-            return f"no API key: {api.api_key_env} is not set"
-        for variable in url_variables(api.base_url):
-            if not self.environ.get(variable):
-                return f"{variable} is not set (the base URL needs it)"
-        return None
+        return route_plan.unreachable(self.catalog, provider, self.environ)
 
     def skip_reason(self, candidate: Candidate) -> str | None:
         """Why ``candidate`` cannot be called now (unreachable, or cooling down after HTTP 429),
         or None if it can."""
-        unreachable = self.unreachable(candidate.provider)
-        if unreachable is not None:
-            return unreachable
-        cooling = self.cooldowns().get(candidate.provider)
-        if cooling is not None and cooling[0] > self.clock():
-            return f"cooling down until {_iso(cooling[0])} ({cooling[1]})"
-        return None
+        return route_plan.skip_reason(self.catalog, candidate, self.environ, self.cooldowns(), self.clock())
 
     def plan_candidates(
         self, workload: str, candidates: Sequence[Candidate], *, show_all: bool = False
     ) -> Plan:
         """Mark each candidate usable or skipped, up to ``max_attempts`` usable ones."""
-        limit = self.catalog.max_attempts
-        entries: list[PlannedCandidate] = []
-        usable = 0
-        reasons: dict[str, str | None] = {}
-        for position, candidate in enumerate(candidates):
-            if usable >= limit and not show_all:
-                return Plan(workload, tuple(entries), len(candidates) - position)
-            if candidate.provider not in reasons:
-                reasons[candidate.provider] = self.skip_reason(candidate)
-            skip = reasons[candidate.provider]
-            entries.append(PlannedCandidate(candidate, skip))
-            usable += skip is None
-        return Plan(workload, tuple(entries), 0)
+        return route_plan.plan_candidates(
+            self.catalog,
+            workload,
+            candidates,
+            self.environ,
+            self.cooldowns(),
+            self.clock(),
+            show_all=show_all,
+        )
 
     def plan(
         self,
@@ -158,32 +107,27 @@ class Router:
         *,
         show_all: bool = False,
     ) -> Plan:
-        candidates = select_candidates(self.catalog, workload, provider, model)
-        if not candidates and model is not None:
-            raise NotFound(
-                f"model {model!r} is not a candidate for {workload!r}"
-                f"{f' at {provider!r}' if provider else ''}; "
-                "name its provider with --provider to call it anyway"
-            )
-        return self.plan_candidates(workload, candidates, show_all=show_all)
+        return route_plan.plan_route(
+            self.catalog,
+            workload,
+            provider,
+            model,
+            self.environ,
+            self.cooldowns(),
+            self.clock(),
+            show_all=show_all,
+        )
 
     # -- calling ---------------------------------------------------------------------------
+    def connection(self, provider_id: str, timeout_s: float | None = None) -> Connection:
+        """Where and how to call one provider of the catalog (key and URL from the environment)."""
+        return route_plan.connection(self.catalog, provider_id, self.environ, timeout_s)
+
     def provider_api(self, provider_id: str, timeout_s: float | None = None) -> OpenAICompatible:
-        """A client for one provider of the catalog (key and URL from the environment)."""
+        """A client for one provider of the catalog."""
         from freegin_gitops.adapters.openai_http import OpenAICompatible
 
-        api = self.catalog.provider(provider_id)
-        if api is None:
-            raise NotFound(f"unknown provider {provider_id!r}")
-        key = self.environ.get(api.api_key_env) if api.api_key_env else None
-        return OpenAICompatible(
-            self._client(),
-            provider=provider_id,
-            base_url=expand_url(api.base_url, self.environ),
-            api_key=key,
-            headers=dict(api.headers),
-            timeout_s=timeout_s or api.timeout_s or self.catalog.timeout_s,
-        )
+        return OpenAICompatible(self._client(), **self.connection(provider_id, timeout_s)._asdict())
 
     def warm_up(self) -> None:
         """Make the HTTP client now (loading TLS settings takes a while), before calls start."""
@@ -196,22 +140,24 @@ class Router:
 
     def _make_client(self) -> httpx.Client:
         if self.client is None:
-            import httpx
-
             from freegin_gitops import __version__
+            from freegin_gitops.adapters.bounded_http import new_client
 
-            self.client = httpx.Client(
-                headers={"User-Agent": f"freegin-ai/{__version__}"}, follow_redirects=True
-            )
+            self.client = new_client(headers={"User-Agent": f"freegin-ai/{__version__}"})
         return self.client
 
-    def _cool_down(self, provider: str, error: ProviderError) -> None:
-        wait = error.retry_after_s if error.retry_after_s is not None else DEFAULT_COOLDOWN_S
-        until = self.clock() + min(wait, MAX_COOLDOWN_S)
-        reason = "HTTP 429" + (f", Retry-After {wait:.0f}s" if error.retry_after_s is not None else "")
-        self.cooldowns()[provider] = (until, reason)
+    def cool_down(self, provider: str, error: ProviderError) -> tuple[float, str] | None:
+        """Stop calling ``provider`` for as long as a failure asks (an HTTP 429); the cool-down, or
+        None. Kept for this router and written to ``usage`` when the router has one."""
+        cooldown = cooldown_after(error, self.clock())
+        if cooldown is not None:
+            self._keep_cooldown(provider, cooldown)
+        return cooldown
+
+    def _keep_cooldown(self, provider: str, cooldown: Cooldown) -> None:
+        self.cooldowns()[provider] = (cooldown.until, cooldown.reason)
         if self.usage is not None:
-            self.usage.set_cooldown(provider, until, reason)
+            self.usage.set_cooldown(provider, cooldown.until, cooldown.reason)
 
     def _record(
         self,
@@ -251,80 +197,32 @@ class Router:
         on_attempt: Callable[[Attempt], None] | None = None,
     ) -> RoutedAnswer:
         """Try the plan's candidates in order until one answers; every attempt is recorded."""
-        attempts: list[Attempt] = []
-
-        def note(attempt: Attempt) -> None:
-            attempts.append(attempt)
-            if on_attempt is not None:
-                on_attempt(attempt)
-
-        for entry in plan.entries:
-            candidate = entry.candidate
-            skip = entry.skip if entry.skip is not None else self.skip_reason(candidate)
-            if skip is not None:
-                note(Attempt(candidate.provider, candidate.model, candidate.origin, "skipped", skip))
-                continue
+        attempts = RouteAttempts(plan, self.catalog.max_attempts, on_attempt)
+        for candidate in attempts.to_call(self.skip_reason):
             api = self.provider_api(candidate.provider, timeout_s)
-            started = time.perf_counter()
+            started = self.timer()
             try:
                 answer = api.chat(candidate.model, messages)
             except ProviderError as error:
-                latency = (time.perf_counter() - started) * 1000
+                latency = (self.timer() - started) * 1000
                 self._record(plan.workload, candidate, latency, None, error)
-                if error.kind == "rate_limited":
-                    self._cool_down(candidate.provider, error)
-                note(
-                    Attempt(
-                        candidate.provider,
-                        candidate.model,
-                        candidate.origin,
-                        "failed",
-                        str(error),
-                        error.kind,
-                        error.status_code,
-                        latency,
-                    )
-                )
+                cooldown = attempts.failed(candidate, error, latency, self.clock())
+                if cooldown is not None:
+                    self._keep_cooldown(candidate.provider, cooldown)
                 continue
-            latency = (time.perf_counter() - started) * 1000
+            latency = (self.timer() - started) * 1000
             self._record(plan.workload, candidate, latency, answer, None)
-            note(
-                Attempt(
-                    candidate.provider,
-                    candidate.model,
-                    candidate.origin,
-                    "answered",
-                    None,
-                    None,
-                    answer.status_code,
-                    latency,
-                )
-            )
+            attempts.answered(candidate, answer.status_code, latency)
             return RoutedAnswer(
-                answer.text, candidate.provider, candidate.model, plan.workload, latency, tuple(attempts)
+                answer.text,
+                candidate.provider,
+                candidate.model,
+                plan.workload,
+                latency,
+                tuple(attempts.attempts),
             )
-        raise NoCandidateAnswered(_failure_sentence(plan, attempts))
+        raise NoCandidateAnswered(attempts.failure_sentence())
 
     def close(self) -> None:
         if self.client is not None:
             self.client.close()
-
-
-def _failure_sentence(plan: Plan, attempts: Iterable[Attempt], shown: int = 8) -> str:
-    failed: list[str] = []
-    skipped: dict[str, str] = {}
-    for a in attempts:
-        if a.outcome == "failed":
-            failed.append(a.reason or f"{a.provider}/{a.model}")
-        elif a.outcome == "skipped":
-            skipped.setdefault(a.provider, a.reason or "skipped")
-    if not failed and not skipped:
-        return f"no candidate for workload {plan.workload!r}: the catalog has none"
-    parts = []
-    if failed:
-        parts.append("tried " + "; ".join(failed))
-    if skipped:
-        listed = [f"{p} ({why})" for p, why in list(skipped.items())[:shown]]
-        more = len(skipped) - shown
-        parts.append("skipped " + ", ".join(listed) + (f" and {more} more provider(s)" if more > 0 else ""))
-    return f"no candidate answered for workload {plan.workload!r}: " + "; ".join(parts)

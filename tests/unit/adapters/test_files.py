@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from freegin_gitops.adapters.files import atomic_write, exclusive_lock
-from freegin_gitops.errors import FreeginError
+from freegin_gitops.errors import FileError, FreeginError
 
 
 def test_atomic_write_replaces_the_file_and_keeps_its_mode(tmp_path: Path) -> None:
@@ -36,7 +36,7 @@ def test_a_crash_before_the_rename_leaves_the_old_file_and_no_temporary(
         raise OSError(5, "simulated crash")
 
     monkeypatch.setattr(Path, "replace", crash)
-    with pytest.raises(FreeginError, match="cannot be written: simulated crash"):
+    with pytest.raises(FileError, match="cannot be written: simulated crash"):
         atomic_write(target, b"new")
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["f.yaml"]
@@ -50,7 +50,7 @@ def test_a_place_that_cannot_be_written_is_one_clear_error(tmp_path: Path, where
     else:
         (tmp_path / "file").write_text("")
         target = tmp_path / "file" / "f.json"
-    with pytest.raises(FreeginError, match=r"f\.json cannot be written"):
+    with pytest.raises(FileError, match=r"f\.json cannot be written"):
         atomic_write(target, b"{}")
 
 
@@ -77,5 +77,14 @@ def test_a_lock_held_too_long_is_one_clear_error(tmp_path: Path) -> None:
         exclusive_lock(lock),
         pytest.raises(FreeginError, match="holds the lock"),
         exclusive_lock(lock, timeout_s=0.2),
+    ):
+        pass
+
+
+def test_a_lock_that_cannot_be_made_is_a_file_error(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("")
+    with (
+        pytest.raises(FileError, match=r"the lock .*x\.lock cannot be made"),
+        exclusive_lock(tmp_path / "file" / "x.lock"),
     ):
         pass

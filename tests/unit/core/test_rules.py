@@ -106,6 +106,28 @@ def test_credentials_in_the_base_url() -> None:
     assert "must not carry credentials" in only(check_catalog(documents)).message
 
 
+@pytest.mark.parametrize(
+    ("url", "carried"),
+    [
+        ("https://generativelanguage.example/v1beta?key=AIzaSy-not-a-real-key", "the query parameter 'key'"),
+        ("https://api.example/v1?api-version=1&access_token=${TOKEN}", "the query parameter 'access_token'"),
+        ("https://${USER}:${PASSWORD}@api.example/v1", "a user name or password"),
+    ],
+)
+def test_credentials_in_the_base_url_query_or_placeholders(url: str, carried: str) -> None:
+    documents = edited(GROQ, lambda d: d["api"].update(base_url=url))
+    assert only(check_catalog(documents)).message == (
+        f"the base URL must not carry credentials ({carried}); name the key's variable in api_key_env"
+    )
+
+
+def test_a_harmless_query_is_allowed() -> None:
+    documents = edited(
+        GROQ, lambda d: d["api"].update(base_url="https://api.example/v1?api-version=2024-10-21")
+    )
+    assert check_catalog(documents) == []
+
+
 def test_base_url_placeholder_must_name_a_variable() -> None:
     documents = edited(GROQ, lambda d: d["api"].update(base_url="https://api.example/${account id}/v1"))
     assert "is not an environment variable name" in only(check_catalog(documents)).message

@@ -212,7 +212,7 @@ def answer(
 
 FAILURES: dict[str, tuple[Handler, str]] = {
     "connect": (raise_(httpx.ConnectError("refused")), "cannot connect to https://api.github.com"),
-    "timeout": (raise_(httpx.ReadTimeout("slow")), "timed out, ReadTimeout"),
+    "timeout": (raise_(httpx.ReadTimeout("slow")), r"timed out: the exchange took longer than 60 s"),
     "401": (
         answer(401, {"message": "Bad credentials"}),
         "HTTP 401, the token was refused; check GITHUB_TOKEN: Bad credentials",

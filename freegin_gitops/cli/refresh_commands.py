@@ -1,0 +1,69 @@
+"""``refresh-models``: propose better models on a branch and pull request."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from freegin_gitops.cli.params import PATH_TYPE, exit_with, global_options
+
+
+@click.command("refresh-models", short_help="Propose better models on a branch and pull request.")
+@click.argument("provider", required=False, metavar="[PROVIDER]")
+@click.option("--workload", "-w", metavar="W", help="Only this workload.")
+@click.option("--dry-run", is_flag=True, help="Print what would be written (and the diff); change nothing.")
+@click.option(
+    "--from-file",
+    type=PATH_TYPE,
+    metavar="F",
+    help="Use a saved LLM answer instead of asking (one answer for every provider, or a JSON object "
+    "of answers by provider).",
+)
+@click.option(
+    "--push/--no-push",
+    default=None,
+    help="Push the branch to origin (with --force-with-lease). Default: no push, unless --open-pr.",
+)
+@click.option(
+    "--open-pr",
+    is_flag=True,
+    help="Open a pull request for the branch, or update the open one (implies --push). Needs "
+    "GITHUB_TOKEN; GITHUB_REPOSITORY or the origin URL names the repository.",
+)
+@click.option("--base", metavar="BRANCH", help="Branch to start from. Default: the current branch.")
+def refresh_models(
+    provider: str | None,
+    workload: str | None,
+    dry_run: bool,
+    from_file: Path | None,
+    push: bool | None,
+    open_pr: bool,
+    base: str | None,
+) -> None:
+    """Ask an LLM for better models and propose them on a branch and pull request.
+
+    For each provider (or PROVIDER only): the refresh model from config.yaml is asked (through the
+    router) for better models per workload; each answer is checked against the provider's own
+    model list (verified: true/false/null); active models the provider no longer lists are
+    proposed for retirement. The result is committed on freegin/refresh/<provider or all>, built
+    from --base without touching your working tree. Re-running updates the same branch and pull
+    request.
+
+    \b
+    Example: freegin-ai refresh-models groq --push --open-pr
+    """
+    from freegin_gitops.commands import refresh as command
+
+    exit_with(
+        command.run(
+            global_options(),
+            provider=provider,
+            workload=workload,
+            dry_run=dry_run,
+            from_file=from_file,
+            push=push,
+            open_pr=open_pr,
+            base=base,
+        )
+    )

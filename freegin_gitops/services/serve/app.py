@@ -1,0 +1,384 @@
+"""The gateway as an ASGI application (Starlette): OpenAI's chat completions and model list, a
+health check and a status page, over a :class:`Gateway`.
+
+The app is a plain object: tests drive it in process, ``freegin-ai serve`` runs it under uvicorn.
+Its lifespan starts the usage writer, the catalog watcher and the cool-down refresher, and on
+shutdown (after uvicorn has let the requests in flight finish) stores every queued usage row.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+import signal
+import time
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+import anyio
+import httpx
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+from starlette.routing import Route
+
+from freegin_gitops import __version__
+from freegin_gitops.core.openai_wire import (
+    DONE,
+    ChatRequest,
+    error_body,
+    parse_chat_request,
+    stream_error_event,
+)
+from freegin_gitops.errors import FreeginError, ProviderError, RequestRefused
+from freegin_gitops.services.serve.catalog_watch import CatalogSource
+from freegin_gitops.services.serve.gateway import CatalogState, Cooldowns, Gateway, Routed, Unanswered
+from freegin_gitops.services.serve.request_log import RequestLog
+from freegin_gitops.services.serve.settings import ServeSettings
+from freegin_gitops.services.serve.status import status_document
+from freegin_gitops.services.serve.usage_writer import UsageSink, UsageWriter
+
+JSON = "application/json"
+COOLDOWN_REFRESH_S = 1.0
+
+
+def _json_response(status: int, body: bytes, headers: Mapping[str, str] | None = None) -> Response:
+    return Response(body, status_code=status, headers=headers, media_type=JSON)
+
+
+def refused(exc: RequestRefused) -> Response:
+    headers = {}
+    if exc.status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    if exc.retry_after_s is not None:
+        headers["Retry-After"] = str(max(1, round(exc.retry_after_s)))
+    return _json_response(exc.status, error_body(exc.status, str(exc), exc.code, exc.param), headers)
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused (413) past ``limit`` bytes without reading the rest."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.isdigit():
+            raise RequestRefused(400, "the Content-Length header is not a number", "invalid_request")
+        if int(declared) > limit:
+            raise RequestRefused(413, f"the request body is larger than {limit} bytes", "request_too_large")
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise RequestRefused(413, f"the request body is larger than {limit} bytes", "request_too_large")
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def _answered_headers(routed: Routed[Any]) -> dict[str, str]:
+    calls = sum(a.outcome in ("answered", "failed") for a in routed.attempts)
+    return {
+        "x-freegin-provider": routed.candidate.provider,
+        "x-freegin-model": routed.candidate.model,
+        "x-freegin-workload": routed.workload,
+        "x-freegin-attempts": str(calls if routed.attempts else 1),
+    }
+
+
+class GatewayService:
+    """The running gateway: settings, the catalog source, the gateway, the usage writer."""
+
+    def __init__(
+        self,
+        settings: ServeSettings,
+        source: CatalogSource,
+        environ: Mapping[str, str],
+        sink: UsageSink | None,
+        *,
+        log: RequestLog | None = None,
+        client: httpx.AsyncClient | None = None,
+        handle_sighup: bool = False,
+    ) -> None:
+        self.settings = settings
+        self.source = source
+        self.environ = environ
+        self.sink = sink
+        self.log = log or RequestLog(settings.log_format, settings.log_prompts)
+        self.handle_sighup = handle_sighup
+        self.cooldowns: Cooldowns = {}
+        self._client = client
+        self.gateway: Gateway | None = None
+        self.writer: UsageWriter | None = None
+        self.reload_error: str | None = None
+        self._failed_signature: object = None
+        self._reload_lock: asyncio.Lock | None = None
+        self._key = settings.api_key.encode() if settings.api_key else None
+        self.started = time.time()
+        self.ready = False
+        self.banner: str | None = None  # said once the gateway is ready
+        self._preloaded: CatalogState | None = None
+
+    # -- catalog ---------------------------------------------------------------------------
+    def first_state(self) -> CatalogState:
+        """Load the catalog before serving (errors propagate: the gateway does not start)."""
+        signature = self.source.signature()
+        catalog = self.source.load()
+        return CatalogState(
+            catalog, self.environ, self.cooldowns, source=self.source.describe(catalog), signature=signature
+        )
+
+    def preload(self) -> None:
+        """Load the catalog now, so that a catalog that cannot be served stops the start."""
+        self._preloaded = self.first_state()
+
+    async def reload(self, *, force: bool = False) -> bool:
+        """Load the catalog again if it moved (or ``force``); True if a new one is in use."""
+        assert self.gateway is not None and self._reload_lock is not None
+        async with self._reload_lock:
+            current = self.gateway.state
+            try:
+                signature = await asyncio.to_thread(self.source.signature)
+                if not force and signature == current.signature:
+                    return False
+                if not force and signature == self._failed_signature:
+                    return False
+                catalog = await asyncio.to_thread(self.source.load)
+            except FreeginError as exc:
+                self._failed_signature = locals().get("signature")
+                self.reload_error = str(exc)
+                self.log.event("reload failed; still serving " + current.source, reason=json.dumps(str(exc)))
+                return False
+            self._failed_signature = None
+            self.reload_error = None
+            if catalog.content_sha256 == current.catalog.content_sha256 and (
+                catalog.pinned_commit == current.catalog.pinned_commit
+            ):
+                current.signature = signature
+                return False
+            state = CatalogState(
+                catalog,
+                self.environ,
+                self.cooldowns,
+                source=self.source.describe(catalog),
+                signature=signature,
+            )
+            self.gateway.state = state
+            self.log.event("reloaded " + state.source)
+            return True
+
+    async def _watch(self) -> None:
+        interval = self.settings.reload_interval_s
+        while True:
+            await asyncio.sleep(interval)
+            await self.reload()
+
+    async def _refresh_cooldowns(self) -> None:
+        """Cool-downs other processes set in the shared store are honoured here too."""
+        assert self.sink is not None
+        while True:
+            await asyncio.sleep(COOLDOWN_REFRESH_S)
+            with contextlib.suppress(FreeginError):
+                found = await asyncio.to_thread(self.sink.cooldowns, time.time())
+                for provider, (until, reason) in found.items():
+                    if until > self.cooldowns.get(provider, (0.0, ""))[0]:
+                        self.cooldowns[provider] = (until, reason)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, _app: Starlette) -> AsyncIterator[None]:
+        self._reload_lock = asyncio.Lock()
+        client = self._client or httpx.AsyncClient(
+            headers={"User-Agent": f"freegin-ai/{__version__}"},
+            limits=httpx.Limits(max_connections=1000, max_keepalive_connections=200, keepalive_expiry=30),
+            follow_redirects=False,
+        )
+        if self.sink is not None:
+            self.writer = UsageWriter(self.sink, limit=self.settings.queue_limit, report=self.log.event)
+            self.writer.start()
+        if self.gateway is None:
+            state = self._preloaded
+            if state is None:
+                state = await asyncio.to_thread(self.first_state)
+            self.gateway = Gateway(state, client, self.writer)
+        else:
+            self.gateway.client, self.gateway.writer = client, self.writer
+        tasks = []
+        if self.settings.reload_interval_s > 0:
+            tasks.append(asyncio.create_task(self._watch(), name="freegin-catalog-watch"))
+        if self.sink is not None:
+            tasks.append(asyncio.create_task(self._refresh_cooldowns(), name="freegin-cooldowns"))
+        loop = asyncio.get_running_loop()
+        if self.handle_sighup:
+            loop.add_signal_handler(signal.SIGHUP, lambda: loop.create_task(self.reload(force=True)))
+        self.ready = True
+        if self.banner:
+            self.log.event(self.banner, catalog=self.gateway.state.source)
+        try:
+            yield
+        finally:
+            self.ready = False
+            if self.handle_sighup:
+                loop.remove_signal_handler(signal.SIGHUP)
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            if self.writer is not None:
+                await self.writer.close()
+                self.log.event("usage stored", rows=self.writer.written, lost=self.writer.lost)
+            if self._client is None:
+                await client.aclose()
+
+    # -- requests --------------------------------------------------------------------------
+    def authorize(self, request: Request) -> None:
+        if self._key is None:
+            return
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        given = token.strip().encode() if scheme.lower() == "bearer" else b""
+        if not hmac.compare_digest(given, self._key):
+            raise RequestRefused(
+                401, "a valid API key is required: send 'Authorization: Bearer <key>'", "invalid_api_key"
+            )
+
+    async def chat(self, request: Request) -> Response:
+        started = time.perf_counter()
+        path = request.url.path
+        chat: ChatRequest | None = None
+        workload: str | None = None
+        assert self.gateway is not None
+        try:
+            self.authorize(request)
+            chat = parse_chat_request(await read_body(request, self.settings.max_body_bytes))
+            workload = self.gateway.target(chat).workload
+            if self.writer is not None:
+                await self.writer.room()
+            if chat.stream:
+                return await self._stream(request, chat, started)
+            routed = await self.gateway.complete(chat)
+        except RequestRefused as exc:
+            attempts = exc.attempts if isinstance(exc, Unanswered) else ()
+            self.log.request(
+                "POST",
+                path,
+                exc.status,
+                (time.perf_counter() - started) * 1000,
+                workload=workload,
+                attempts=attempts,
+                stream=bool(chat and chat.stream),
+                error=str(exc),
+                messages=chat.body.get("messages") if chat else None,
+            )
+            return refused(exc)
+        self.log.request(
+            "POST",
+            path,
+            200,
+            (time.perf_counter() - started) * 1000,
+            workload=routed.workload,
+            answered_by=f"{routed.candidate.provider}/{routed.candidate.model}",
+            attempts=routed.attempts,
+            messages=chat.body.get("messages"),
+        )
+        return _json_response(200, routed.result.body, _answered_headers(routed))
+
+    async def _stream(self, request: Request, chat: ChatRequest, started: float) -> Response:
+        assert self.gateway is not None
+        gateway = self.gateway
+        routed = await gateway.stream(chat)
+        stream = routed.result
+
+        async def events() -> AsyncIterator[bytes]:
+            error: ProviderError | None = None
+            try:
+                yield stream.head
+                async for event in stream.rest():
+                    yield event
+                if not stream.done:
+                    yield DONE
+            except ProviderError as exc:
+                error = exc
+                yield stream_error_event(str(exc), exc.kind)
+            finally:
+                # Recorded first and without awaiting: this also runs when the client went away
+                # and the task is being cancelled.
+                attempt = gateway.stream_ended(routed, error)
+                self.log.request(
+                    "POST",
+                    request.url.path,
+                    200,
+                    (time.perf_counter() - started) * 1000,
+                    workload=routed.workload,
+                    answered_by=f"{routed.candidate.provider}/{routed.candidate.model}",
+                    attempts=(*routed.attempts, attempt),
+                    stream=True,
+                    error=str(error) if error else None,
+                    messages=chat.body.get("messages"),
+                )
+                with anyio.CancelScope(shield=True):
+                    await stream.aclose()
+
+        headers = _answered_headers(routed)
+        headers["Cache-Control"] = "no-cache"
+        headers["X-Accel-Buffering"] = "no"  # a proxy in front must not hold events back
+        return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
+
+    async def models(self, request: Request) -> Response:
+        started = time.perf_counter()
+        assert self.gateway is not None
+        try:
+            self.authorize(request)
+        except RequestRefused as exc:
+            self.log.request("GET", request.url.path, exc.status, (time.perf_counter() - started) * 1000)
+            return refused(exc)
+        response = _json_response(200, self.gateway.state.models())
+        self.log.request("GET", request.url.path, 200, (time.perf_counter() - started) * 1000)
+        return response
+
+    async def healthz(self, request: Request) -> Response:
+        if not self.ready or self.gateway is None:
+            return _json_response(503, b'{"status":"starting"}')
+        state = self.gateway.state
+        body = {"status": "ok", "catalog": state.catalog.content_sha256}
+        return _json_response(200, json.dumps(body).encode())
+
+    async def status(self, request: Request) -> Response:
+        started = time.perf_counter()
+        assert self.gateway is not None
+        try:
+            self.authorize(request)
+        except RequestRefused as exc:
+            self.log.request("GET", request.url.path, exc.status, (time.perf_counter() - started) * 1000)
+            return refused(exc)
+        document = status_document(self, time.time())
+        self.log.request("GET", request.url.path, 200, (time.perf_counter() - started) * 1000)
+        return _json_response(200, json.dumps(document, ensure_ascii=False, indent=2).encode())
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 405:
+        message = f"{request.method} is not allowed on {request.url.path}"
+    elif exc.status_code == 404:
+        message = f"there is no {request.url.path} here (try /v1/chat/completions, /v1/models, /healthz)"
+    else:
+        message = str(exc.detail)
+    return _json_response(
+        exc.status_code, error_body(exc.status_code, message, "not_found" if exc.status_code == 404 else None)
+    )
+
+
+def build_app(service: GatewayService) -> Starlette:
+    """The ASGI app over ``service``."""
+    routes = [
+        Route("/v1/chat/completions", service.chat, methods=["POST"]),
+        Route("/chat/completions", service.chat, methods=["POST"]),  # clients given a base URL without /v1
+        Route("/v1/models", service.models, methods=["GET"]),
+        Route("/models", service.models, methods=["GET"]),
+        Route("/healthz", service.healthz, methods=["GET"]),
+        Route("/v1/freegin/status", service.status, methods=["GET"]),
+    ]
+    return Starlette(
+        routes=routes, lifespan=service.lifespan, exception_handlers={HTTPException: _http_error}
+    )

@@ -1,0 +1,238 @@
+"""The gateway's routed calls: the same plan and attempt policy as ``ask`` (the core's planning,
+skip reasons, fallback and cool-downs), its candidates called asynchronously in order until one
+answers.
+
+A plain request falls back on any failure. A streamed one falls back on any failure before the
+provider's first data event; :meth:`Gateway.stream` returns only once a provider has produced
+one, so nothing reaches the client before the gateway has committed to that provider. Every
+attempt is queued for the usage store as ``ask`` records it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Generic, NamedTuple, TypeVar
+
+import httpx
+
+from freegin_gitops.adapters.openai_async import AsyncProvider, Completion, Stream
+from freegin_gitops.adapters.usage_db import UsageRecord, utc_now_iso
+from freegin_gitops.core.compiled_catalog import Candidate, CompiledCatalog
+from freegin_gitops.core.openai_wire import ChatRequest, Target, models_listing, resolve_target, upstream_body
+from freegin_gitops.core.route_attempts import Attempt, RouteAttempts, answered_attempt, failed_attempt
+from freegin_gitops.core.route_plan import Plan
+from freegin_gitops.errors import ProviderError, RequestRefused
+from freegin_gitops.services.routing.router import Router
+from freegin_gitops.services.serve.usage_writer import UsageWriter
+
+T = TypeVar("T")
+Cooldowns = dict[str, tuple[float, str]]
+
+
+class CatalogState:
+    """One loaded catalog and what is derived from it. A reload builds a new one and swaps it
+    in; requests in flight finish with the one they started with."""
+
+    def __init__(
+        self,
+        catalog: CompiledCatalog,
+        environ: Mapping[str, str],
+        cooldowns: Cooldowns,
+        *,
+        source: str,
+        signature: object = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.catalog = catalog
+        self.router = Router(catalog, environ=environ, usage=None, clock=clock, cooldowns=cooldowns)
+        self.source = source
+        self.signature = signature  # what the reloader compares to see whether it moved
+        self.loaded_at = clock()
+        self._providers: dict[str, AsyncProvider] = {}
+        self.models_json: bytes | None = None
+
+    def provider(self, client: httpx.AsyncClient, provider_id: str) -> AsyncProvider:
+        found = self._providers.get(provider_id)
+        if found is None:
+            found = self._providers[provider_id] = AsyncProvider(
+                client, **self.router.connection(provider_id)._asdict()
+            )
+        return found
+
+    def models(self) -> bytes:
+        if self.models_json is None:
+            import json
+
+            self.models_json = json.dumps(models_listing(self.catalog), ensure_ascii=False).encode()
+        return self.models_json
+
+
+class Routed(NamedTuple, Generic[T]):
+    """A provider's answer (a completion or an open stream) and how it was reached."""
+
+    result: T
+    candidate: Candidate
+    workload: str
+    attempts: tuple[Attempt, ...]
+    started: float  # perf_counter() when the answering attempt began
+
+
+class Unanswered(RequestRefused):
+    """No candidate answered; carries the attempts for the request's log line."""
+
+    def __init__(
+        self, status: int, message: str, attempts: Sequence[Attempt], retry_after_s: float | None
+    ) -> None:
+        super().__init__(status, message, "no_candidate_answered", None, retry_after_s)
+        self.attempts = tuple(attempts)
+
+
+def failure_status(attempts: Sequence[Attempt]) -> int:
+    """The status a request no candidate answered gets: 429 when every call was rate limited (or
+    every candidate is cooling down), 400 when every provider refused the request itself, 503
+    when none could be called at all, else 502."""
+    failed = [a for a in attempts if a.outcome == "failed"]
+    if not failed:
+        cooling = any(a.reason and a.reason.startswith("cooling down") for a in attempts)
+        return 429 if cooling else 503
+    kinds = {a.error_kind for a in failed}
+    if kinds == {"rate_limited"}:
+        return 429
+    if kinds == {"client_error"}:
+        return 400
+    return 502
+
+
+def usage_record(
+    workload: str,
+    candidate: Candidate,
+    latency_ms: float,
+    *,
+    success: bool,
+    status_code: int | None,
+    error_kind: str | None = None,
+    tokens: tuple[int | None, int | None, int | None] = (None, None, None),
+) -> UsageRecord:
+    """One attempt's row, stamped now (it is written later)."""
+    return UsageRecord(
+        provider=candidate.provider,
+        model=candidate.model,
+        workload=workload,
+        latency_ms=latency_ms,
+        success=success,
+        error_kind=error_kind,
+        status_code=status_code,
+        prompt_tokens=tokens[0],
+        completion_tokens=tokens[1],
+        total_tokens=tokens[2],
+        ts=utc_now_iso(),
+    )
+
+
+class Gateway:
+    """Routes chat requests over the current :class:`CatalogState`."""
+
+    def __init__(
+        self,
+        state: CatalogState,
+        client: httpx.AsyncClient,
+        writer: UsageWriter | None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.state = state
+        self.client = client
+        self.writer = writer
+        self.clock = clock
+
+    def record(self, row: UsageRecord) -> None:
+        if self.writer is not None:
+            self.writer.add(row)
+
+    def target(self, request: ChatRequest) -> Target:
+        return resolve_target(self.state.catalog, request.model)
+
+    async def _route(
+        self,
+        request: ChatRequest,
+        call: Callable[[AsyncProvider, bytes, str], Awaitable[T]],
+        *,
+        answered_at_once: bool,
+    ) -> Routed[T]:
+        state = self.state
+        target = resolve_target(state.catalog, request.model)
+        plan: Plan = state.router.plan(target.workload, target.provider, target.model)
+        attempts = RouteAttempts(plan, state.catalog.max_attempts)  # the router's attempt policy
+        for candidate in attempts.to_call(state.router.skip_reason):
+            provider = state.provider(self.client, candidate.provider)
+            started = time.perf_counter()
+            try:
+                result = await call(provider, upstream_body(request, candidate.model), candidate.model)
+            except ProviderError as error:
+                latency = (time.perf_counter() - started) * 1000
+                self.record(
+                    usage_record(
+                        plan.workload,
+                        candidate,
+                        latency,
+                        success=False,
+                        status_code=error.status_code,
+                        error_kind=error.kind,
+                    )
+                )
+                cooldown = state.router.cool_down(candidate.provider, error)
+                if cooldown is not None and self.writer is not None:
+                    self.writer.add_cooldown(candidate.provider, *cooldown)
+                attempts.failed(candidate, error, latency, self.clock())
+                continue
+            if answered_at_once:
+                assert isinstance(result, Completion)
+                latency = (time.perf_counter() - started) * 1000
+                self.record(
+                    usage_record(
+                        plan.workload,
+                        candidate,
+                        latency,
+                        success=True,
+                        status_code=result.status_code,
+                        tokens=(result.prompt_tokens, result.completion_tokens, result.total_tokens),
+                    )
+                )
+                attempts.answered(candidate, result.status_code, latency)
+            return Routed(result, candidate, plan.workload, tuple(attempts.attempts), started)
+        status = failure_status(attempts.attempts)
+        retry_after = None
+        if status == 429:
+            now = self.clock()
+            waits = [until - now for until, _ in state.router.cooldowns().values() if until > now]
+            retry_after = min(waits) if waits else None
+        raise Unanswered(status, attempts.failure_sentence(), attempts.attempts, retry_after)
+
+    async def complete(self, request: ChatRequest) -> Routed[Completion]:
+        """A plain completion from the first candidate that answers."""
+        return await self._route(request, AsyncProvider.complete, answered_at_once=True)
+
+    async def stream(self, request: ChatRequest) -> Routed[Stream]:
+        """An open stream from the first candidate whose stream starts; the caller records the
+        answering attempt when the stream ends (:meth:`stream_ended`)."""
+        return await self._route(request, AsyncProvider.stream, answered_at_once=False)
+
+    def stream_ended(self, routed: Routed[Stream], error: ProviderError | None) -> Attempt:
+        """Record the answering attempt of a stream that ended (``error``: how it broke)."""
+        stream, candidate = routed.result, routed.candidate
+        latency = (time.perf_counter() - routed.started) * 1000
+        facts = stream.facts
+        self.record(
+            usage_record(
+                routed.workload,
+                candidate,
+                latency,
+                success=error is None,
+                status_code=stream.status_code,
+                error_kind=error.kind if error else None,
+                tokens=(facts.prompt_tokens, facts.completion_tokens, facts.total_tokens),
+            )
+        )
+        if error is not None:
+            return failed_attempt(candidate, error, latency)
+        return answered_attempt(candidate, stream.status_code, latency)

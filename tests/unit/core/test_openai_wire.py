@@ -1,0 +1,144 @@
+"""OpenAI's wire format as the gateway speaks it (pure: bytes and plain data)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from freegin_gitops.core.openai_wire import (
+    ChunkFacts,
+    EventSplitter,
+    EventTooLarge,
+    Target,
+    chunk_facts,
+    error_body,
+    event_data,
+    models_listing,
+    parse_chat_request,
+    resolve_target,
+    stream_error_event,
+    upstream_body,
+)
+from freegin_gitops.errors import RequestRefused
+from tests.unit.core.test_routing import compiled
+
+MESSAGES = [{"role": "user", "content": "hi"}]
+
+
+def body(**fields: object) -> bytes:
+    return json.dumps(fields).encode()
+
+
+def test_a_request_keeps_every_field_and_only_model_changes_upstream() -> None:
+    raw = body(model="chat", messages=MESSAGES, temperature=0.2, tools=[{"type": "function"}], stream=True)
+    request = parse_chat_request(raw)
+    assert (request.model, request.stream) == ("chat", True)
+    sent = json.loads(upstream_body(request, "llama-3"))
+    assert sent == {**json.loads(raw), "model": "llama-3"}
+
+
+@pytest.mark.parametrize(
+    ("raw", "code", "param"),
+    [
+        (b"{not json", "invalid_json", None),
+        (b"[1, 2]", "invalid_request", None),
+        (body(messages=MESSAGES), "missing_field", "model"),
+        (body(model="", messages=MESSAGES), "missing_field", "model"),
+        (body(model=3, messages=MESSAGES), "missing_field", "model"),
+        (body(model="chat"), "missing_field", "messages"),
+        (body(model="chat", messages=[]), "missing_field", "messages"),
+        (body(model="chat", messages=["hi"]), "invalid_value", "messages[0]"),
+        (body(model="chat", messages=[{"content": "x"}]), "invalid_value", "messages[0]"),
+        (body(model="chat", messages=MESSAGES, stream="yes"), "invalid_value", "stream"),
+        (b"[" * 100_000, "invalid_json", None),
+    ],
+)
+def test_bad_requests_are_400_naming_the_field(raw: bytes, code: str, param: str | None) -> None:
+    with pytest.raises(RequestRefused) as caught:
+        parse_chat_request(raw)
+    assert (caught.value.status, caught.value.code, caught.value.param) == (400, code, param)
+
+
+def test_stream_null_means_plain() -> None:
+    assert parse_chat_request(body(model="chat", messages=MESSAGES, stream=None)).stream is False
+
+
+def test_model_names_a_workload_or_a_catalog_candidate() -> None:
+    catalog = compiled([("alpha", "a1"), ("beta", "org/b-2")], pending=[("beta", "p1")])
+    assert resolve_target(catalog, "chat") == Target("chat")
+    assert resolve_target(catalog, "beta/org/b-2") == Target("chat", "beta", "org/b-2")
+    assert resolve_target(catalog, "beta/p1") == Target("chat", "beta", "p1")
+
+
+@pytest.mark.parametrize("name", ["nope", "alpha/unknown", "zeta/a1", "alpha", "a1", "/a1", "alpha/"])
+def test_anything_else_is_404_listing_the_workloads(name: str) -> None:
+    catalog = compiled([("alpha", "a1")])
+    with pytest.raises(RequestRefused) as caught:
+        resolve_target(catalog, name)
+    assert caught.value.status == 404
+    assert caught.value.code == "model_not_found"
+    assert "chat, code" in str(caught.value)
+
+
+def test_models_lists_workloads_then_catalog_models_once() -> None:
+    catalog = compiled([("alpha", "a1"), ("beta", "b1")], defaults=[("alpha", "a1")])
+    ids = [m["id"] for m in models_listing(catalog)["data"]]
+    assert ids == ["chat", "code", "alpha/a1", "beta/b1"]
+    assert models_listing(catalog)["object"] == "list"
+
+
+def test_error_body_has_openai_shape() -> None:
+    document = json.loads(error_body(404, "no such model", "model_not_found", "model"))
+    assert document == {
+        "error": {
+            "message": "no such model",
+            "type": "invalid_request_error",
+            "param": "model",
+            "code": "model_not_found",
+        }
+    }
+    assert json.loads(error_body(429, "slow"))["error"]["type"] == "rate_limit_error"
+    assert json.loads(error_body(502, "down"))["error"]["type"] == "upstream_error"
+
+
+def test_events_are_cut_at_blank_lines_across_chunks_and_line_ends() -> None:
+    splitter = EventSplitter(1000)
+    assert splitter.feed(b"data: one\n") == []
+    assert splitter.feed(b"\ndata: tw") == [b"data: one"]
+    assert splitter.feed(b"o\r") == []
+    assert splitter.feed(b"\n\r\n: comment\n\ndata: three\n\n") == [
+        b"data: two",
+        b": comment",
+        b"data: three",
+    ]
+    assert splitter.feed(b"data: tail") == []
+    assert splitter.leftover == b"data: tail"
+
+
+def test_an_endless_event_is_refused() -> None:
+    splitter = EventSplitter(10)
+    splitter.feed(b"data: 12")
+    with pytest.raises(EventTooLarge):
+        splitter.feed(b"345678")
+
+
+def test_event_data_joins_data_lines_and_ignores_comments() -> None:
+    assert event_data(b'event: x\ndata: {"a"\ndata:1}') == b'{"a"\n1}'
+    assert event_data(b": keep-alive") is None
+    assert event_data(b"data: [DONE]") == b"[DONE]"
+
+
+def test_chunk_facts_find_usage_and_in_band_errors_only() -> None:
+    usage = b'{"choices": [], "usage": {"prompt_tokens": 3, "completion_tokens": 4, "total_tokens": 7}}'
+    assert chunk_facts(usage) == ChunkFacts(None, 3, 4, 7)
+    assert chunk_facts(b'{"error": {"message": "overloaded"}}') == ChunkFacts(error="overloaded")
+    assert chunk_facts(b'{"choices": [{"delta": {"content": "hi"}}]}') is None
+    assert chunk_facts(b'{"choices": [{"delta": {"content": "the word \\"usage\\""}}]}') is None
+    assert chunk_facts(b'{"usage": {"total_tokens": true}}') == ChunkFacts(None, None, None, None)
+
+
+def test_the_stream_error_event_is_what_the_sdk_raises_on() -> None:
+    event = stream_error_event("alpha/a1: timed out", "timeout")
+    assert event.startswith(b"data: ") and event.endswith(b"\n\n")
+    assert json.loads(event[6:])["error"]["message"] == "alpha/a1: timed out"

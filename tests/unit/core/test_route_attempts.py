@@ -1,0 +1,149 @@
+"""The attempt policy of a routed call: fallback, cool-downs, the call limit, the failure sentence."""
+
+from __future__ import annotations
+
+import pytest
+
+from freegin_gitops.core.compiled_catalog import Candidate
+from freegin_gitops.core.route_attempts import (
+    Attempt,
+    Cooldown,
+    RouteAttempts,
+    cooldown_after,
+    failure_sentence,
+)
+from freegin_gitops.core.route_plan import Plan, PlannedCandidate
+from freegin_gitops.errors import ProviderError
+
+NOW = 1_800_000_000.0
+
+
+def error(
+    kind: str = "server_error", retry_after: float | None = None, status: int | None = 500
+) -> ProviderError:
+    return ProviderError(
+        f"p/m: {kind}", provider="p", model="m", kind=kind, status_code=status, retry_after_s=retry_after
+    )
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "expected"),
+    [
+        (None, Cooldown(NOW + 30, "HTTP 429")),
+        (60.0, Cooldown(NOW + 60, "HTTP 429, Retry-After 60s")),
+        (0.0, Cooldown(NOW, "HTTP 429, Retry-After 0s")),
+        (10 * 86400.0, Cooldown(NOW + 86400, "HTTP 429, Retry-After 864000s")),  # at most a day
+    ],
+)
+def test_a_429_cools_its_provider_down(retry_after: float | None, expected: Cooldown) -> None:
+    assert cooldown_after(error("rate_limited", retry_after, 429), NOW) == expected
+
+
+@pytest.mark.parametrize("kind", ["server_error", "timeout", "connection", "auth", "bad_answer", "error"])
+def test_other_failures_move_on_without_a_cool_down(kind: str) -> None:
+    assert cooldown_after(error(kind, retry_after=60.0), NOW) is None
+
+
+def plan(*entries: tuple[str, str, str | None]) -> Plan:
+    return Plan("chat", tuple(PlannedCandidate(Candidate(p, m, "catalog"), s) for p, m, s in entries), 0)
+
+
+def never(_candidate: Candidate) -> str | None:
+    return None
+
+
+def test_skipped_candidates_are_recorded_and_not_yielded() -> None:
+    seen: list[Attempt] = []
+    attempts = RouteAttempts(plan(("a", "1", "no key"), ("b", "2", None)), 8, seen.append)
+    assert [c.model for c in attempts.to_call(never)] == ["2"]
+    assert [(a.provider, a.outcome, a.reason) for a in attempts.attempts] == [("a", "skipped", "no key")]
+    assert seen == attempts.attempts
+
+
+def test_a_usable_candidate_is_checked_again_when_its_turn_comes() -> None:
+    attempts = RouteAttempts(plan(("a", "1", None), ("a", "2", None), ("b", "3", None)), 8)
+    cooling: set[str] = set()
+    called = []
+    for candidate in attempts.to_call(lambda c: "cooling down" if c.provider in cooling else None):
+        called.append(candidate.model)
+        cooling.add(candidate.provider)  # as after a 429
+        attempts.failed(candidate, error("rate_limited", 5.0, 429), 1.0, NOW)
+    assert called == ["1", "3"]
+    assert [a.outcome for a in attempts.attempts] == ["failed", "skipped", "failed"]
+
+
+def test_no_more_calls_than_max_calls() -> None:
+    attempts = RouteAttempts(plan(*[("p", str(i), None) for i in range(5)]), 2)
+    called = []
+    for candidate in attempts.to_call(never):
+        called.append(candidate.model)
+        attempts.failed(candidate, error(), 1.0, NOW)
+    assert called == ["0", "1"] and attempts.calls == 2
+
+
+def test_skips_do_not_count_as_calls() -> None:
+    attempts = RouteAttempts(plan(("a", "1", "no key"), ("a", "2", "no key"), ("b", "3", None)), 1)
+    assert [c.model for c in attempts.to_call(never)] == ["3"]
+
+
+def test_failed_and_answered_attempts_carry_the_facts() -> None:
+    attempts = RouteAttempts(plan(("a", "1", None), ("b", "2", None)), 8)
+    first, second = Candidate("a", "1", "catalog"), Candidate("b", "2", "catalog")
+    assert attempts.failed(first, error("server_error", status=503), 12.5, NOW) is None
+    answered = attempts.answered(second, 200, 40.0)
+    assert attempts.attempts == [
+        Attempt("a", "1", "catalog", "failed", "p/m: server_error", "server_error", 503, 12.5),
+        Attempt("b", "2", "catalog", "answered", None, None, 200, 40.0),
+    ]
+    assert answered is attempts.attempts[-1] and attempts.calls == 2
+
+
+def test_failed_returns_the_cool_down_of_a_429() -> None:
+    attempts = RouteAttempts(plan(("a", "1", None)), 8)
+    got = attempts.failed(Candidate("a", "1", "catalog"), error("rate_limited", 7.0, 429), 1.0, NOW)
+    assert got == Cooldown(NOW + 7, "HTTP 429, Retry-After 7s")
+
+
+def skipped(provider: str, reason: str) -> Attempt:
+    return Attempt(provider, "m", "catalog", "skipped", reason)
+
+
+def failed(provider: str, reason: str | None) -> Attempt:
+    return Attempt(provider, "m", "catalog", "failed", reason, "server_error", 500, 1.0)
+
+
+def test_the_failure_sentence_names_what_was_tried_and_skipped() -> None:
+    attempts = [
+        failed("a", "a/m: HTTP 500"),
+        skipped("b", "no API key: B is not set"),
+        skipped("b", "another reason"),  # one provider, named once, with its first reason
+        failed("c", None),
+        skipped("d", "cooling down"),
+    ]
+    assert failure_sentence(plan(), attempts) == (
+        "no candidate answered for workload 'chat': tried a/m: HTTP 500; c/m; "
+        "skipped b (no API key: B is not set), d (cooling down)"
+    )
+
+
+def test_the_failure_sentence_counts_skipped_providers_beyond_those_shown() -> None:
+    attempts = [skipped(f"p{i}", "no key") for i in range(11)]
+    sentence = failure_sentence(plan(), attempts)
+    assert sentence == (
+        "no candidate answered for workload 'chat': skipped "
+        + ", ".join(f"p{i} (no key)" for i in range(8))
+        + " and 3 more provider(s)"
+    )
+    assert failure_sentence(plan(), attempts[:8]).endswith("p7 (no key)")
+    assert failure_sentence(plan(), attempts[:9], shown=9).endswith("p8 (no key)")
+
+
+def test_the_failure_sentence_with_only_failures() -> None:
+    assert failure_sentence(plan(), [failed("a", "a/m: timeout")]) == (
+        "no candidate answered for workload 'chat': tried a/m: timeout"
+    )
+
+
+def test_the_failure_sentence_of_an_empty_plan() -> None:
+    assert failure_sentence(plan(), []) == "no candidate for workload 'chat': the catalog has none"
+    assert RouteAttempts(plan(), 8).failure_sentence() == failure_sentence(plan(), [])

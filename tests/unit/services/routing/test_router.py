@@ -1,0 +1,254 @@
+"""The router over ``httpx.MockTransport`` with an injected clock and timer: calls in plan order,
+falls back, cools a provider down after a 429 and lets it back when the cool-down ends, keeps to
+``routing.max_attempts``, records every attempt in a real SQLite file, sends keys only in the
+``Authorization`` header."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from freegin_gitops.adapters.usage_db import UsageStore
+from freegin_gitops.errors import NoCandidateAnswered
+from freegin_gitops.services.routing.router import Router
+from tests.support.compiled import api, compiled_catalog
+
+NOW = 1_800_000_000.0
+KEY = "sk-router-unit-0123456789abcdef"
+MESSAGES = [{"role": "user", "content": "hello"}]
+
+CATALOG = compiled_catalog(
+    {
+        "alpha": api("http://alpha.test/v1", key_env="ALPHA_KEY", headers={"X-Title": "freegin-ai"}),
+        "beta": api("http://beta.test/v1"),
+        "gamma": api("http://gamma.test/v1"),
+    },
+    [("alpha", "a1"), ("alpha", "a2"), ("beta", "b1"), ("gamma", "g1")],
+    max_attempts=3,
+)
+
+Handler = Callable[[httpx.Request], httpx.Response]
+
+
+def answer(text: str = "hi there") -> httpx.Response:
+    body = {
+        "choices": [{"message": {"role": "assistant", "content": text}}],
+        "usage": {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5},
+    }
+    return httpx.Response(200, json=body)
+
+
+class Clock:
+    """Wall time for cool-downs and a timer for latency, both moved by the test."""
+
+    def __init__(self) -> None:
+        self.now = NOW
+        self.ticks = 0.0
+
+    def time(self) -> float:
+        return self.now
+
+    def timer(self) -> float:
+        self.ticks += 0.25  # every reading 250 ms later: a call takes 250 ms
+        return self.ticks
+
+
+class Wire:
+    """The mock transport's side: scripted replies per host, and the requests seen."""
+
+    def __init__(self) -> None:
+        self.replies: dict[str, list[httpx.Response]] = {}
+        self.requests: list[httpx.Request] = []
+
+    def script(self, host: str, *replies: httpx.Response) -> None:
+        self.replies.setdefault(host, []).extend(replies)
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        queue = self.replies.get(request.url.host, [])
+        return queue.pop(0) if queue else answer(f"from {request.url.host}")
+
+    def models(self) -> list[str]:
+        return [json.loads(r.content)["model"] for r in self.requests]
+
+
+@pytest.fixture
+def wire() -> Wire:
+    return Wire()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[UsageStore]:
+    with UsageStore(tmp_path / "usage.db") as opened:
+        yield opened
+
+
+def router(
+    wire: Wire, clock: Clock, store: UsageStore | None, environ: dict[str, str] | None = None
+) -> Router:
+    client = httpx.Client(transport=httpx.MockTransport(wire))
+    env = {"ALPHA_KEY": KEY} if environ is None else environ
+    return Router(CATALOG, environ=env, usage=store, client=client, clock=clock.time, timer=clock.timer)
+
+
+def rows(store: UsageStore) -> list[tuple[object, ...]]:
+    query = (
+        "SELECT provider, model, workload, latency_ms, success, error_kind, status_code FROM provider_usage"
+    )
+    return [tuple(r) for r in store._db.execute(query + " ORDER BY id")]
+
+
+def test_the_first_candidate_answers(wire: Wire, clock: Clock, store: UsageStore) -> None:
+    r = router(wire, clock, store)
+    got = r.call(r.plan("chat"), MESSAGES)
+    assert (got.text, got.provider, got.model, got.workload, got.latency_ms) == (
+        "from alpha.test",
+        "alpha",
+        "a1",
+        "chat",
+        250.0,
+    )
+    assert [a.outcome for a in got.attempts] == ["answered"]
+    assert rows(store) == [("alpha", "a1", "chat", 250.0, 1, None, 200)]
+
+
+def test_the_key_goes_only_into_the_authorization_header(wire: Wire, clock: Clock) -> None:
+    r = router(wire, clock, None)
+    r.call(r.plan("chat"), MESSAGES)
+    r.call(r.plan("chat", "beta"), MESSAGES)
+    alpha, beta = wire.requests
+    assert alpha.headers["Authorization"] == f"Bearer {KEY}" and alpha.headers["X-Title"] == "freegin-ai"
+    assert KEY not in str(alpha.url) and KEY.encode() not in alpha.content
+    assert "Authorization" not in beta.headers and "X-Title" not in beta.headers
+    assert str(alpha.url) == "http://alpha.test/v1/chat/completions"
+
+
+def test_a_429_falls_back_and_cools_the_provider_down(wire: Wire, clock: Clock, store: UsageStore) -> None:
+    wire.script(
+        "alpha.test", httpx.Response(429, json={"error": {"message": "slow"}}, headers={"Retry-After": "60"})
+    )
+    r = router(wire, clock, store)
+    got = r.call(r.plan("chat"), MESSAGES)
+    # a2 is alpha's too: skipped once alpha cools down, beta answers
+    assert [(a.model, a.outcome) for a in got.attempts] == [
+        ("a1", "failed"),
+        ("a2", "skipped"),
+        ("b1", "answered"),
+    ]
+    assert got.attempts[1].reason == "cooling down until 2027-01-15T08:01:00Z (HTTP 429, Retry-After 60s)"
+    assert store.cooldowns(NOW) == {"alpha": (NOW + 60, "HTTP 429, Retry-After 60s")}
+    assert [row[5] for row in rows(store)] == ["rate_limited", None]
+
+    later = router(wire, clock, store)  # another process reads the cool-down from the store
+    assert [e.skip is not None for e in later.plan("chat").entries[:2]] == [True, True]
+    clock.now = NOW + 60
+    fresh = router(wire, clock, store)
+    assert fresh.call(fresh.plan("chat"), MESSAGES).provider == "alpha"
+
+
+def test_a_429_without_retry_after_cools_down_for_30_seconds(
+    wire: Wire, clock: Clock, store: UsageStore
+) -> None:
+    wire.script("alpha.test", httpx.Response(429))
+    r = router(wire, clock, store)
+    r.call(r.plan("chat"), MESSAGES)
+    assert r.cooldowns() == {"alpha": (NOW + 30, "HTTP 429")}
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        httpx.Response(500, json={"error": {"message": "boom"}}),
+        httpx.Response(503),
+        httpx.Response(401),
+        httpx.Response(404),
+        httpx.Response(200, content=b"not json"),
+        httpx.Response(200, json={"choices": []}),
+    ],
+)
+def test_any_other_failure_moves_on_without_a_cool_down(
+    wire: Wire, clock: Clock, store: UsageStore, reply: httpx.Response
+) -> None:
+    wire.script("alpha.test", reply)
+    r = router(wire, clock, store)
+    got = r.call(r.plan("chat"), MESSAGES)
+    assert (got.model, [a.outcome for a in got.attempts]) == ("a2", ["failed", "answered"])
+    assert r.cooldowns() == {} and store.cooldowns(NOW) == {}
+
+
+def test_a_connection_error_moves_on(clock: Clock, store: UsageStore) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "alpha.test":
+            raise httpx.ConnectError("refused", request=request)
+        return answer()
+
+    client = httpx.Client(transport=httpx.MockTransport(handler))
+    r = Router(
+        CATALOG, environ={"ALPHA_KEY": KEY}, usage=store, client=client, clock=clock.time, timer=clock.timer
+    )
+    got = r.call(r.plan("chat"), MESSAGES)
+    assert got.provider == "beta"
+    assert [row[5] for row in rows(store)] == ["connect", "connect", None]
+
+
+def test_no_more_calls_than_max_attempts(wire: Wire, clock: Clock, store: UsageStore) -> None:
+    for host in ("alpha.test", "beta.test", "gamma.test"):
+        wire.script(host, httpx.Response(500), httpx.Response(500))
+    r = router(wire, clock, store)
+    with pytest.raises(NoCandidateAnswered) as caught:
+        r.call(r.plan("chat"), MESSAGES)
+    assert wire.models() == ["a1", "a2", "b1"]  # max_attempts 3: gamma is not reached
+    assert len(rows(store)) == 3
+    assert str(caught.value).startswith("no candidate answered for workload 'chat': tried alpha/a1: server")
+
+
+def test_the_failure_names_skipped_providers(wire: Wire, clock: Clock, store: UsageStore) -> None:
+    wire.script("beta.test", httpx.Response(500))
+    wire.script("gamma.test", httpx.Response(500))
+    r = router(wire, clock, store, environ={})
+    seen = []
+    with pytest.raises(NoCandidateAnswered) as caught:
+        r.call(r.plan("chat"), MESSAGES, on_attempt=seen.append)
+    assert str(caught.value).endswith("; skipped alpha (no API key: ALPHA_KEY is not set)")
+    assert [(a.provider, a.outcome) for a in seen] == [
+        ("alpha", "skipped"),
+        ("alpha", "skipped"),
+        ("beta", "failed"),
+        ("gamma", "failed"),
+    ]
+    assert wire.models() == ["b1", "g1"]
+
+
+def test_a_provider_that_starts_cooling_during_the_call_is_skipped(wire: Wire, clock: Clock) -> None:
+    r = router(wire, clock, None)
+    plan = r.plan("chat")
+    r.cooldowns()["alpha"] = (NOW + 5, "HTTP 429")  # set by another thread after planning
+    got = r.call(plan, MESSAGES)
+    assert (got.provider, [a.outcome for a in got.attempts]) == ("beta", ["skipped", "skipped", "answered"])
+
+
+def test_without_a_usage_store_nothing_is_recorded_and_cool_downs_stay_in_memory(
+    wire: Wire, clock: Clock
+) -> None:
+    wire.script("alpha.test", httpx.Response(429, headers={"Retry-After": "5"}))
+    r = router(wire, clock, None)
+    assert r.call(r.plan("chat"), MESSAGES).provider == "beta"
+    assert r.cooldowns() == {"alpha": (NOW + 5, "HTTP 429, Retry-After 5s")}
+
+
+def test_a_shared_cool_down_map_is_used_and_filled(wire: Wire, clock: Clock) -> None:
+    shared: dict[str, tuple[float, str]] = {"beta": (NOW + 100, "HTTP 429")}
+    wire.script("alpha.test", httpx.Response(429), httpx.Response(429))
+    client = httpx.Client(transport=httpx.MockTransport(wire))
+    r = Router(CATALOG, environ={"ALPHA_KEY": KEY}, client=client, clock=clock.time, cooldowns=shared)
+    assert r.call(r.plan("chat"), MESSAGES).provider == "gamma"
+    assert shared["alpha"] == (NOW + 30, "HTTP 429")

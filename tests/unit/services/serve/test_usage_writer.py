@@ -1,0 +1,122 @@
+"""The usage writer: rows queued off the request path, stored in batches by one task, every one
+of them stored by close()."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from freegin_gitops.adapters.usage_db import UsageRecord, UsageStore
+from freegin_gitops.errors import UsageStoreError
+from freegin_gitops.services.serve.usage_writer import BATCH, UsageWriter
+
+
+def row(n: int) -> UsageRecord:
+    return UsageRecord("alpha", f"m{n}", "chat", float(n), True, ts="2026-11-25T10:00:00.000Z")
+
+
+class Recording:
+    """A store that remembers its batches and can be held shut or made to fail."""
+
+    def __init__(self, fail: int = 0) -> None:
+        self.batches: list[list[UsageRecord]] = []
+        self.cooldowns_set: list[tuple[str, float, str]] = []
+        self.gate = threading.Event()
+        self.gate.set()
+        self.fail = fail
+
+    def record(self, records: Sequence[UsageRecord]) -> None:
+        self.gate.wait(5)
+        if self.fail:
+            self.fail -= 1
+            raise UsageStoreError("database is locked")
+        self.batches.append(list(records))
+
+    def set_cooldown(self, provider: str, until_epoch: float, reason: str) -> None:
+        self.cooldowns_set.append((provider, until_epoch, reason))
+
+    def cooldowns(self, now_epoch: float | None = None) -> dict[str, tuple[float, str]]:
+        return {}
+
+
+def test_close_stores_every_row_queued_in_a_real_database(tmp_path: Path) -> None:
+    db = tmp_path / "usage.db"
+
+    async def main() -> None:
+        with UsageStore(db) as store:
+            writer = UsageWriter(store)
+            writer.start()
+            for n in range(1234):
+                writer.add(row(n))
+            writer.add_cooldown("alpha", 2e9, "HTTP 429")
+            await writer.close()
+            assert writer.written == 1234 and writer.lost == 0
+
+    asyncio.run(main())
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*), COUNT(DISTINCT model) FROM provider_usage").fetchone() == (
+            1234,
+            1234,
+        )
+        assert conn.execute("SELECT provider FROM provider_cooldown").fetchall() == [("alpha",)]
+
+
+def test_rows_queued_while_a_batch_is_stored_go_in_the_next_batch() -> None:
+    sink = Recording()
+
+    async def main() -> None:
+        writer = UsageWriter(sink)
+        writer.start()
+        sink.gate.clear()
+        writer.add(row(0))
+        await asyncio.sleep(0.05)  # the writer now holds row 0 and waits on the store
+        for n in range(1, BATCH + 3):
+            writer.add(row(n))
+        sink.gate.set()
+        await writer.close()
+
+    asyncio.run(main())
+    assert [len(b) for b in sink.batches] == [1, BATCH, 2]
+    assert [r.model for b in sink.batches for r in b] == [f"m{n}" for n in range(BATCH + 3)]
+
+
+def test_requests_wait_for_room_while_the_backlog_is_full() -> None:
+    sink = Recording()
+
+    async def main() -> None:
+        writer = UsageWriter(sink, limit=3)
+        writer.start()
+        sink.gate.clear()
+        writer.add(row(0))
+        await asyncio.sleep(0.05)
+        for n in range(1, 4):
+            writer.add(row(n))
+        waiting = asyncio.create_task(writer.room())
+        await asyncio.sleep(0.05)
+        assert not waiting.done()  # the backlog is at its limit
+        sink.gate.set()
+        await asyncio.wait_for(waiting, 5)
+        await writer.close()
+
+    asyncio.run(main())
+    assert sum(len(b) for b in sink.batches) == 4
+
+
+def test_a_failing_store_is_retried_and_then_reported() -> None:
+    reports: list[str] = []
+    flaky, broken = Recording(fail=2), Recording(fail=99)
+
+    async def main() -> None:
+        for sink in (flaky, broken):
+            writer = UsageWriter(sink, retry_delay_s=0.001, report=reports.append)
+            writer.start()
+            writer.add(row(1))
+            await writer.close()
+
+    asyncio.run(main())
+    assert [len(b) for b in flaky.batches] == [1]
+    assert broken.batches == []
+    assert reports[-1] == "1 usage row(s) could not be recorded: database is locked"
