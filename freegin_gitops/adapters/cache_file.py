@@ -12,11 +12,19 @@ from pathlib import Path
 MAGIC = b"freegin-cache/1 "
 
 
-def write(path: Path, payload: bytes) -> bool:
-    """Store ``payload`` at ``path``; False (and nothing left behind) if it cannot be written."""
+def _header(payload: bytes, label: bytes) -> bytes:
+    digest = hashlib.sha256(payload)
+    digest.update(b"\0" + label)
+    return MAGIC + digest.hexdigest().encode() + b" %d\n" % len(payload)
+
+
+def write(path: Path, payload: bytes, label: bytes = b"") -> bool:
+    """Store ``payload`` at ``path``; False (and nothing left behind) if it cannot be written.
+    ``label`` (what the payload was made from) goes into the checksum: :func:`read` with another
+    label is a miss."""
     import tempfile  # not at import time: commands answered from the cache only read
 
-    header = MAGIC + hashlib.sha256(payload).hexdigest().encode() + b" %d\n" % len(payload)
+    header = _header(payload, label)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -34,8 +42,9 @@ def write(path: Path, payload: bytes) -> bool:
     return True
 
 
-def read(path: Path) -> bytes | None:
-    """The payload stored at ``path``, or None when there is none or it does not check out."""
+def read(path: Path, label: bytes = b"") -> bytes | None:
+    """The payload stored at ``path`` with ``label``, or None when there is none or it does not
+    check out."""
     try:
         with path.open("rb") as handle:
             header = handle.readline(200)
@@ -44,10 +53,7 @@ def read(path: Path) -> bytes | None:
         return None
     if not header.startswith(MAGIC) or not header.endswith(b"\n"):
         return None
-    fields = header[len(MAGIC) : -1].split(b" ")
-    if len(fields) != 2 or fields[1] != b"%d" % len(payload):
-        return None
-    if hashlib.sha256(payload).hexdigest().encode() != fields[0]:
+    if header != _header(payload, label):
         return None
     return payload
 

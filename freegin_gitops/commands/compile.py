@@ -4,19 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from freegin_gitops.adapters.files import atomic_write
 from freegin_gitops.commands.common import catalog_repo
 from freegin_gitops.commands.options import GlobalOptions
 from freegin_gitops.commands.output import emit_bytes, note
 from freegin_gitops.errors import BadUsage
-from freegin_gitops.services.catalog.compiled_file import compile_repo, is_stale
-
-
-def _same_bytes(path: Path, data: bytes) -> bool:
-    try:
-        return path.stat().st_size == len(data) and path.read_bytes() == data
-    except OSError:
-        return False
+from freegin_gitops.services.catalog.compiled_file import compile_repo, is_stale, write_output
 
 
 def run(options: GlobalOptions, *, output: str, check: bool) -> int:
@@ -34,10 +26,11 @@ def run(options: GlobalOptions, *, output: str, check: bool) -> int:
     if output == "-":
         emit_bytes(compiled.data)
         return 0
+    wrote = write_output(Path(output), compiled)
     sha = compiled.content_sha256[:12]
-    if _same_bytes(Path(output), compiled.data):  # nothing to write: the file keeps its time
-        note(f"{output} is up to date (content sha256 {sha})")
-        return 0
-    atomic_write(Path(output), compiled.data)
-    note(f"wrote {output} (content sha256 {sha})")
+    note(
+        f"wrote {output} (content sha256 {sha})"
+        if wrote
+        else f"{output} is up to date (content sha256 {sha})"
+    )
     return 0

@@ -19,24 +19,44 @@ from __future__ import annotations
 import hashlib
 import time
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from freegin_gitops.adapters import cache_file
 from freegin_gitops.adapters.catalog_dir import FileStat, read_catalog_dir, stat_catalog_dir
 from freegin_gitops.core import json_text
 from freegin_gitops.core.content import content_sha256
+from freegin_gitops.errors import FileError
 from freegin_gitops.services.catalog.paths import cache_dir
 
-FORMAT = 1
+FORMAT = 2
 RACY_NS = 2_000_000_000
 
 
-class Snapshot(NamedTuple):
-    """The catalog of a working tree at one moment."""
+class Snapshot:
+    """The catalog of a working tree at one moment: its content hash, each file's hash, and the
+    files' bytes when they had to be read."""
 
-    content_sha256: str
-    file_sha256: dict[str, str]  # path -> sha256 of its bytes
-    files: dict[str, bytes] | None  # the bytes, when they had to be read
+    def __init__(
+        self,
+        content_sha256: str,
+        file_sha256: dict[str, str] | None,
+        files: dict[str, bytes] | None,
+        record: list[bytes] | None = None,
+    ) -> None:
+        self.content_sha256 = content_sha256
+        self.files = files
+        self._file_sha256 = file_sha256
+        self._record = record
+
+    @property
+    def file_sha256(self) -> dict[str, str]:
+        """Path -> sha256 of its bytes (from the record's second line, parsed when asked for)."""
+        if self._file_sha256 is None:
+            shas: Any = json_text.loads(self._record[1]) if self._record is not None else None
+            if not isinstance(shas, dict):
+                raise FileError("a catalog record in the cache is damaged; delete the cache folder")
+            self._file_sha256 = shas
+        return self._file_sha256
 
 
 def repo_key(root: Path) -> str:
@@ -44,27 +64,32 @@ def repo_key(root: Path) -> str:
     return hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:24]
 
 
-def _manifest_path(root: Path) -> Path:
+def _record_path(root: Path) -> Path:
     return cache_dir() / "state" / f"{repo_key(root)}.json"
 
 
-def _trusted(stored: Any, stats: list[FileStat]) -> tuple[str, dict[str, str]] | None:
-    """The hash recorded for exactly these ``stats``, if the record is whole and not racy."""
-    if not isinstance(stored, dict) or stored.get("format") != FORMAT:
+def _stat_digest(stats: list[FileStat]) -> str:
+    return hashlib.sha256(repr(stats).encode()).hexdigest()
+
+
+def _trusted(lines: list[bytes], stats: list[FileStat]) -> str | None:
+    """The content hash recorded for exactly these ``stats``, if the record is whole and not
+    racy."""
+    if len(lines) != 2:
         return None
-    entries, recorded, sha = stored.get("files"), stored.get("recorded_ns"), stored.get("content_sha256")
-    if not (isinstance(entries, list) and isinstance(recorded, int) and isinstance(sha, str)):
+    try:
+        head = json_text.loads(lines[0])
+    except ValueError:
         return None
-    if len(entries) != len(stats):
+    if not isinstance(head, dict) or head.get("format") != FORMAT:
         return None
-    shas: dict[str, str] = {}
-    for entry, now in zip(entries, stats, strict=True):
-        if not isinstance(entry, list) or len(entry) != 8 or tuple(entry[:7]) != now:
-            return None
-        if max(now[5], now[6]) >= recorded - RACY_NS:
-            return None
-        shas[now[0]] = entry[7]
-    return sha, shas
+    recorded, sha = head.get("recorded_ns"), head.get("content_sha256")
+    if not (isinstance(recorded, int) and isinstance(sha, str)):
+        return None
+    if head.get("stats") != _stat_digest(stats):
+        return None
+    newest = max((max(s[5], s[6]) for s in stats), default=0)
+    return sha if newest < recorded - RACY_NS else None
 
 
 def take(root: Path) -> Snapshot:
@@ -72,27 +97,20 @@ def take(root: Path) -> Snapshot:
     (and recorded for next time)."""
     started = time.time_ns()  # before lstat: a change after this moment is racy
     stats = stat_catalog_dir(root)
-    path = _manifest_path(root)
+    path = _record_path(root)
     if stats is not None:
         payload = cache_file.read(path)
         if payload is not None:
-            try:
-                trusted = _trusted(json_text.loads(payload), stats)
-            except ValueError:
-                trusted = None
-            if trusted is not None:
-                return Snapshot(trusted[0], trusted[1], None)
+            lines = payload.split(b"\n")
+            sha = _trusted(lines, stats)
+            if sha is not None:
+                return Snapshot(sha, None, None, lines)
     files = read_catalog_dir(root)
     sha = content_sha256(files)
     shas = {p: hashlib.sha256(data).hexdigest() for p, data in files.items()}
     if stats is not None and [s[0] for s in stats] == sorted(files):
-        record = {
-            "format": FORMAT,
-            "recorded_ns": started,
-            "content_sha256": sha,
-            "files": [[*s, shas[s[0]]] for s in stats],
-        }
-        cache_file.write(path, json_text.compact(record))
+        head = {"format": FORMAT, "recorded_ns": started, "content_sha256": sha, "stats": _stat_digest(stats)}
+        cache_file.write(path, json_text.compact(head) + b"\n" + json_text.compact(shas))
     return Snapshot(sha, shas, files)
 
 
