@@ -28,22 +28,29 @@ def pretty(value: Any) -> bytes:
 
 
 def compact(value: Any) -> bytes:
-    """``value`` as JSON without any whitespace (for caches)."""
+    """``value`` as JSON without any whitespace, for caches: read it back with :func:`loads`.
+
+    Text the standard library had to write (an integer beyond 64 bits) starts with a space, so
+    that :func:`loads` reads it with the standard library too: orjson would read such an integer
+    as a float.
+    """
     try:
         return orjson.dumps(value)
     except TypeError:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return b" " + json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def loads(data: bytes | bytearray | memoryview | str) -> Any:
-    """Parse JSON text; :class:`ValueError` when it is not JSON."""
-    try:
-        return orjson.loads(data)
-    except orjson.JSONDecodeError:
-        if isinstance(data, str):
-            raise
-        # orjson refuses integers beyond 64 bits, which the standard library reads.
+def loads(data: bytes | bytearray | memoryview) -> Any:
+    """Read what :func:`compact` wrote; :class:`ValueError` when it is not JSON."""
+    if data[:1] == b" ":
         return json.loads(bytes(data))
+    return orjson.loads(data)
+
+
+def loads_any(data: bytes | str) -> Any:
+    """Read JSON text from anywhere, exactly (integers of any size stay integers);
+    :class:`ValueError` when it is not JSON."""
+    return json.loads(data)
 
 
 def pretty_array(items: Iterable[Any], chunk: int = 512) -> Iterator[bytes]:

@@ -78,7 +78,7 @@ class CompiledBytes:
 
     @cached_property
     def document(self) -> dict[str, Any]:
-        document: dict[str, Any] = json_text.loads(self.data)
+        document: dict[str, Any] = json_text.loads_any(self.data)
         return document
 
 
@@ -190,7 +190,7 @@ def is_stale(path: Path, compiled: CompiledBytes) -> str | None:
     if existing == compiled.data:
         return None
     try:
-        document = json_text.loads(existing)
+        document = json_text.loads_any(existing)
     except ValueError as exc:
         return f"{path} cannot be read as JSON ({exc})"
     if not isinstance(document, dict) or comparable(document) != comparable(compiled.document):

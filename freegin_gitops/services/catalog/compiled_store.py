@@ -171,7 +171,7 @@ def load_compiled(repo: CatalogRepo, ref: str | None = None) -> CompiledCatalog:
     if ref is None:
         in_repo = repo.root / COMPILED_IN_REPO
         try:
-            kept = json_text.loads(in_repo.read_bytes())
+            kept = json_text.loads_any(in_repo.read_bytes())
         except (OSError, ValueError):
             kept = None
         if _current(kept, sha) and _valid(kept, in_repo):

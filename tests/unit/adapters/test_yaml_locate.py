@@ -54,3 +54,16 @@ def test_locator_falls_back_to_the_nearest_existing_ancestor(
 
 def test_locator_on_unreadable_text_points_at_the_start() -> None:
     assert Locator("a: [1,\n").locate(("a", 0)) == Position(1, 1)
+
+
+def test_many_paths_are_found_in_one_pass_as_one_by_one() -> None:
+    requests = [
+        ((), None),
+        (("models", 1, "id"), None),
+        (("models", 0, "workloads", 1), None),
+        (("api",), "style"),
+        (("models", 7, "id"), None),
+        (("models", 1), "hints"),
+    ]
+    locator = Locator(DOCUMENT.encode())
+    assert locator.locate_all(requests) == [Locator(DOCUMENT).locate(p, k) for p, k in requests]

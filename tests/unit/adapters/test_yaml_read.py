@@ -124,3 +124,50 @@ def test_nesting_deeper_than_the_limit_is_refused() -> None:
 def test_nesting_up_to_the_limit_is_read() -> None:
     text = "[" * (MAX_DEPTH - 1) + "]" * (MAX_DEPTH - 1)
     assert parse(f"a: {text}\n") is not None
+
+
+def test_a_bad_byte_is_found_where_it_is_even_across_the_checks_chunks() -> None:
+    from freegin_gitops.adapters.yaml_read import _check_utf8
+
+    raw = b"a: " + "é".encode() * 10 + b"\nb: caf\xc3"  # a sequence cut short at the very end
+    for chunk in (1, 2, 3, 5, 1 << 20):
+        with pytest.raises(YamlProblem) as caught:
+            _check_utf8(raw, chunk)
+        assert (caught.value.line, caught.value.col, caught.value.message) == (
+            2,
+            7,
+            "the file is not valid UTF-8 (byte 0xc3)",
+        )
+    _check_utf8("ok: é\n".encode(), 1)
+
+
+def test_a_collection_may_not_claim_a_scalar_tag() -> None:
+    with pytest.raises(YamlProblem, match="the tag !!str is not allowed"):
+        parse("a: !!str {b: 1}\n")
+
+
+@pytest.mark.parametrize(
+    ("text", "path"),
+    [
+        ("a:\n  - x\n  - {b: 1, b: 2}\n", ("a", 1)),
+        ("a:\n  b:\n    c: [1, !!set {}]\n", ("a", "b", "c", 1)),
+        ("a: [x, {y: [z, 1.5e3, .inf]}]\n", ("a", 1, "y", 2)),
+    ],
+)
+def test_refusals_deep_in_a_document_name_their_json_path(text: str, path: tuple[str | int, ...]) -> None:
+    with pytest.raises(YamlProblem) as caught:
+        parse(text)
+    assert caught.value.path == path
+
+
+def test_bytes_and_text_read_alike() -> None:
+    text = "# c\nname: café\nlist: [1, 0x1F, 'x', ~]\nmap: {k: true}\n"
+    assert (
+        parse_bytes(text.encode())
+        == parse(text)
+        == {
+            "name": "café",
+            "list": [1, 31, "x", None],
+            "map": {"k": True},
+        }
+    )
