@@ -191,9 +191,10 @@ def selection(work: Path) -> list[Row]:
 
 
 def _writer(path: str, worker: int, rows: int) -> None:
-    from freegin_gitops.adapters.usage_db import UsageRecord, UsageStore
+    from freegin_gitops.adapters.usage_db import SqliteUsageStore
+    from freegin_gitops.core.usage import UsageRecord
 
-    with UsageStore(Path(path)) as store:
+    with SqliteUsageStore(Path(path)) as store:
         for i in range(rows):
             store.record([UsageRecord(f"p{worker}", "m", "chat", float(i % 900 + 50), i % 10 != 0)])
 
@@ -201,11 +202,12 @@ def _writer(path: str, worker: int, rows: int) -> None:
 def usage(work: Path, total_rows: int) -> list[Row]:
     import multiprocessing
 
-    from freegin_gitops.adapters.usage_db import UsageRecord, UsageStore
+    from freegin_gitops.adapters.usage_db import SqliteUsageStore
+    from freegin_gitops.core.usage import UsageRecord
 
     path = work / "usage.db"
     providers = [f"provider-{i}" for i in range(40)]
-    with UsageStore(path) as store:
+    with SqliteUsageStore(path) as store:
         batch = 50_000
         stamp = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
         for offset in range(0, total_rows, batch):
@@ -240,7 +242,7 @@ def usage(work: Path, total_rows: int) -> list[Row]:
     for p in workers:
         p.join()
     took = time.perf_counter() - start
-    with UsageStore(shared) as store:
+    with SqliteUsageStore(shared) as store:
         stored = store.count()
     expected = 4 * per_worker
     return [
@@ -272,7 +274,7 @@ def refresh_fan_out(work: Path, delay: float = 0.3) -> list[Row]:
     )
 
     from freegin_gitops.adapters.catalog_dir import read_catalog_dir
-    from freegin_gitops.adapters.usage_db import UsageStore
+    from freegin_gitops.adapters.usage_db import SqliteUsageStore
     from freegin_gitops.services.routing.router import Router
     from tests.support.catalogs import LoopbackProvider, write_loopback_catalog
     from tests.support.fake_openai import FakeOpenAI, Reply
@@ -298,7 +300,7 @@ def refresh_fan_out(work: Path, delay: float = 0.3) -> list[Row]:
         network, total = [], []
         for _ in range(5):
             server.requests.clear()
-            with UsageStore(work / "refresh-usage.db") as store:
+            with SqliteUsageStore(work / "refresh-usage.db") as store:
                 router = Router(compiled_for(files), environ={}, usage=store)
                 ctx = RefreshContext(router, {}, dt.datetime(2026, 11, 25, tzinfo=dt.UTC))
                 start = time.perf_counter()

@@ -61,11 +61,8 @@ def warm_paths(env: dict[str, str], starter: Path, big: Path, repeat: int) -> li
     kept = big / "compiled" / "catalog.json"
     subprocess.run([*FREEGIN, "--repo", str(big), "compile", "--output", str(kept)], env=env, check=True)
     subprocess.run(["git", "-C", str(big), "add", "compiled"], check=True)
-    subprocess.run(
-        ["git", "-C", str(big), "-c", "user.name=b", "-c", "user.email=b@example.invalid"]
-        + ["commit", "-qm", "compiled"],
-        check=True,
-    )
+    who = ["-c", "user.name=b", "-c", "user.email=b@example.invalid"]
+    subprocess.run(["git", "-C", str(big), *who, "commit", "-qm", "compiled"], check=True)
     time.sleep(2.1)  # the compiled file, too, must be older than the racy window to be trusted
     times = run_times(
         {

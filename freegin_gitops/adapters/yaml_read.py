@@ -6,8 +6,9 @@ sequences). Dates and timestamps stay strings: the schemas check their shape and
 them. Nothing is ever executed: unknown tags are refused, never constructed.
 
 Refused, with the line and column: duplicate keys, anchors and aliases, tags other than the core
-ones, tab indentation, non-UTF-8 bytes, empty files, several documents in one file, non-string keys
-and nesting deeper than :data:`MAX_DEPTH`.
+ones, tab indentation, non-UTF-8 bytes, empty files, several documents in one file, non-string keys,
+nesting deeper than :data:`MAX_DEPTH`, integers of more than :data:`MAX_NUMBER_DIGITS` digits (Python
+cannot even convert those of over 4,300) and numbers that overflow to infinity (``1e999``).
 
 Values are built straight from libyaml's events, without a node tree. Positions are only needed
 for files with problems, so parsing does not record them; ``yaml_locate`` finds the nodes at
@@ -16,6 +17,7 @@ JSON paths in a second pass over the events.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -38,6 +40,7 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 
 
 MAX_DEPTH = 64
+MAX_NUMBER_DIGITS = 64
 
 _CORE = "tag:yaml.org,2002:"
 _STR, _INT, _FLOAT, _BOOL, _NULL = (f"{_CORE}{t}" for t in ("str", "int", "float", "bool", "null"))
@@ -98,6 +101,14 @@ mark_position = _mark  # 1-based (line, column) of a libyaml mark
 def _scalar(value: str, tag: str, mark: Any, path: JsonPath) -> Any:
     if tag == _STR:
         return value
+    if tag in (_INT, _FLOAT) and len(value) > MAX_NUMBER_DIGITS and (tag == _INT or _INT_RE.match(value)):
+        # int() refuses over 4,300 digits with a ValueError; no catalog number needs a tenth of that.
+        digits = len(value.lstrip("+-").removeprefix("0x").removeprefix("0o"))
+        raise YamlProblem(
+            f"the integer has {digits} digits; catalog integers have at most {MAX_NUMBER_DIGITS}",
+            *_mark(mark),
+            path,
+        )
     if tag == _INT:
         if value.startswith("0o"):
             return int(value[2:], 8)
@@ -109,7 +120,13 @@ def _scalar(value: str, tag: str, mark: Any, path: JsonPath) -> Any:
         if value.lower().endswith(("inf", "nan")):
             raise YamlProblem(f"{value} is not allowed: catalog numbers are finite", *_mark(mark), path)
         if _FLOAT_RE.match(value):
-            return float(value)
+            number = float(value)
+            if not math.isfinite(number):  # 1e999 overflows to inf
+                shown = value if len(value) <= 40 else value[:40] + "..."
+                raise YamlProblem(
+                    f"the number {shown} is too large: catalog numbers are finite", *_mark(mark), path
+                )
+            return number
         if _INT_RE.match(value):
             return float(int(value, 0) if value.startswith(("0o", "0x")) else int(value))
     elif tag == _BOOL and value in _BOOLS:

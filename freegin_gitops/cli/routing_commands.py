@@ -22,7 +22,8 @@ def route(
     """Show the candidates a routed call would try, in order, and why any is skipped.
 
     Skipped: no API key in the environment, a provider cooling down after HTTP 429, a base URL
-    variable not set. Calls nothing.
+    variable not set. Deprecated models come after every active model of the workload, with the
+    date and reason. Calls nothing.
 
     \b
     Example: freegin-ai route --workload code --json

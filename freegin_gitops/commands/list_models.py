@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from freegin_gitops.commands.common import catalog_repo
 from freegin_gitops.commands.options import GlobalOptions
 from freegin_gitops.commands.output import emit, emit_json_array, table
-from freegin_gitops.core.listing import STATUSES, ModelRow, provider_rows
+from freegin_gitops.core.listing import DEFAULT_STATUSES, STATUSES, ModelRow, provider_rows
 from freegin_gitops.core.naming import did_you_mean
 from freegin_gitops.errors import BadUsage, NotFound
 from freegin_gitops.services.catalog.valid_catalog import open_valid_catalog
@@ -16,7 +16,7 @@ from freegin_gitops.services.routing.usage_stats import read_stats
 
 def _statuses(status: str | None) -> tuple[str, ...]:
     if status is None:
-        return ("active", "pending")
+        return DEFAULT_STATUSES
     if status == "all":
         return STATUSES
     if status not in STATUSES:

@@ -7,11 +7,31 @@ from collections.abc import Sequence
 from freegin_gitops.commands.common import catalog_repo
 from freegin_gitops.commands.options import GlobalOptions
 from freegin_gitops.commands.output import emit, emit_json, table
+from freegin_gitops.core.compiled_catalog import Candidate, CompiledCatalog
 from freegin_gitops.core.route_plan import PlannedCandidate
 from freegin_gitops.services.routing.session import open_router
 
 
-def _grouped_cells(entries: Sequence[PlannedCandidate]) -> list[list[str]]:
+def _why_deprecated(catalog: CompiledCatalog, candidate: Candidate) -> str | None:
+    """``deprecated since 2026-11-20 (reason; successor m)``, for a deprecated candidate."""
+    if candidate.origin != "deprecated":
+        return None
+    found = catalog.deprecation(candidate.provider, candidate.model)
+    if found is None:
+        return "deprecated"
+    details = [d for d in (found.reason, f"successor {found.successor}" if found.successor else None) if d]
+    since = f" since {found.since}" if found.since else ""
+    return f"deprecated{since}" + (f" ({'; '.join(details)})" if details else "")
+
+
+def _status(catalog: CompiledCatalog, entry: PlannedCandidate) -> str:
+    if entry.skip is not None:
+        return f"skipped: {entry.skip}"
+    why = _why_deprecated(catalog, entry.candidate)
+    return "will try" if why is None else f"will try, after every active model: {why}"
+
+
+def _grouped_cells(catalog: CompiledCatalog, entries: Sequence[PlannedCandidate]) -> list[list[str]]:
     """Table rows; a run of candidates skipped for the same reason at one provider is one row."""
     cells: list[list[str]] = []
     run: list[tuple[int, PlannedCandidate]] = []
@@ -23,7 +43,7 @@ def _grouped_cells(entries: Sequence[PlannedCandidate]) -> list[list[str]]:
         c = entry.candidate
         model = c.model if len(run) == 1 else f"{c.model} and {len(run) - 1} more"
         rank = str(first) if len(run) == 1 else f"{first}-{last}"
-        status = "will try" if entry.skip is None else f"skipped: {entry.skip}"
+        status = _status(catalog, entry)
         cells.append([rank, c.provider, model, c.origin, status])
         run.clear()
 
@@ -65,6 +85,7 @@ def run(
             "origin": e.candidate.origin,
             "usable": e.usable,
             "skip_reason": e.skip,
+            "deprecated": _why_deprecated(catalog, e.candidate),
         }
         for i, e in enumerate(plan.entries, start=1)
     ]
@@ -88,7 +109,7 @@ def run(
     else:
         source = "the bundled starter catalog" if repo.bundled else "the working tree"
     emit(f"workload {workload}: catalog {catalog.content_sha256[:12]} from {source}\n")
-    cells = _grouped_cells(plan.entries)
+    cells = _grouped_cells(catalog, plan.entries)
     emit(table(["#", "PROVIDER", "MODEL", "ORIGIN", "STATUS"], cells) if cells else "no candidates\n")
     if plan.not_reached:
         emit(

@@ -32,7 +32,7 @@ def run(
         raise FreeginError(
             f"serve needs the 'serve' extra ({exc.name} is not installed): pip install 'freegin-ai[serve]'"
         ) from exc
-    from freegin_gitops.adapters.usage_db import UsageStore
+    from freegin_gitops.adapters.usage_db import SqliteUsageStore
     from freegin_gitops.services.catalog.paths import db_path
     from freegin_gitops.services.serve.catalog_watch import CatalogSource
 
@@ -50,7 +50,7 @@ def run(
     )
     repo = catalog_repo(options)
     source = CatalogSource(repo, ref)
-    with UsageStore(db_path(options.db)) as store:
+    with SqliteUsageStore(db_path(options.db)) as store:
         service = GatewayService(settings, source, environ, store, handle_sighup=True)
         service.preload()  # an invalid catalog or a bad --ref stops here, before binding
         sock = runner.bind(host, port)

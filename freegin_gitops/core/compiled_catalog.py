@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Literal, NamedTuple, overload
 
-Origin = Literal["override", "catalog", "pending", "default"]
+Origin = Literal["override", "catalog", "deprecated", "pending", "default"]
 
 
 class Candidate(NamedTuple):
@@ -35,9 +35,22 @@ class ProviderApi(NamedTuple):
     timeout_s: float | None = None
 
 
+class Deprecation(NamedTuple):
+    """Why a deprecated model is still a candidate, and since when (``route`` shows it)."""
+
+    since: str | None
+    reason: str | None = None
+    successor: str | None = None
+
+
 Run = tuple[str, Sequence[str]]  # one provider and its models, in order
-_LISTS = ("active", "pending", "defaults")
-_ORIGINS: dict[str, Origin] = {"active": "catalog", "pending": "pending", "defaults": "default"}
+_LISTS = ("active", "deprecated", "pending", "defaults")
+_ORIGINS: dict[str, Origin] = {
+    "active": "catalog",
+    "deprecated": "deprecated",
+    "pending": "pending",
+    "defaults": "default",
+}
 
 
 def runs_of(entries: Sequence[Mapping[str, Any]]) -> list[Run]:
@@ -105,6 +118,7 @@ class CandidateList(Sequence[Candidate]):
 
 class WorkloadCandidates(NamedTuple):
     active: CandidateList
+    deprecated: CandidateList  # after every active one: still served, on its way out
     pending: CandidateList
     defaults: CandidateList
 
@@ -113,22 +127,25 @@ class CompiledCatalog:
     """A compiled catalog with typed, cached accessors.
 
     ``document`` is the compiled document, or the router's cached view of one (see
-    ``services/catalog/compiled_store``), whose candidate lists are already runs of one
-    provider's models (``runs``); either way candidates are read through :meth:`candidates`.
+    ``services/catalog/compiled_store``), whose candidate lists are given apart (``lists``, by
+    workload): ``active``, ``pending`` and ``defaults`` as runs of one provider's models, and
+    ``deprecated`` as the compiled entries (without hints). Either way candidates are read
+    through :meth:`candidates`.
     """
 
     def __init__(
         self,
         document: Mapping[str, Any],
         pinned_commit: str | None = None,
-        runs: Mapping[str, Mapping[str, Sequence[Run]]] | None = None,
+        lists: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         self.document = document
         self.pinned_commit = pinned_commit  # the commit of ``--ref``, when read at one
-        self._runs = runs
+        self._lists = lists
         self._providers: dict[str, ProviderApi] = {}
         self._workloads: dict[str, WorkloadCandidates] = {}
         self._by_provider: dict[tuple[str, str, str], tuple[Candidate, ...]] = {}
+        self._deprecations: dict[tuple[str, str], Deprecation] | None = None
 
     @property
     def content_sha256(self) -> str:
@@ -186,14 +203,23 @@ class CompiledCatalog:
         self._providers[provider_id] = made
         return made
 
+    def _workload_lists(self, workload: str) -> Mapping[str, Any] | None:
+        if self._lists is not None:
+            return self._lists.get(workload) if workload in self._lists else None
+        raw: Mapping[str, Any] | None = self.document["candidates"].get(workload)
+        return raw
+
     def runs(self, workload: str) -> Mapping[str, Sequence[Run]] | None:
         """The candidate lists of ``workload`` as runs (see :func:`runs_of`)."""
-        if self._runs is not None:
-            return self._runs.get(workload)
-        raw = self.document["candidates"].get(workload)
-        if raw is None:
+        lists = self._workload_lists(workload)
+        if lists is None:
             return None
-        return {which: runs_of(raw[which]) for which in _LISTS}
+        runs: dict[str, Sequence[Run]] = {}
+        for which in _LISTS:
+            # a view cached before deprecation existed has no list: none was deprecated
+            entries = lists.get(which, ())
+            runs[which] = entries if self._lists is not None and which != "deprecated" else runs_of(entries)
+        return runs
 
     def candidates(self, workload: str) -> WorkloadCandidates | None:
         cached = self._workloads.get(workload)
@@ -215,6 +241,20 @@ class CompiledCatalog:
             found = getattr(lists, which).of_provider(provider) if lists is not None else ()
             self._by_provider[key] = found
         return found
+
+    def deprecation(self, provider: str, model: str) -> Deprecation | None:
+        """Since when and why ``provider``/``model`` is deprecated, or None if it is not."""
+        if self._deprecations is None:
+            found: dict[tuple[str, str], Deprecation] = {}
+            names = self._lists if self._lists is not None else self.document["candidates"]
+            for workload in names:
+                lists = self._workload_lists(workload)
+                for c in lists.get("deprecated", ()) if lists is not None else ():
+                    found[(c["provider"], c["model"])] = Deprecation(
+                        c.get("deprecated"), c.get("reason"), c.get("successor")
+                    )
+            self._deprecations = found
+        return self._deprecations.get((provider, model))
 
 
 _PLACEHOLDER = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)\}")

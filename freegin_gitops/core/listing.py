@@ -6,10 +6,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from freegin_gitops.core.catalog import Catalog, Provider, Suggestion
+from freegin_gitops.core.catalog import Catalog, ModelEntry, Provider, Suggestion
 from freegin_gitops.core.usage import UsageKey, UsageStats
 
-STATUSES = ("active", "retired", "pending", "adopted", "rejected")
+STATUSES = ("active", "deprecated", "retired", "pending", "adopted", "rejected")
+DEFAULT_STATUSES = ("active", "deprecated", "pending")  # what the router may use
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +44,24 @@ class ModelRow:
         }
 
 
+def _note(entry: ModelEntry) -> str | None:
+    """The reason of a deprecated or retired model, with its successor; None for an active one."""
+    if entry.status == "active":
+        return None
+    parts = [entry.reason] if entry.reason else []
+    if entry.status == "deprecated" and entry.deprecated:
+        parts.insert(0, f"deprecated {entry.deprecated.isoformat()}")
+    if entry.successor:
+        parts.append(f"successor {entry.successor}")
+    return "; ".join(parts) or None
+
+
 def provider_rows(
     prov: Provider,
     suggestions: Sequence[Suggestion],
     stats: Mapping[UsageKey, UsageStats],
     workload: str | None = None,
-    statuses: Sequence[str] = ("active", "pending"),
+    statuses: Sequence[str] = DEFAULT_STATUSES,
 ) -> list[ModelRow]:
     """Rows for one provider's models and suggestions, filtered, by workload and in preference
     order within a workload."""
@@ -57,8 +70,8 @@ def provider_rows(
     for rank, entry in enumerate(prov.models):
         gone = {g.workload: g for g in entry.retired_workloads}
         for w in (*entry.workloads, *(g for g in gone if g not in entry.workloads)):
-            status = "retired" if entry.status == "retired" or w in gone else "active"
-            note = entry.reason if entry.status == "retired" else (gone[w].reason if w in gone else None)
+            status = "retired" if w in gone else entry.status
+            note = gone[w].reason if w in gone else _note(entry)
             rows.append(
                 (
                     (w, rank),
@@ -105,7 +118,7 @@ def model_rows(
     stats: Mapping[UsageKey, UsageStats],
     provider: str | None = None,
     workload: str | None = None,
-    statuses: Sequence[str] = ("active", "pending"),
+    statuses: Sequence[str] = DEFAULT_STATUSES,
 ) -> list[ModelRow]:
     """Rows for the catalog's models and suggestions, filtered, in provider/workload order and
     preference order within them."""

@@ -80,17 +80,25 @@ def check_catalog(documents: Mapping[str, Any], broken: Iterable[str] = ()) -> l
     """Every cross-file problem in the catalog."""
     out = _Collector()
     broken = set(broken)
+    folders = [b for b in broken if b.endswith("/")]  # folders that could not be read at all
+
+    def unread(path: str) -> bool:
+        return path in broken or any(path.startswith(folder) for folder in folders)
+
     provider_docs = {p: d for p, d in documents.items() if p.startswith(PROVIDERS_DIR + "/")}
-    known_providers = {stem(p) for p in provider_docs} | {
-        stem(p) for p in broken if p.startswith(PROVIDERS_DIR + "/")
-    }
+    # With the providers folder unread, no provider can be called unknown.
+    known_providers: set[str] | None = None
+    if not unread(PROVIDERS_DIR + "/"):
+        known_providers = {stem(p) for p in provider_docs} | {
+            stem(p) for p in broken if p.startswith(PROVIDERS_DIR + "/")
+        }
     workloads_doc = documents.get(WORKLOADS_FILE)
     workloads: set[str] | None = set(workloads_doc["workloads"]) if workloads_doc else None
-    if workloads_doc is None and WORKLOADS_FILE not in broken:
+    if workloads_doc is None and not unread(WORKLOADS_FILE):
         out.add(
             WORKLOADS_FILE, (), "the file is missing; it defines the workloads (chat, summarisation, code)"
         )
-    if documents.get(CONFIG_FILE) is None and CONFIG_FILE not in broken:
+    if documents.get(CONFIG_FILE) is None and not unread(CONFIG_FILE):
         out.add(CONFIG_FILE, (), "the file is missing; it holds the refresh and routing settings")
 
     active: dict[tuple[str, str], set[str]] = {}
@@ -169,6 +177,7 @@ def _check_provider(
         out.date(path, ("limits", "checked"), doc["limits"]["checked"])
 
     seen: dict[str, int] = {}
+    statuses = {str(m["id"]): str(m["status"]) for m in doc["models"]}
     for i, model in enumerate(doc["models"]):
         here: JsonPath = ("models", i)
         model_id: str = model["id"]
@@ -192,17 +201,25 @@ def _check_provider(
                 )
             for workload in model["workloads"]:
                 active.setdefault((name, model_id), set()).add(workload)
+        elif model["status"] == "deprecated" and "retired" in model:
+            out.add(
+                path,
+                (*here, "retired"),
+                f"model {model_id!r} is deprecated but has a retired date; "
+                "set status: retired or remove the date",
+            )
         if added and retired and retired < added:
             out.add(
                 path,
                 (*here, "retired"),
                 f"model {model_id!r} was retired ({retired}) before it was added ({added})",
             )
+        _check_lifecycle(out, path, here, model, statuses, added, retired)
         for k, gone in enumerate(model.get("retired_workloads", [])):
             gone_path: JsonPath = (*here, "retired_workloads", k)
             _check_workload(out, path, (*gone_path, "workload"), gone["workload"], workloads)
             out.date(path, (*gone_path, "retired"), gone["retired"])
-            if model["status"] == "active" and gone["workload"] in model["workloads"]:
+            if model["status"] != "retired" and gone["workload"] in model["workloads"]:
                 out.add(
                     path,
                     (*gone_path, "workload"),
@@ -211,16 +228,83 @@ def _check_provider(
                 )
 
 
+_LIFECYCLE_KEYS = ("deprecated", "missing_since", "successor")
+
+
+def _check_lifecycle(
+    out: _Collector,
+    path: str,
+    here: JsonPath,
+    model: Mapping[str, Any],
+    statuses: Mapping[str, str],
+    added: dt.date | None,
+    retired: dt.date | None,
+) -> None:
+    """Deprecation dates in order, and a successor that exists (and is active while the model is
+    deprecated: the router's users are pointed at it)."""
+    model_id: str = model["id"]
+    status: str = model["status"]
+    if status == "active":
+        for key in _LIFECYCLE_KEYS:
+            if key in model:
+                out.add(
+                    path,
+                    (*here, key),
+                    f"model {model_id!r} is active but has {key!r}; set status: deprecated or remove {key!r}",
+                )
+        return
+    deprecated = out.date(path, (*here, "deprecated"), model.get("deprecated"))
+    missing = out.date(path, (*here, "missing_since"), model.get("missing_since"))
+    if added and deprecated and deprecated < added:
+        out.add(
+            path,
+            (*here, "deprecated"),
+            f"model {model_id!r} was deprecated ({deprecated}) before it was added ({added})",
+        )
+    if deprecated and retired and retired < deprecated:
+        out.add(
+            path,
+            (*here, "retired"),
+            f"model {model_id!r} was retired ({retired}) before it was deprecated ({deprecated})",
+        )
+    if added and missing and missing < added:
+        out.add(
+            path,
+            (*here, "missing_since"),
+            f"model {model_id!r} went missing ({missing}) before it was added ({added})",
+        )
+    successor = model.get("successor")
+    if successor is None:
+        return
+    where: JsonPath = (*here, "successor")
+    if successor == model_id:
+        out.add(path, where, f"model {model_id!r} names itself as its successor")
+    elif successor not in statuses:
+        out.add(
+            path,
+            where,
+            f"successor {successor!r} of model {model_id!r} is not a model of this provider"
+            f"{did_you_mean(successor, statuses)}",
+        )
+    elif status == "deprecated" and statuses[successor] != "active":
+        out.add(
+            path,
+            where,
+            f"successor {successor!r} of model {model_id!r} is {statuses[successor]}; name an "
+            "active model of this provider, or remove the successor",
+        )
+
+
 def _check_suggestions(
     out: _Collector,
     path: str,
     doc: Mapping[str, Any],
     workloads: set[str] | None,
-    known_providers: set[str],
+    known_providers: set[str] | None,
     active: Mapping[tuple[str, str], set[str]],
 ) -> None:
     provider = stem(path)
-    if provider not in known_providers:
+    if known_providers is not None and provider not in known_providers:
         out.add(
             path,
             (),
@@ -255,8 +339,8 @@ def _check_suggestions(
             )
 
 
-def _check_ref(out: _Collector, path: JsonPath, provider: str, known: set[str], what: str) -> None:
-    if provider not in known:
+def _check_ref(out: _Collector, path: JsonPath, provider: str, known: set[str] | None, what: str) -> None:
+    if known is not None and provider not in known:
         out.add(
             CONFIG_FILE,
             path,
@@ -269,10 +353,11 @@ def _check_config(
     out: _Collector,
     config: Mapping[str, Any],
     workloads: set[str] | None,
-    known: set[str],
+    known: set[str] | None,
 ) -> None:
     refresh = config["refresh"]
-    _check_ref(out, ("refresh", "provider"), refresh["provider"], known, "refresh")
+    if "provider" in refresh:
+        _check_ref(out, ("refresh", "provider"), refresh["provider"], known, "refresh")
     for i, ref in enumerate(refresh.get("fallback", [])):
         _check_ref(out, ("refresh", "fallback", i, "provider"), ref["provider"], known, "refresh.fallback")
     order: Sequence[str] = config["routing"].get("provider_order", [])

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from freegin_gitops.adapters.usage_db import UsageRecord, UsageStore
+from freegin_gitops.adapters.usage_db import SqliteUsageStore
+from freegin_gitops.core.usage import UsageRecord
 from tests.helpers import Cli
 
 DOCUMENTED_KEYS = {
@@ -101,7 +102,7 @@ def test_listing_does_not_create_a_usage_database(cli: Cli) -> None:
 
 def test_usage_figures_come_from_the_usage_database(cli: Cli, tmp_path: Path) -> None:
     db = tmp_path / "usage.db"
-    with UsageStore(db) as store:
+    with SqliteUsageStore(db) as store:
         store.record(
             [
                 UsageRecord(

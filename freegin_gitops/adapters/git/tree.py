@@ -1,24 +1,13 @@
-"""Reading catalog files at a git ref without a checkout (git plumbing, no GitPython import)."""
+"""Reading catalog files at a git ref without a checkout, and the state of a work tree (git plumbing)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from freegin_gitops.adapters.git.run import run_git
 from freegin_gitops.core.layout import CATALOG_DIR, is_catalog_file
-from freegin_gitops.errors import GitRefused
-
-
-def _git(root: Path, *args: str, stdin: bytes | None = None) -> bytes:
-    import subprocess  # not at import time: route only needs toplevel()
-
-    try:
-        done = subprocess.run(["git", "-C", str(root), *args], input=stdin, capture_output=True, check=False)
-    except OSError as exc:
-        raise GitRefused(f"git cannot be run: {exc.strerror}") from exc
-    if done.returncode != 0:
-        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise GitRefused(f"git {args[0]} failed in {root}: {message[-1] if message else 'no message'}")
-    return done.stdout
+from freegin_gitops.core.problems import Problem
+from freegin_gitops.errors import CatalogInvalid, GitRefused
 
 
 def resolve_commit(root: Path, ref: str) -> str:
@@ -26,27 +15,54 @@ def resolve_commit(root: Path, ref: str) -> str:
     if ref.startswith("-"):
         raise GitRefused(f"{ref!r} is not a git ref")
     try:
-        return _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").decode().strip()
+        return run_git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").decode().strip()
     except GitRefused as exc:
         raise GitRefused(f"the git ref {ref!r} does not name a commit in {root}") from exc
 
 
-def read_catalog_at(root: Path, ref: str) -> tuple[str, dict[str, bytes]]:
-    """The commit ``ref`` names and the catalog YAML files in it, keyed by path."""
+_SYMLINK = "120000"
+
+
+def read_catalog_at(root: Path, ref: str, max_bytes: int | None = None) -> tuple[str, dict[str, bytes]]:
+    """The commit ``ref`` names and the catalog YAML files in it, keyed by path.
+
+    As in a work tree (:mod:`freegin_gitops.adapters.catalog_dir`), only regular files are read,
+    each up to ``FREEGIN_MAX_FILE_BYTES``: a committed symbolic link or an oversized blob is
+    :class:`CatalogInvalid`, naming every such file, and nothing of it is read."""
+    if max_bytes is None:
+        from freegin_gitops.adapters.env_limits import current_limits
+
+        max_bytes = current_limits().max_file_bytes
     commit = resolve_commit(root, ref)
-    listing = _git(root, "ls-tree", "-r", "-z", "--full-tree", commit, "--", f"{CATALOG_DIR}/")
+    listing = run_git(root, "ls-tree", "-r", "-z", "-l", "--full-tree", commit, "--", f"{CATALOG_DIR}/")
     entries: list[tuple[str, str]] = []
+    refused: list[Problem] = []
     for record in listing.split(b"\0"):
         if not record:
             continue
         meta, _, name = record.partition(b"\t")
-        _mode, kind, obj = meta.decode().split()
+        mode, kind, obj, listed_size = meta.decode().split()
         path = name.decode("utf-8", "surrogateescape")
-        if kind == "blob" and is_catalog_file(path.rsplit("/", 1)[-1]):
+        if kind != "blob" or not is_catalog_file(path.rsplit("/", 1)[-1]):
+            continue
+        if mode == _SYMLINK:
+            message = (
+                f"is a symbolic link at {commit[:12]}; catalog files read from git must be regular files"
+            )
+            refused.append(Problem(path, 0, 0, message))
+        elif int(listed_size) > max_bytes:
+            message = (
+                f"is {int(listed_size)} bytes at {commit[:12]}, over the {max_bytes} a catalog file may have "
+                "(FREEGIN_MAX_FILE_BYTES); it was not read"
+            )
+            refused.append(Problem(path, 0, 0, message))
+        else:
             entries.append((path, obj))
+    if refused:
+        raise CatalogInvalid(refused)
     if not entries:
         raise GitRefused(f"commit {commit[:12]} ({ref}) has no {CATALOG_DIR}/ folder")
-    out = _git(root, "cat-file", "--batch", stdin="".join(f"{obj}\n" for _, obj in entries).encode())
+    out = run_git(root, "cat-file", "--batch", stdin="".join(f"{obj}\n" for _, obj in entries).encode())
     files: dict[str, bytes] = {}
     pos = 0
     for path, _obj in entries:
@@ -72,7 +88,7 @@ def head_state(root: Path, pathspec: str = CATALOG_DIR) -> tuple[str | None, boo
     if toplevel(root) is None:
         return None, None
     try:
-        status = _git(
+        status = run_git(
             root,
             *("status", "--porcelain=v2", "--branch", "--no-ahead-behind", "--untracked-files=all"),
             *("--", pathspec),

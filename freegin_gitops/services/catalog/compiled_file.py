@@ -177,20 +177,25 @@ def is_stale(path: Path, compiled: CompiledBytes) -> str | None:
     ``source.commit`` and ``source.dirty`` are not compared: they change whenever the compiled
     file itself is committed.
     """
+    from freegin_gitops.adapters.catalog_dir import FileRefused, read_regular
+    from freegin_gitops.adapters.env_limits import current_limits
     from freegin_gitops.core.compiled_document import comparable
 
     if output_current(path, compiled):
         return None
-    try:
-        existing = path.read_bytes()
-    except FileNotFoundError:
+    if not os.path.lexists(path):
         return f"{path} does not exist"
-    except OSError as exc:
-        return f"{path} cannot be read as JSON ({exc.strerror})"
+    try:
+        # A pull request may make it a link to /dev/zero, or nest it 100,000 deep.
+        existing = read_regular(path, current_limits().max_file_bytes)
+    except FileRefused as exc:
+        return f"{path} {exc}"
     if existing == compiled.data:
         return None
     try:
         document = json_text.loads_any(existing)
+    except RecursionError:
+        return f"{path} cannot be read as JSON (it is nested too deeply)"
     except ValueError as exc:
         return f"{path} cannot be read as JSON ({exc})"
     if not isinstance(document, dict) or comparable(document) != comparable(compiled.document):

@@ -4,7 +4,8 @@ Only the last path parses YAML, so routing starts fast whatever the catalog's si
 
 The cache holds a *routing view*: the compiled document without the models' hints (the router
 does not use them), each candidate list written as runs of one provider's models
-(``[["groq", ["llama-3.3-70b-versatile", ...]], ...]``), one line per workload. For 52,760 models
+(``[["groq", ["llama-3.3-70b-versatile", ...]], ...]``; a deprecated model keeps its date, reason
+and successor, which ``route`` shows), one line per workload. For 52,760 models
 a route reads 1.5 MB of it instead of the 38 MB compiled file, and candidates are made only as far
 as a plan reaches (:class:`CandidateList`). The working tree's content hash comes from
 :mod:`snapshot`, so an unchanged catalog is not read at all.
@@ -13,14 +14,16 @@ as a plan reaches (:class:`CandidateList`). The working tree's content hash come
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from freegin_gitops import __version__
 from freegin_gitops.adapters import cache_file
+from freegin_gitops.adapters.catalog_dir import FileRefused, read_regular
+from freegin_gitops.adapters.env_limits import current_limits
 from freegin_gitops.core import json_text
-from freegin_gitops.core.compiled_catalog import CompiledCatalog, Run, runs_of
+from freegin_gitops.core.compiled_catalog import CompiledCatalog, runs_of
 from freegin_gitops.core.content import content_sha256
 from freegin_gitops.errors import FileError
 from freegin_gitops.services.catalog import snapshot
@@ -29,7 +32,7 @@ from freegin_gitops.services.catalog.repo import CatalogRepo
 
 COMPILED_IN_REPO = "compiled/catalog.json"
 KEEP_CACHED = 32
-VIEW_FORMAT = 3
+VIEW_FORMAT = 4
 
 _SECTIONS = ("routing", "refresh", "workloads", "providers", "candidates")
 
@@ -69,13 +72,25 @@ def routing_view(document: dict[str, Any]) -> bytes:
     lines = [json_text.compact(head)]
     for workload in workloads:
         lists = document["candidates"][workload]
-        lines.append(json_text.compact({which: runs_of(entries) for which, entries in lists.items()}))
+        line: dict[str, Any] = {
+            which: runs_of(entries) for which, entries in lists.items() if which != "deprecated"
+        }
+        line["deprecated"] = [
+            {k: v for k, v in c.items() if k != "hints"} for c in lists.get("deprecated", ())
+        ]
+        lines.append(json_text.compact(line))
     return b"\n".join(lines)
 
 
 def _runs_shape(lists: Any) -> bool:
     """Whether one workload's line has the shape of runs (a cheap look at each run)."""
     if not isinstance(lists, dict):
+        return False
+    deprecated = lists.get("deprecated")
+    if not isinstance(deprecated, list) or not all(
+        isinstance(c, dict) and isinstance(c.get("provider"), str) and isinstance(c.get("model"), str)
+        for c in deprecated
+    ):
         return False
     for which in ("active", "pending", "defaults"):
         runs = lists.get(which)
@@ -89,16 +104,16 @@ def _runs_shape(lists: Any) -> bool:
     return True
 
 
-class _LazyRuns(Mapping[str, Mapping[str, Sequence[Run]]]):
+class _LazyRuns(Mapping[str, Mapping[str, Any]]):
     """Each workload's candidate runs, parsed from its line of the view when first asked for."""
 
     def __init__(self, path: Path, lines: list[bytes], index: dict[str, int]) -> None:
         self._path = path
         self._lines = lines
         self._index = index
-        self._parsed: dict[str, Mapping[str, Sequence[Run]]] = {}
+        self._parsed: dict[str, Mapping[str, Any]] = {}
 
-    def __getitem__(self, workload: str) -> Mapping[str, Sequence[Run]]:
+    def __getitem__(self, workload: str) -> Mapping[str, Any]:
         found = self._parsed.get(workload)
         if found is None:
             try:
@@ -133,7 +148,7 @@ def _read_view(sha: str, commit: str | None) -> CompiledCatalog | None:
     head["candidates"] = dict.fromkeys(index)  # names only: lists come from the lines
     if not _current(head, sha):
         return None
-    return CompiledCatalog(head, pinned_commit=commit, runs=_LazyRuns(path, lines, index))
+    return CompiledCatalog(head, pinned_commit=commit, lists=_LazyRuns(path, lines, index))
 
 
 def _store(sha: str, document: dict[str, Any]) -> None:
@@ -171,8 +186,8 @@ def load_compiled(repo: CatalogRepo, ref: str | None = None) -> CompiledCatalog:
     if ref is None:
         in_repo = repo.root / COMPILED_IN_REPO
         try:
-            kept = json_text.loads_any(in_repo.read_bytes())
-        except (OSError, ValueError):
+            kept = json_text.loads_any(read_regular(in_repo, current_limits().max_file_bytes))
+        except (FileRefused, ValueError, RecursionError):  # missing, a link, a FIFO, not JSON
             kept = None
         if _current(kept, sha) and _valid(kept, in_repo):
             _store(sha, kept)

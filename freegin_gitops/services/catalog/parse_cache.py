@@ -57,7 +57,7 @@ def _load(path: Path) -> Any:
         return None
     try:
         return json_text.loads(payload)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
 
 

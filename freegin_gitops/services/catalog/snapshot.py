@@ -22,10 +22,17 @@ from pathlib import Path
 from typing import Any
 
 from freegin_gitops.adapters import cache_file
-from freegin_gitops.adapters.catalog_dir import FileStat, read_catalog_dir, stat_catalog_dir
+from freegin_gitops.adapters.catalog_dir import (
+    CatalogScan,
+    FileStat,
+    Refusal,
+    scan_catalog_dir,
+    stat_catalog_dir,
+)
+from freegin_gitops.adapters.env_limits import current_limits
 from freegin_gitops.core import json_text
 from freegin_gitops.core.content import content_sha256
-from freegin_gitops.errors import FileError
+from freegin_gitops.errors import CatalogInvalid, FileError
 from freegin_gitops.services.catalog.paths import cache_dir
 
 FORMAT = 2
@@ -42,9 +49,11 @@ class Snapshot:
         file_sha256: dict[str, str] | None,
         files: dict[str, bytes] | None,
         record: list[bytes] | None = None,
+        refused: tuple[Refusal, ...] = (),
     ) -> None:
         self.content_sha256 = content_sha256
         self.files = files
+        self.refused = refused  # catalog paths the read refused (links out, FIFOs, oversized files)
         self._file_sha256 = file_sha256
         self._record = record
 
@@ -72,7 +81,7 @@ def _stat_digest(stats: list[FileStat]) -> str:
     return hashlib.sha256(repr(stats).encode()).hexdigest()
 
 
-def _trusted(lines: list[bytes], stats: list[FileStat]) -> str | None:
+def _trusted(lines: list[bytes], stats: list[FileStat], max_bytes: int) -> str | None:
     """The content hash recorded for exactly these ``stats``, if the record is whole and not
     racy."""
     if len(lines) != 2:
@@ -86,7 +95,7 @@ def _trusted(lines: list[bytes], stats: list[FileStat]) -> str | None:
     recorded, sha = head.get("recorded_ns"), head.get("content_sha256")
     if not (isinstance(recorded, int) and isinstance(sha, str)):
         return None
-    if head.get("stats") != _stat_digest(stats):
+    if head.get("stats") != _stat_digest(stats) or head.get("max_file_bytes") != max_bytes:
         return None
     newest = max((max(s[5], s[6]) for s in stats), default=0)
     return sha if newest < recorded - RACY_NS else None
@@ -94,26 +103,44 @@ def _trusted(lines: list[bytes], stats: list[FileStat]) -> str | None:
 
 def take(root: Path) -> Snapshot:
     """The catalog of ``root`` now: from the record when no file changed, else read and hashed
-    (and recorded for next time)."""
+    (and recorded for next time, when nothing was refused)."""
     started = time.time_ns()  # before lstat: a change after this moment is racy
+    max_bytes = current_limits().max_file_bytes
     stats = stat_catalog_dir(root)
     path = _record_path(root)
     if stats is not None:
         payload = cache_file.read(path)
         if payload is not None:
             lines = payload.split(b"\n")
-            sha = _trusted(lines, stats)
+            sha = _trusted(lines, stats, max_bytes)
             if sha is not None:
                 return Snapshot(sha, None, None, lines)
-    files = read_catalog_dir(root)
+    scan = scan_catalog_dir(root, max_bytes)
+    files = scan.files
     sha = content_sha256(files)
     shas = {p: hashlib.sha256(data).hexdigest() for p, data in files.items()}
-    if stats is not None and [s[0] for s in stats] == sorted(files):
-        head = {"format": FORMAT, "recorded_ns": started, "content_sha256": sha, "stats": _stat_digest(stats)}
+    if stats is not None and not scan.refused and [s[0] for s in stats] == sorted(files):
+        head = {
+            "format": FORMAT,
+            "recorded_ns": started,
+            "content_sha256": sha,
+            "stats": _stat_digest(stats),
+            "max_file_bytes": max_bytes,
+        }
         cache_file.write(path, json_text.compact(head) + b"\n" + json_text.compact(shas))
-    return Snapshot(sha, shas, files)
+    return Snapshot(sha, shas, files, refused=scan.refused)
+
+
+def scan(root: Path, snapshot: Snapshot) -> CatalogScan:
+    """The catalog's bytes and refusals: those the snapshot read, else read now."""
+    if snapshot.files is not None:
+        return CatalogScan(snapshot.files, snapshot.refused)
+    return scan_catalog_dir(root)
 
 
 def read_files(root: Path, snapshot: Snapshot) -> dict[str, bytes]:
-    """The catalog's bytes: those the snapshot read, else read now."""
-    return snapshot.files if snapshot.files is not None else read_catalog_dir(root)
+    """The catalog's bytes; :class:`CatalogInvalid` naming what was refused, if anything was."""
+    found = scan(root, snapshot)
+    if found.refused:
+        raise CatalogInvalid([r.problem() for r in found.refused])
+    return found.files

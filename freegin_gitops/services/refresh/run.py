@@ -3,6 +3,7 @@ database, the plan, then the branch, the push and the pull request."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -11,10 +12,8 @@ from typing import TYPE_CHECKING
 
 from freegin_gitops.adapters.catalog_dir import read_catalog_dir
 from freegin_gitops.adapters.git.tree import read_catalog_at
-from freegin_gitops.adapters.usage_db import UsageStore
 from freegin_gitops.errors import BadUsage, GitRefused
 from freegin_gitops.services.catalog.loading import load_files
-from freegin_gitops.services.catalog.paths import db_path
 from freegin_gitops.services.catalog.repo import CatalogRepo
 from freegin_gitops.services.refresh.plan import (
     RefreshContext,
@@ -25,6 +24,7 @@ from freegin_gitops.services.refresh.plan import (
 )
 from freegin_gitops.services.refresh.publish import Published
 from freegin_gitops.services.routing.router import Router
+from freegin_gitops.services.routing.usage_stats import open_store
 
 if TYPE_CHECKING:
     from freegin_gitops.adapters.github.target import GitHubTarget
@@ -91,7 +91,9 @@ def run_refresh(
     else:
         raise GitRefused(f"{repo.root} is not a git repository; refresh writes a branch, so it needs one")
 
-    with UsageStore(db_path(db_option)) as store:
+    store = open_store(db_option)
+    assert store is not None
+    with contextlib.closing(store):
         loaded = load_files(files)
         router = Router(compiled_for(files, loaded), environ=environ, usage=store)
         try:

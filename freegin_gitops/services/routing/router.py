@@ -26,13 +26,15 @@ from freegin_gitops.core.route_attempts import (
     cooldown_after,
 )
 from freegin_gitops.core.route_plan import Connection, Plan
+from freegin_gitops.core.usage import Cooldown as StoredCooldown
+from freegin_gitops.core.usage import UsageRecord
 from freegin_gitops.errors import NoCandidateAnswered, ProviderError
 
 if TYPE_CHECKING:
     import httpx
 
     from freegin_gitops.adapters.openai_http import ChatAnswer, OpenAICompatible
-    from freegin_gitops.adapters.usage_db import UsageStore
+    from freegin_gitops.core.usage_store import UsageStore
 
 
 class RoutedAnswer(NamedTuple):
@@ -72,7 +74,8 @@ class Router:
     # -- planning (no network) -------------------------------------------------------------
     def cooldowns(self) -> dict[str, tuple[float, str]]:
         if self._cooldowns is None:
-            self._cooldowns = self.usage.cooldowns(self.clock()) if self.usage is not None else {}
+            found = self.usage.active_cooldowns(self.clock()) if self.usage is not None else []
+            self._cooldowns = {c.provider: (c.until_epoch, c.reason) for c in found if c.model is None}
         return self._cooldowns
 
     def unreachable(self, provider: str) -> str | None:
@@ -157,7 +160,7 @@ class Router:
     def _keep_cooldown(self, provider: str, cooldown: Cooldown) -> None:
         self.cooldowns()[provider] = (cooldown.until, cooldown.reason)
         if self.usage is not None:
-            self.usage.set_cooldown(provider, cooldown.until, cooldown.reason)
+            self.usage.cool_down(StoredCooldown(provider, None, cooldown.until, cooldown.reason))
 
     def _record(
         self,
@@ -169,8 +172,6 @@ class Router:
     ) -> None:
         if self.usage is None:
             return
-        from freegin_gitops.adapters.usage_db import UsageRecord
-
         self.usage.record(
             [
                 UsageRecord(

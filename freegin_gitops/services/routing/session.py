@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from freegin_gitops.services.catalog.compiled_store import load_compiled
-from freegin_gitops.services.catalog.paths import db_path
 from freegin_gitops.services.catalog.repo import CatalogRepo
 from freegin_gitops.services.routing.router import Router
+from freegin_gitops.services.routing.usage_stats import open_store
 
 
 @contextlib.contextmanager
@@ -20,12 +20,7 @@ def open_router(
     """A :class:`Router` over ``repo`` (at ``ref``); the usage database is opened if it exists,
     or created when ``create_db`` (commands that call providers record usage)."""
     catalog = load_compiled(repo, ref)
-    path = db_path(db_option)
-    store = None
-    if create_db or path.exists():
-        from freegin_gitops.adapters.usage_db import UsageStore
-
-        store = UsageStore(path)
+    store = open_store(db_option, create=create_db)
     router = Router(catalog, environ=dict(os.environ), usage=store)
     try:
         yield router

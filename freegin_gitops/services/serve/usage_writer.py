@@ -16,9 +16,9 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Callable, Sequence
-from typing import NamedTuple, Protocol
+from typing import Protocol
 
-from freegin_gitops.adapters.usage_db import UsageRecord
+from freegin_gitops.core.usage import Cooldown, UsageRecord
 from freegin_gitops.errors import UsageStoreError
 
 BATCH = 500
@@ -30,15 +30,9 @@ class UsageSink(Protocol):
 
     def record(self, records: Sequence[UsageRecord]) -> None: ...
 
-    def set_cooldown(self, provider: str, until_epoch: float, reason: str) -> None: ...
+    def cool_down(self, cooldown: Cooldown) -> None: ...
 
-    def cooldowns(self, now_epoch: float | None = None) -> dict[str, tuple[float, str]]: ...
-
-
-class Cooldown(NamedTuple):
-    provider: str
-    until_epoch: float
-    reason: str
+    def active_cooldowns(self, now_epoch: float) -> list[Cooldown]: ...
 
 
 class UsageWriter:
@@ -83,7 +77,7 @@ class UsageWriter:
         self._wake.set()
 
     def add_cooldown(self, provider: str, until_epoch: float, reason: str) -> None:
-        self._cooldowns.append(Cooldown(provider, until_epoch, reason))
+        self._cooldowns.append(Cooldown(provider, None, until_epoch, reason))
         self._idle.clear()
         self._wake.set()
 
@@ -98,7 +92,7 @@ class UsageWriter:
                 if rows:
                     await asyncio.to_thread(self.sink.record, rows)
                 for c in cooldowns:
-                    await asyncio.to_thread(self.sink.set_cooldown, c.provider, c.until_epoch, c.reason)
+                    await asyncio.to_thread(self.sink.cool_down, c)
             except UsageStoreError as exc:
                 if attempt == RETRIES:
                     self.lost += len(rows)

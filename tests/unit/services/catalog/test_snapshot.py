@@ -66,10 +66,18 @@ def test_any_change_is_noticed(repo: Path, quiet: None, change) -> None:  # type
 
 def test_a_link_in_the_catalog_means_reading_every_time(repo: Path, quiet: None) -> None:
     groq = repo / "catalog/providers/groq.yaml"
-    target = repo / "groq-real.yaml"
+    target = groq.with_name(".groq-real.yaml")
     groq.rename(target)
-    groq.symlink_to("../../groq-real.yaml")
-    snapshot.take(repo)
+    groq.symlink_to(target.name)
+    first = snapshot.take(repo)
+    assert (first.refused, "catalog/providers/groq.yaml" in (first.files or {})) == ((), True)
+    assert snapshot.take(repo).files is not None
+
+
+def test_a_refused_file_means_reading_every_time(repo: Path, quiet: None) -> None:
+    (repo / "catalog/providers/zz.yaml").symlink_to("/etc/hostname")
+    first = snapshot.take(repo)
+    assert [r.path for r in first.refused] == ["catalog/providers/zz.yaml"]
     assert snapshot.take(repo).files is not None
 
 

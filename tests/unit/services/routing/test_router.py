@@ -12,7 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from freegin_gitops.adapters.usage_db import UsageStore
+from freegin_gitops.adapters.usage_db import SqliteUsageStore as UsageStore
+from freegin_gitops.core.usage import Cooldown
 from freegin_gitops.errors import NoCandidateAnswered
 from freegin_gitops.services.routing.router import Router
 from tests.support.compiled import api, compiled_catalog
@@ -145,7 +146,7 @@ def test_a_429_falls_back_and_cools_the_provider_down(wire: Wire, clock: Clock, 
         ("b1", "answered"),
     ]
     assert got.attempts[1].reason == "cooling down until 2027-01-15T08:01:00Z (HTTP 429, Retry-After 60s)"
-    assert store.cooldowns(NOW) == {"alpha": (NOW + 60, "HTTP 429, Retry-After 60s")}
+    assert store.active_cooldowns(NOW) == [Cooldown("alpha", None, NOW + 60, "HTTP 429, Retry-After 60s")]
     assert [row[5] for row in rows(store)] == ["rate_limited", None]
 
     later = router(wire, clock, store)  # another process reads the cool-down from the store
@@ -182,7 +183,7 @@ def test_any_other_failure_moves_on_without_a_cool_down(
     r = router(wire, clock, store)
     got = r.call(r.plan("chat"), MESSAGES)
     assert (got.model, [a.outcome for a in got.attempts]) == ("a2", ["failed", "answered"])
-    assert r.cooldowns() == {} and store.cooldowns(NOW) == {}
+    assert r.cooldowns() == {} and store.active_cooldowns(NOW) == []
 
 
 def test_a_connection_error_moves_on(clock: Clock, store: UsageStore) -> None:

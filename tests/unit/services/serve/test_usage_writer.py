@@ -9,7 +9,8 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from freegin_gitops.adapters.usage_db import UsageRecord, UsageStore
+from freegin_gitops.adapters.usage_db import SqliteUsageStore as UsageStore
+from freegin_gitops.core.usage import Cooldown, UsageRecord
 from freegin_gitops.errors import UsageStoreError
 from freegin_gitops.services.serve.usage_writer import BATCH, UsageWriter
 
@@ -23,7 +24,7 @@ class Recording:
 
     def __init__(self, fail: int = 0) -> None:
         self.batches: list[list[UsageRecord]] = []
-        self.cooldowns_set: list[tuple[str, float, str]] = []
+        self.cooldowns_set: list[Cooldown] = []
         self.gate = threading.Event()
         self.gate.set()
         self.fail = fail
@@ -35,11 +36,11 @@ class Recording:
             raise UsageStoreError("database is locked")
         self.batches.append(list(records))
 
-    def set_cooldown(self, provider: str, until_epoch: float, reason: str) -> None:
-        self.cooldowns_set.append((provider, until_epoch, reason))
+    def cool_down(self, cooldown: Cooldown) -> None:
+        self.cooldowns_set.append(cooldown)
 
-    def cooldowns(self, now_epoch: float | None = None) -> dict[str, tuple[float, str]]:
-        return {}
+    def active_cooldowns(self, now_epoch: float) -> list[Cooldown]:
+        return []
 
 
 def test_close_stores_every_row_queued_in_a_real_database(tmp_path: Path) -> None:
@@ -61,7 +62,7 @@ def test_close_stores_every_row_queued_in_a_real_database(tmp_path: Path) -> Non
             1234,
             1234,
         )
-        assert conn.execute("SELECT provider FROM provider_cooldown").fetchall() == [("alpha",)]
+        assert conn.execute("SELECT provider, model FROM cooldown").fetchall() == [("alpha", "")]
 
 
 def test_rows_queued_while_a_batch_is_stored_go_in_the_next_batch() -> None:
