@@ -84,6 +84,9 @@ class UsageWriter:
         self._task: asyncio.Task[None] | None = None
         self.written = 0
         self.lost = 0
+        self._added = 0  # rows ever queued; they are settled (stored or given up) in this order
+        self._settled = 0
+        self._progress = asyncio.Condition()
         self._overflowed = False  # said that rows are given up, this outage
 
     @property
@@ -93,8 +96,9 @@ class UsageWriter:
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="freegin-usage-writer")
 
-    def add(self, record: UsageRecord) -> None:
-        """Queue one row (never blocks, never fails)."""
+    def add(self, record: UsageRecord) -> int:
+        """Queue one row (never blocks, never fails); its number, for :meth:`stored`."""
+        self._added += 1
         self._rows.append(record)
         if self.listener is not None:
             self.listener.queued(record)
@@ -105,6 +109,7 @@ class UsageWriter:
                 self._give_up_oldest()
         self._idle.clear()
         self._wake.set()
+        return self._added
 
     def add_cooldown(self, provider: str, until_epoch: float, reason: str) -> None:
         self._cooldowns.append(Cooldown(provider, None, until_epoch, reason))
@@ -117,14 +122,41 @@ class UsageWriter:
         while len(self._rows) >= self.limit and not self._closing and self.health.reachable:
             await self._room.wait()
 
+    def _settle(self, rows: list[UsageRecord]) -> None:
+        self._settled += len(rows)
+        if self.listener is not None:
+            self.listener.settled(rows)
+
+    async def _tell_progress(self) -> None:
+        async with self._progress:
+            self._progress.notify_all()
+
+    async def stored(self, number: int, timeout_s: float) -> bool:
+        """Wait (at most ``timeout_s``) until the row :meth:`add` numbered ``number`` is stored
+        (or given up); False at once while the store is away, or when the time is up. A gateway
+        answers a call to a candidate with a budget only once its row counts for the other
+        gateways too."""
+        async def settled() -> None:
+            async with self._progress:
+                await self._progress.wait_for(lambda: self._settled >= number or not self.health.reachable)
+
+        if self._settled >= number:
+            return True
+        if not self.health.reachable:
+            return False
+        try:
+            await asyncio.wait_for(settled(), timeout_s)
+        except TimeoutError:
+            return False
+        return self._settled >= number
+
     def _give_up_oldest(self) -> None:
         excess = len(self._rows) - self.limit
         if excess <= 0:
             return
         dropped = [self._rows.popleft() for _ in range(excess)]
         self.lost += len(dropped)
-        if self.listener is not None:
-            self.listener.settled(dropped)
+        self._settle(dropped)
         if not self._overflowed:
             self._overflowed = True
             self.report(
@@ -141,8 +173,8 @@ class UsageWriter:
                 await asyncio.to_thread(self.sink.record, rows)
                 rows_done, rows = rows, []
                 self.written += len(rows_done)
-                if self.listener is not None:
-                    self.listener.settled(rows_done)
+                self._settle(rows_done)
+                await self._tell_progress()
             while cooldowns:
                 await asyncio.to_thread(self.sink.cool_down, cooldowns[0])
                 cooldowns.pop(0)
@@ -151,6 +183,7 @@ class UsageWriter:
             self._cooldowns.extendleft(reversed(cooldowns))
             if self.health.failed(str(exc)):
                 self._room.set()  # requests waiting for room go on: the store is away
+                await self._tell_progress()  # and so do those waiting for their row
                 self.report(
                     f"usage cannot be recorded ({exc}): routing goes on with budgets and cool-downs "
                     f"from memory, and up to {self.limit:,} usage rows wait here until the database "
@@ -195,8 +228,7 @@ class UsageWriter:
         self._rows.clear()
         self._cooldowns.clear()
         self.lost += len(left)
-        if self.listener is not None:
-            self.listener.settled(left)
+        self._settle(left)
         self.report(f"{len(left)} usage row(s) could not be recorded: {self.health.last_error}")
         self._idle.set()
 

@@ -215,3 +215,33 @@ def test_closing_during_an_outage_gives_up_after_a_few_tries_and_says_how_many_r
         "4 usage row(s) could not be recorded: "
         "the usage database postgresql://db/u cannot be reached: refused"
     )
+
+
+def test_a_row_can_be_waited_for_until_it_is_stored_but_not_while_the_store_is_away() -> None:
+    sink = Outage()
+
+    async def main() -> None:
+        writer = UsageWriter(sink, retry_delay_s=0.01)
+        writer.start()
+        sink.back.set()
+        sink.gate.clear()  # the store is slow
+        number = writer.add(row(1))
+        waiting = asyncio.create_task(writer.stored(number, 5))
+        await asyncio.sleep(0.05)
+        assert not waiting.done()
+        sink.gate.set()
+        assert await waiting is True
+        assert await writer.stored(number, 5) is True  # already stored: at once
+        sink.back.clear()  # the store goes away
+        later = writer.add(row(2))
+        assert await asyncio.wait_for(writer.stored(later, 5), 2) is False  # not waited for
+        assert not writer.health.reachable
+        sink.gate.clear()
+        sink.back.set()
+        third = writer.add(row(3))
+        assert await writer.stored(third, 0.05) is False  # not stored in time
+        sink.gate.set()
+        await writer.close()
+
+    asyncio.run(main())
+    assert [r.model for b in sink.batches for r in b] == ["m1", "m2", "m3"]
