@@ -57,6 +57,7 @@ def model_from(raw: Mapping[str, Any]) -> ModelEntry:
             RetiredWorkload(g["workload"], _date(g["retired"]), g.get("reason"))
             for g in raw.get("retired_workloads", [])
         ),
+        limits=dict(raw.get("limits", {})),
     )
 
 

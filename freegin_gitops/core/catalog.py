@@ -43,6 +43,7 @@ class ModelEntry:
     retired: dt.date | None = None
     reason: str | None = None
     retired_workloads: tuple[RetiredWorkload, ...] = ()
+    limits: Mapping[str, object] = field(default_factory=dict)  # the model's own free-tier limits
 
     @property
     def active(self) -> bool:

@@ -12,6 +12,8 @@ import re
 from collections.abc import Mapping
 from typing import Any, Literal, NamedTuple
 
+from freegin_gitops.core.budgets import NO_LIMITS, Limits
+
 Origin = Literal["override", "catalog", "pending", "default"]
 
 
@@ -48,6 +50,7 @@ class CompiledCatalog:
         self._providers: dict[str, ProviderApi] = {}
         self._workloads: dict[str, WorkloadCandidates] = {}
         self._by_provider: dict[tuple[str, str], dict[str, tuple[Candidate, ...]]] = {}
+        self._limits: dict[tuple[str, str | None], Limits] = {}
 
     @property
     def content_sha256(self) -> str:
@@ -103,6 +106,23 @@ class CompiledCatalog:
             timeout_s=api.get("timeout_s"),
         )
         self._providers[provider_id] = made
+        return made
+
+    def limits(self, provider_id: str, model: str | None = None) -> Limits:
+        """The counted limits of ``provider_id`` (its key's), or with ``model`` that model's own
+        (whose ``day_resets`` defaults to the provider's); none for an unknown provider."""
+        cached = self._limits.get((provider_id, model))
+        if cached is not None:
+            return cached
+        raw = self.document["providers"].get(provider_id)
+        if raw is None:
+            made = NO_LIMITS
+        elif model is None:
+            made = Limits.from_mapping(raw.get("limits"))
+        else:
+            own = raw.get("model_limits", {}).get(model)
+            made = Limits.from_mapping(own, self.limits(provider_id).day_resets) if own else NO_LIMITS
+        self._limits[(provider_id, model)] = made
         return made
 
     def candidates(self, workload: str) -> WorkloadCandidates | None:

@@ -9,6 +9,7 @@ suggestion for it "unknown"). Every problem found is returned; none stops the ot
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -123,6 +124,25 @@ def _check_workload(
         )
 
 
+_PERIOD_ORDER = ("minute", "hour", "day")
+
+
+def _check_limits(out: _Collector, file: str, path: JsonPath, limits: Mapping[str, Any]) -> None:
+    """A real ``checked`` date, and no shorter window allowing more than a longer one."""
+    if "checked" in limits:
+        out.date(file, (*path, "checked"), limits["checked"])
+    for kind in ("requests", "tokens"):
+        given = [(p, limits[f"{kind}_per_{p}"]) for p in _PERIOD_ORDER if f"{kind}_per_{p}" in limits]
+        for (short, small), (long, big) in itertools.pairwise(given):
+            if small > big:
+                out.add(
+                    file,
+                    (*path, f"{kind}_per_{short}"),
+                    f"{kind}_per_{short} ({small}) is more than {kind}_per_{long} ({big}): "
+                    f"a {short} cannot allow more than its {long}",
+                )
+
+
 def _check_provider(
     out: _Collector,
     path: str,
@@ -165,8 +185,8 @@ def _check_provider(
                 "named in api_key_env",
                 key=header,
             )
-    if "limits" in doc and "checked" in doc["limits"]:
-        out.date(path, ("limits", "checked"), doc["limits"]["checked"])
+    if "limits" in doc:
+        _check_limits(out, path, ("limits",), doc["limits"])
 
     seen: dict[str, int] = {}
     for i, model in enumerate(doc["models"]):
@@ -180,6 +200,8 @@ def _check_provider(
             seen[model_id] = i
         for j, workload in enumerate(model["workloads"]):
             _check_workload(out, path, (*here, "workloads", j), workload, workloads)
+        if "limits" in model:
+            _check_limits(out, path, (*here, "limits"), model["limits"])
         added = out.date(path, (*here, "added"), model["added"])
         retired = out.date(path, (*here, "retired"), model.get("retired"))
         if model["status"] == "active":

@@ -6,12 +6,27 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+from freegin_gitops.core.budgets import BudgetState
+
 if TYPE_CHECKING:
     from freegin_gitops.services.serve.app import GatewayService
 
 
 def _iso(epoch: float) -> str:
     return dt.datetime.fromtimestamp(epoch, dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def budget_json(state: BudgetState | None) -> dict[str, Any] | None:
+    """A candidate's budgets as the status shows them: each limit with what is used and left,
+    and, for a spent one, when it resets; None when the candidate has no limits."""
+    if state is None:
+        return None
+    spent = state.spent
+    return {
+        "spent": spent is not None,
+        "reason": spent.spent_reason() if spent is not None else None,
+        "limits": state.as_json(),
+    }
 
 
 def status_document(service: GatewayService, now: float) -> dict[str, Any]:
@@ -26,8 +41,9 @@ def status_document(service: GatewayService, now: float) -> dict[str, Any]:
         for entry in plan.entries:
             c = entry.candidate
             unreachable = router.unreachable(c.provider)
-            cooling = cooldowns.get(c.provider)
-            cooling = cooling if cooling is not None and cooling[0] > now else None
+            held = [cooldowns.get((c.provider, c.model)), cooldowns.get((c.provider, None))]
+            cooling = max((h for h in held if h is not None and h[0] > now), default=None)
+            budget = entry.budget if entry.budget is not None or unreachable else router.budget(c)
             rows.append(
                 {
                     "provider": c.provider,
@@ -37,8 +53,9 @@ def status_document(service: GatewayService, now: float) -> dict[str, Any]:
                     "unreachable_reason": unreachable,
                     "cooling_down_until": _iso(cooling[0]) if cooling else None,
                     "cooling_down_reason": cooling[1] if cooling else None,
-                    "budget": None,  # no budgets are counted yet
+                    "budget": budget_json(budget),
                     "usable": entry.skip is None,
+                    "skip_reason": entry.skip,
                 }
             )
         workloads[workload] = rows

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import email.utils
 import json
-import time
 
 import httpx
 import pytest
 
-from freegin_gitops.adapters.openai_http import OpenAICompatible, retry_after_seconds, scrub
+from freegin_gitops.adapters.openai_http import OpenAICompatible, scrub
 from freegin_gitops.errors import ProviderError
 
 KEY = "sk-unit-test-key-0123456789"
@@ -148,16 +146,6 @@ def test_list_models_reads_common_shapes(payload, ids):
 
 def test_list_models_without_data_is_a_bad_response():
     assert fails(api(lambda r: httpx.Response(200, json={"x": 1})).list_models).kind == "bad_response"
-
-
-def test_retry_after_parses_seconds_and_http_dates():
-    assert retry_after_seconds("12") == 12
-    assert retry_after_seconds(None) is None
-    assert retry_after_seconds("soon") is None
-    now = time.time()
-    date = email.utils.formatdate(now + 90, usegmt=True)
-    assert retry_after_seconds(date, now=now) == pytest.approx(90, abs=1)
-    assert retry_after_seconds(email.utils.formatdate(now - 90, usegmt=True), now=now) == 0
 
 
 def test_scrub_masks_the_secret_and_its_ends():

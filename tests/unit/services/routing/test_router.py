@@ -22,6 +22,7 @@ NOW = 1_800_000_000.0
 KEY = "sk-router-unit-0123456789abcdef"
 MESSAGES = [{"role": "user", "content": "hello"}]
 
+# alpha's key has a shared budget: a 429 cools down all of alpha (the others cool a model down)
 CATALOG = compiled_catalog(
     {
         "alpha": api("http://alpha.test/v1", key_env="ALPHA_KEY", headers={"X-Title": "freegin-ai"}),
@@ -30,6 +31,7 @@ CATALOG = compiled_catalog(
     },
     [("alpha", "a1"), ("alpha", "a2"), ("beta", "b1"), ("gamma", "g1")],
     max_attempts=3,
+    limits={"alpha": {"requests_per_day": 1000}},
 )
 
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -162,7 +164,7 @@ def test_a_429_without_retry_after_cools_down_for_30_seconds(
     wire.script("alpha.test", httpx.Response(429))
     r = router(wire, clock, store)
     r.call(r.plan("chat"), MESSAGES)
-    assert r.cooldowns() == {"alpha": (NOW + 30, "HTTP 429")}
+    assert r.cooldowns() == {("alpha", None): (NOW + 30, "HTTP 429")}
 
 
 @pytest.mark.parametrize(
@@ -232,7 +234,7 @@ def test_the_failure_names_skipped_providers(wire: Wire, clock: Clock, store: Us
 def test_a_provider_that_starts_cooling_during_the_call_is_skipped(wire: Wire, clock: Clock) -> None:
     r = router(wire, clock, None)
     plan = r.plan("chat")
-    r.cooldowns()["alpha"] = (NOW + 5, "HTTP 429")  # set by another thread after planning
+    r.cooldowns()[("alpha", None)] = (NOW + 5, "HTTP 429")  # set by another thread after planning
     got = r.call(plan, MESSAGES)
     assert (got.provider, [a.outcome for a in got.attempts]) == ("beta", ["skipped", "skipped", "answered"])
 
@@ -243,13 +245,13 @@ def test_without_a_usage_store_nothing_is_recorded_and_cool_downs_stay_in_memory
     wire.script("alpha.test", httpx.Response(429, headers={"Retry-After": "5"}))
     r = router(wire, clock, None)
     assert r.call(r.plan("chat"), MESSAGES).provider == "beta"
-    assert r.cooldowns() == {"alpha": (NOW + 5, "HTTP 429, Retry-After 5s")}
+    assert r.cooldowns() == {("alpha", None): (NOW + 5, "HTTP 429, Retry-After 5s")}
 
 
 def test_a_shared_cool_down_map_is_used_and_filled(wire: Wire, clock: Clock) -> None:
-    shared: dict[str, tuple[float, str]] = {"beta": (NOW + 100, "HTTP 429")}
+    shared: dict[tuple[str, str | None], tuple[float, str]] = {("beta", None): (NOW + 100, "HTTP 429")}
     wire.script("alpha.test", httpx.Response(429), httpx.Response(429))
     client = httpx.Client(transport=httpx.MockTransport(wire))
     r = Router(CATALOG, environ={"ALPHA_KEY": KEY}, client=client, clock=clock.time, cooldowns=shared)
     assert r.call(r.plan("chat"), MESSAGES).provider == "gamma"
-    assert shared["alpha"] == (NOW + 30, "HTTP 429")
+    assert shared[("alpha", None)] == (NOW + 30, "HTTP 429")
