@@ -200,22 +200,25 @@ class SqliteUsageStore:
         requests, tokens, oldest_minute = self._db.execute(
             WINDOW_MINUTES_SQL, (query.provider, model, first_minute)
         ).fetchone()
-        # The bucket's end: its requests were made before then.
-        oldest = (oldest_minute + 1) * 60.0 if oldest_minute is not None else None
+        sql, key = (
+            (WINDOW_EDGE_MODEL_SQL, (query.provider, query.model))
+            if query.model is not None
+            else (WINDOW_EDGE_PROVIDER_SQL, (query.provider,))
+        )
+        oldest_ts = None
+        if oldest_minute is not None:  # the oldest row of the oldest minute, from that minute's rows
+            _, _, oldest_ts = self._db.execute(
+                sql, (*key, iso_utc(oldest_minute * 60.0), iso_utc((oldest_minute + 1) * 60.0))
+            ).fetchone()
         since_ts, edge_end_ts = iso_utc(query.since_epoch), iso_utc(first_minute * 60.0)
         if since_ts < edge_end_ts:
-            sql, key = (
-                (WINDOW_EDGE_MODEL_SQL, (query.provider, query.model))
-                if query.model is not None
-                else (WINDOW_EDGE_PROVIDER_SQL, (query.provider,))
-            )
             edge_requests, edge_tokens, edge_oldest = self._db.execute(
                 sql, (*key, since_ts, edge_end_ts)
             ).fetchone()
             requests += edge_requests
             tokens += edge_tokens
-            if edge_oldest is not None:
-                oldest = epoch_of(edge_oldest)
+            oldest_ts = edge_oldest or oldest_ts
+        oldest = epoch_of(oldest_ts) if oldest_ts is not None else None
         return WindowUsage(int(requests), int(tokens), oldest)
 
     def cool_down(self, cooldown: Cooldown) -> None:

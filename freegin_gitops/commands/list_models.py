@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
+import time
+
 from freegin_gitops.adapters.catalog_dir import read_catalog_dir
 from freegin_gitops.commands.common import catalog_repo
 from freegin_gitops.commands.options import GlobalOptions
 from freegin_gitops.commands.output import emit, emit_json, table
+from freegin_gitops.core.budgets import budget_cell
 from freegin_gitops.core.listing import STATUSES, ModelRow, model_rows
 from freegin_gitops.core.naming import did_you_mean
 from freegin_gitops.errors import BadUsage, NotFound
 from freegin_gitops.services.catalog.parse_cache import load_cached
-from freegin_gitops.services.routing.usage_stats import read_stats
+from freegin_gitops.services.routing.usage_stats import read_budgets, read_stats
 
 
 def _statuses(status: str | None) -> tuple[str, ...]:
@@ -23,7 +27,7 @@ def _statuses(status: str | None) -> tuple[str, ...]:
     return (status,)
 
 
-def _cells(row: ModelRow) -> list[str]:
+def _cells(row: ModelRow, with_budget: bool) -> list[str]:
     usage = row.usage
     verified = "" if row.verified is None else ("yes" if row.verified else "no")
     rate = usage.success_rate if usage else None
@@ -38,6 +42,7 @@ def _cells(row: ModelRow) -> list[str]:
         f"{usage.mean_latency_ms:.0f}" if usage and usage.mean_latency_ms is not None else "",
         f"{usage.p95_latency_ms:.0f}" if usage and usage.p95_latency_ms is not None else "",
         usage.last_used[:16].replace("T", " ") if usage and usage.last_used else "",
+        *([budget_cell(row.budget)] if with_budget else []),
     ]
 
 
@@ -57,6 +62,10 @@ def run(
     if workload and workload not in catalog.workloads:
         raise NotFound(f"unknown workload {workload!r}{did_you_mean(workload, catalog.workloads)}")
     rows = model_rows(catalog, read_stats(options.db), provider, workload, statuses)
+    listed = [(r.provider, r.model) for r in rows if r.status in ("active", "pending")]
+    budgets = read_budgets(options.db, catalog, listed, time.time())
+    rows = [dataclasses.replace(r, budget=budgets.get((r.provider, r.model))) for r in rows]
+    with_budget = any(r.budget is not None for r in rows)
     if as_json:
         emit_json([row.as_json() for row in rows])
         return 0
@@ -71,6 +80,7 @@ def run(
         "MEAN MS",
         "P95 MS",
         "LAST USED",
+        *(["BUDGET"] if with_budget else []),
     ]
-    emit(table(headers, [_cells(r) for r in rows]))
+    emit(table(headers, [_cells(r, with_budget) for r in rows]))
     return 0

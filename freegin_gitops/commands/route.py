@@ -7,12 +7,14 @@ from collections.abc import Sequence
 from freegin_gitops.commands.common import catalog_repo
 from freegin_gitops.commands.options import GlobalOptions
 from freegin_gitops.commands.output import emit, emit_json, table
+from freegin_gitops.core.budgets import budget_cell, budget_json
 from freegin_gitops.core.route_plan import PlannedCandidate
 from freegin_gitops.services.routing.session import open_router
 
 
-def _grouped_cells(entries: Sequence[PlannedCandidate]) -> list[list[str]]:
-    """Table rows; a run of candidates skipped for the same reason at one provider is one row."""
+def _grouped_cells(entries: Sequence[PlannedCandidate], with_budget: bool) -> list[list[str]]:
+    """Table rows; a run of candidates skipped for the same reason at one provider is one row.
+    ``with_budget`` adds each candidate's headroom (the tightest of its budgets)."""
     cells: list[list[str]] = []
     run: list[tuple[int, PlannedCandidate]] = []
 
@@ -24,7 +26,8 @@ def _grouped_cells(entries: Sequence[PlannedCandidate]) -> list[list[str]]:
         model = c.model if len(run) == 1 else f"{c.model} and {len(run) - 1} more"
         rank = str(first) if len(run) == 1 else f"{first}-{last}"
         status = "will try" if entry.skip is None else f"skipped: {entry.skip}"
-        cells.append([rank, c.provider, model, c.origin, status])
+        row = [rank, c.provider, model, c.origin, status]
+        cells.append([*row, budget_cell(entry.budget)] if with_budget else row)
         run.clear()
 
     for rank, entry in enumerate(entries, start=1):
@@ -65,6 +68,7 @@ def run(
             "origin": e.candidate.origin,
             "usable": e.usable,
             "skip_reason": e.skip,
+            "budget": budget_json(e.budget),
         }
         for i, e in enumerate(plan.entries, start=1)
     ]
@@ -88,8 +92,10 @@ def run(
     else:
         source = "the bundled starter catalog" if repo.bundled else "the working tree"
     emit(f"workload {workload}: catalog {catalog.content_sha256[:12]} from {source}\n")
-    cells = _grouped_cells(plan.entries)
-    emit(table(["#", "PROVIDER", "MODEL", "ORIGIN", "STATUS"], cells) if cells else "no candidates\n")
+    with_budget = any(e.budget is not None for e in plan.entries)
+    cells = _grouped_cells(plan.entries, with_budget)
+    headers = ["#", "PROVIDER", "MODEL", "ORIGIN", "STATUS"] + (["BUDGET"] if with_budget else [])
+    emit(table(headers, cells) if cells else "no candidates\n")
     if plan.not_reached:
         emit(
             f"... {plan.not_reached} more candidate(s) not reached "

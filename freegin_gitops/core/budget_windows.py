@@ -62,7 +62,9 @@ def _midnights(now: float, zone: dt.tzinfo) -> tuple[float, float]:
 def window(period: Period, now: float, day_resets: DayResets = DEFAULT_DAY_RESETS) -> Window:
     """The window of ``period`` that ``now`` is in."""
     if period != "day" or day_resets == "rolling":
-        return Window(period, day_resets, now - ROLLING_S[period], None)
+        # A request made exactly one period ago has left the window (timestamps are kept to the
+        # millisecond), so a window frees up at the time frees_at says.
+        return Window(period, day_resets, now - ROLLING_S[period] + 0.001, None)
     zone = dt.UTC if day_resets == "utc-midnight" else _zone(PACIFIC)
     start, end = _midnights(now, zone)
     return Window(period, day_resets, start, end)

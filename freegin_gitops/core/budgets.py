@@ -26,6 +26,7 @@ from freegin_gitops.core.budget_windows import (
     clock_time,
     window,
 )
+from freegin_gitops.core.catalog import Catalog
 from freegin_gitops.core.usage import WindowQuery, WindowUsage
 
 Kind = Literal["requests", "tokens"]
@@ -201,3 +202,44 @@ def cooldown_scope(model_limits: Limits, provider_limits: Limits) -> Scope:
     """What a 429 cools down: the model, unless only the provider declares limits (then the
     key's shared budget is what ran out)."""
     return "provider" if provider_limits.declared and not model_limits.declared else "model"
+
+
+def budget_json(state: BudgetState | None) -> dict[str, object] | None:
+    """A candidate's budgets as ``route --json``, ``ask --json``, ``list-models --json`` and the
+    gateway's status show them: whether one is spent (and why, with its reset), and each limit
+    with what is used and left; None when the candidate has no limits (or nothing counts them)."""
+    if state is None:
+        return None
+    spent = state.spent
+    return {
+        "spent": spent is not None,
+        "reason": spent.spent_reason() if spent is not None else None,
+        "limits": state.as_json(),
+    }
+
+
+def budget_cell(state: BudgetState | None) -> str:
+    """The budget column of a table: the spent budget's reason, or the tightest one's headroom."""
+    if state is None or not state.budgets:
+        return ""
+    spent = state.spent
+    if spent is not None:
+        return spent.spent_reason()
+    tightest = state.tightest
+    return tightest.headroom() if tightest is not None else ""
+
+
+def catalog_limits(catalog: Catalog, provider: str, model: str) -> tuple[Limits, Limits]:
+    """A model's own limits and its provider's, as the catalog states them (for listings; the
+    router reads the compiled catalog's)."""
+    found = catalog.providers.get(provider)
+    if found is None:
+        return NO_LIMITS, NO_LIMITS
+    shared = Limits.from_mapping(found.limits)
+    entry = found.model(model)
+    own = (
+        Limits.from_mapping(entry.limits, shared.day_resets)
+        if entry is not None and entry.limits
+        else NO_LIMITS
+    )
+    return own, shared

@@ -3,8 +3,11 @@ usage figures for listing and refresh, read without creating a database that is 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
+from freegin_gitops.core.budgets import BudgetState, catalog_limits, plan_budget
+from freegin_gitops.core.catalog import Catalog
 from freegin_gitops.core.usage import UsageKey, UsageStats
 from freegin_gitops.core.usage_store import UsageStore
 from freegin_gitops.services.catalog.paths import db_path
@@ -28,5 +31,25 @@ def read_stats(db_option: Path | None) -> dict[UsageKey, UsageStats]:
         return {}
     try:
         return store.stats()
+    finally:
+        store.close()
+
+
+def read_budgets(
+    db_option: Path | None, catalog: Catalog, models: Iterable[tuple[str, str]], now: float
+) -> dict[tuple[str, str], BudgetState]:
+    """The budgets of each (provider, model) that has limits, counted in the usage store; empty
+    when there is no store yet (nothing was counted)."""
+    wanted = [(p, m, *catalog_limits(catalog, p, m)) for p, m in dict.fromkeys(models)]
+    wanted = [w for w in wanted if w[2].declared or w[3].declared]
+    store = open_store(db_option, create=False) if wanted else None
+    if store is None:
+        return {}
+    try:
+        out = {}
+        for provider, model, own, shared in wanted:
+            plan = plan_budget(provider, model, own, shared, now)
+            out[(provider, model)] = plan.state(store.count_windows(plan.queries()))
+        return out
     finally:
         store.close()

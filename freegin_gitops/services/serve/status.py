@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from freegin_gitops.core.budgets import BudgetState
+from freegin_gitops.core.budgets import budget_json
 
 if TYPE_CHECKING:
     from freegin_gitops.services.serve.app import GatewayService
@@ -14,19 +14,6 @@ if TYPE_CHECKING:
 
 def _iso(epoch: float) -> str:
     return dt.datetime.fromtimestamp(epoch, dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def budget_json(state: BudgetState | None) -> dict[str, Any] | None:
-    """A candidate's budgets as the status shows them: each limit with what is used and left,
-    and, for a spent one, when it resets; None when the candidate has no limits."""
-    if state is None:
-        return None
-    spent = state.spent
-    return {
-        "spent": spent is not None,
-        "reason": spent.spent_reason() if spent is not None else None,
-        "limits": state.as_json(),
-    }
 
 
 def status_document(service: GatewayService, now: float) -> dict[str, Any]:

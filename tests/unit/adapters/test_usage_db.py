@@ -236,12 +236,13 @@ def test_a_window_starting_inside_a_minute_counts_that_minute_exactly(tmp_path: 
     assert later.oldest_epoch == T0 + 119
 
 
-def test_the_oldest_request_of_a_window_is_bounded_by_the_end_of_its_minute(tmp_path: Path):
+def test_the_oldest_request_of_a_window_is_exact_when_it_is_in_a_whole_minute(tmp_path: Path):
     with UsageStore(tmp_path / "u.db") as store:
-        store.record([attempt(seconds=s) for s in (125, 170)])
+        store.record([attempt(seconds=s) for s in (125.25, 170, 200)])
+        store.record([attempt(seconds=121, kind="connect", success=False, status=None)])  # not counted
         (usage,) = store.count_windows([WindowQuery("p", "m", T0 + 60)])
-    assert usage.requests == 2
-    assert usage.oldest_epoch == T0 + 180  # made before the end of minute 2
+    assert usage.requests == 3
+    assert usage.oldest_epoch == T0 + 125.25
 
 
 def test_window_counts_agree_with_counting_every_row(tmp_path: Path):
@@ -276,9 +277,9 @@ def test_window_counts_agree_with_counting_every_row(tmp_path: Path):
         ]
         assert (usage.requests, usage.tokens) == (len(inside), sum(r.tokens for r in inside)), query
         if inside:
-            oldest = min(epoch_of(r.ts) for r in inside if r.ts)
-            assert usage.oldest_epoch is not None
-            assert oldest <= usage.oldest_epoch <= (oldest // 60 + 1) * 60
+            assert usage.oldest_epoch == min(epoch_of(r.ts) for r in inside if r.ts)
+        else:
+            assert usage.oldest_epoch is None
 
 
 def test_timestamps_are_stored_in_one_spelling_and_bad_ones_refused(tmp_path: Path):
