@@ -1,4 +1,4 @@
-"""``adopt-model``, ``retire-model`` and ``reject-model``: the catalog edits."""
+"""``adopt-model``, ``retire-model``, ``reject-model`` and ``deprecate-model``: the catalog edits."""
 
 from __future__ import annotations
 
@@ -22,8 +22,9 @@ def adopt_model(provider: str, model: str, workload: str | None, commit: bool) -
 
     PROVIDER is a provider id (catalog/providers/PROVIDER.yaml); MODEL the model id exactly as the
     provider's API names it. A new model is added last (lowest preference) with today's date and
-    the suggestion's hints; a model already listed gets the workload, or is re-activated if it was
-    retired. Comments and formatting in the files are kept.
+    the suggestion's hints, cost and speed (the suggestion keeps its rationale); a model already
+    listed gets the workload, or is re-activated if it was deprecated or retired. Comments and
+    formatting in the files are kept.
 
     \b
     Example: freegin-ai adopt-model groq moonshotai/kimi-k2-instruct-0905 --workload code --commit
@@ -97,6 +98,41 @@ def reject_model(provider: str, model: str, workload: str | None, reason: str | 
             global_options(),
             command="reject-model",
             edit=lambda files, now: reject(files, provider, model, workload, reason, now=now),
+            commit=commit,
+        )
+    )
+
+
+@click.command("deprecate-model", short_help="Deprecate a model: still used, after the active ones.")
+@edit_arguments
+@click.option(
+    "--successor",
+    metavar="M",
+    help="The active model of the same provider that replaces MODEL (recorded as successor).",
+)
+@REASON
+@COMMIT
+def deprecate_model(
+    provider: str, model: str, successor: str | None, reason: str | None, commit: bool
+) -> None:
+    """Mark a model deprecated: the router still uses it, after every active model of its
+    workloads, and route says so.
+
+    Refresh proposes retiring a deprecated model once the provider's model list has been missing
+    it for refresh.grace_days (14 by default). Deprecating it again changes only the reason or the
+    successor given. retire-model retires at once; adopt-model makes it active again.
+
+    \b
+    Example: freegin-ai deprecate-model groq llama-3.1-8b-instant --successor openai/gpt-oss-20b
+    """
+    from freegin_gitops.commands import edit
+    from freegin_gitops.services.edits import deprecate
+
+    exit_with(
+        edit.run(
+            global_options(),
+            command="deprecate-model",
+            edit=lambda files, now: deprecate(files, provider, model, successor, reason, now=now),
             commit=commit,
         )
     )

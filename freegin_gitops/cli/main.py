@@ -50,12 +50,14 @@ def app(ctx: click.Context, repo: Path | None, db: Path | None, debug: bool) -> 
 
 
 COMMANDS = (
+    catalog_commands.init,
     catalog_commands.validate,
     catalog_commands.compile_,
     catalog_commands.list_models,
     edit_commands.adopt_model,
     edit_commands.retire_model,
     edit_commands.reject_model,
+    edit_commands.deprecate_model,
     routing_commands.route,
     routing_commands.ask,
     refresh_commands.refresh_models,

@@ -1,5 +1,5 @@
-"""``freegin-ai adopt-model``, ``retire-model`` and ``reject-model``: one edit, applied and
-(optionally) committed, then one line saying what changed."""
+"""``freegin-ai adopt-model``, ``retire-model``, ``reject-model`` and ``deprecate-model``: one
+edit, applied and (optionally) committed, then one line saying what changed."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from freegin_gitops.commands.common import catalog_repo
 from freegin_gitops.commands.options import GlobalOptions
 from freegin_gitops.commands.output import emit, emit_json, table
 from freegin_gitops.core.budgets import budget_cell
-from freegin_gitops.core.listing import STATUSES, ModelRow, model_rows
+from freegin_gitops.core.listing import DEFAULT_STATUSES, STATUSES, ModelRow, model_rows
 from freegin_gitops.core.naming import did_you_mean
 from freegin_gitops.errors import BadUsage, NotFound
 from freegin_gitops.services.catalog.parse_cache import load_cached
@@ -19,7 +19,7 @@ from freegin_gitops.services.routing.usage_stats import read_budgets, read_stats
 
 def _statuses(status: str | None) -> tuple[str, ...]:
     if status is None:
-        return ("active", "pending")
+        return DEFAULT_STATUSES
     if status == "all":
         return STATUSES
     if status not in STATUSES:

@@ -8,11 +8,33 @@ from freegin_gitops.commands.common import catalog_repo
 from freegin_gitops.commands.options import GlobalOptions
 from freegin_gitops.commands.output import emit, emit_json, table
 from freegin_gitops.core.budgets import budget_cell, budget_json
+from freegin_gitops.core.compiled_catalog import Candidate, CompiledCatalog
 from freegin_gitops.core.route_plan import PlannedCandidate
 from freegin_gitops.services.routing.session import open_router
 
 
-def _grouped_cells(entries: Sequence[PlannedCandidate], with_budget: bool) -> list[list[str]]:
+def _why_deprecated(catalog: CompiledCatalog, candidate: Candidate) -> str | None:
+    """``deprecated since 2026-11-20 (reason; successor m)``, for a deprecated candidate."""
+    if candidate.origin != "deprecated":
+        return None
+    found = catalog.deprecation(candidate.provider, candidate.model)
+    if found is None:
+        return "deprecated"
+    details = [d for d in (found.reason, f"successor {found.successor}" if found.successor else None) if d]
+    since = f" since {found.since}" if found.since else ""
+    return f"deprecated{since}" + (f" ({'; '.join(details)})" if details else "")
+
+
+def _status(catalog: CompiledCatalog, entry: PlannedCandidate) -> str:
+    if entry.skip is not None:
+        return f"skipped: {entry.skip}"
+    why = _why_deprecated(catalog, entry.candidate)
+    return "will try" if why is None else f"will try, after every active model: {why}"
+
+
+def _grouped_cells(
+    catalog: CompiledCatalog, entries: Sequence[PlannedCandidate], with_budget: bool
+) -> list[list[str]]:
     """Table rows; a run of candidates skipped for the same reason at one provider is one row.
     ``with_budget`` adds each candidate's headroom (the tightest of its budgets)."""
     cells: list[list[str]] = []
@@ -25,7 +47,7 @@ def _grouped_cells(entries: Sequence[PlannedCandidate], with_budget: bool) -> li
         c = entry.candidate
         model = c.model if len(run) == 1 else f"{c.model} and {len(run) - 1} more"
         rank = str(first) if len(run) == 1 else f"{first}-{last}"
-        status = "will try" if entry.skip is None else f"skipped: {entry.skip}"
+        status = _status(catalog, entry)
         row = [rank, c.provider, model, c.origin, status]
         cells.append([*row, budget_cell(entry.budget)] if with_budget else row)
         run.clear()
@@ -68,6 +90,7 @@ def run(
             "origin": e.candidate.origin,
             "usable": e.usable,
             "skip_reason": e.skip,
+            "deprecated": _why_deprecated(catalog, e.candidate),
             "budget": budget_json(e.budget),
         }
         for i, e in enumerate(plan.entries, start=1)
@@ -93,7 +116,7 @@ def run(
         source = "the bundled starter catalog" if repo.bundled else "the working tree"
     emit(f"workload {workload}: catalog {catalog.content_sha256[:12]} from {source}\n")
     with_budget = any(e.budget is not None for e in plan.entries)
-    cells = _grouped_cells(plan.entries, with_budget)
+    cells = _grouped_cells(catalog, plan.entries, with_budget)
     headers = ["#", "PROVIDER", "MODEL", "ORIGIN", "STATUS"] + (["BUDGET"] if with_budget else [])
     emit(table(headers, cells) if cells else "no candidates\n")
     if plan.not_reached:

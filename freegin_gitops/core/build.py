@@ -57,6 +57,9 @@ def model_from(raw: Mapping[str, Any]) -> ModelEntry:
             RetiredWorkload(g["workload"], _date(g["retired"]), g.get("reason"))
             for g in raw.get("retired_workloads", [])
         ),
+        deprecated=_date(raw["deprecated"]) if "deprecated" in raw else None,
+        successor=raw.get("successor"),
+        missing_since=_date(raw["missing_since"]) if "missing_since" in raw else None,
         limits=dict(raw.get("limits", {})),
     )
 
@@ -108,12 +111,14 @@ def config_from(raw: Mapping[str, Any]) -> Config:
     routing = raw.get("routing", {})
     return Config(
         refresh=RefreshSettings(
-            provider=refresh["provider"],
-            model=refresh["model"],
+            provider=refresh.get("provider"),
+            model=refresh.get("model"),
             per_workload=refresh.get("per_workload", 3),
             fallback=_refs(refresh.get("fallback", [])),
             timeout_s=float(refresh.get("timeout_s", 60)),
             concurrency=refresh.get("concurrency", 8),
+            grace_days=refresh.get("grace_days", 14),
+            listed_in_prompt=refresh.get("listed_in_prompt", 100),
         ),
         routing=RoutingPolicy(
             include_pending=routing.get("include_pending", False),

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-ModelStatus = Literal["active", "retired"]
+ModelStatus = Literal["active", "deprecated", "retired"]
 SuggestionStatus = Literal["pending", "adopted", "rejected"]
 
 
@@ -43,11 +43,19 @@ class ModelEntry:
     retired: dt.date | None = None
     reason: str | None = None
     retired_workloads: tuple[RetiredWorkload, ...] = ()
+    deprecated: dt.date | None = None  # when it was deprecated (still routed, after active ones)
+    successor: str | None = None  # the model of the same provider that replaces it
+    missing_since: dt.date | None = None  # set by refresh: first missing from the model list
     limits: Mapping[str, object] = field(default_factory=dict)  # the model's own free-tier limits
 
     @property
     def active(self) -> bool:
         return self.status == "active"
+
+    @property
+    def usable(self) -> bool:
+        """Routed to: active, or deprecated (after every active model of the workload)."""
+        return self.status in ("active", "deprecated")
 
     def serves(self, workload: str) -> bool:
         """True when the model is active and serves ``workload``."""
@@ -127,12 +135,16 @@ class ModelRef:
 
 @dataclass(frozen=True, slots=True)
 class RefreshSettings:
-    provider: str
-    model: str
+    """How refresh asks; no ``provider``/``model`` (a catalog started empty): saved answers only."""
+
+    provider: str | None = None
+    model: str | None = None
     per_workload: int = 3
     fallback: tuple[ModelRef, ...] = ()
     timeout_s: float = 60.0
     concurrency: int = 8
+    grace_days: int = 14  # how long a deprecated model may stay missing before it is retired
+    listed_in_prompt: int = 100  # most ids of the provider's model list a refresh prompt carries
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from typing import Any, Literal, NamedTuple
 
 from freegin_gitops.core.budgets import NO_LIMITS, Limits
 
-Origin = Literal["override", "catalog", "pending", "default"]
+Origin = Literal["override", "catalog", "deprecated", "pending", "default"]
 
 
 class Candidate(NamedTuple):
@@ -35,8 +35,17 @@ class ProviderApi(NamedTuple):
     timeout_s: float | None = None
 
 
+class Deprecation(NamedTuple):
+    """Why a deprecated model is still a candidate, and since when (``route`` shows it)."""
+
+    since: str | None
+    reason: str | None = None
+    successor: str | None = None
+
+
 class WorkloadCandidates(NamedTuple):
     active: tuple[Candidate, ...]
+    deprecated: tuple[Candidate, ...]  # after every active one: still served, on its way out
     pending: tuple[Candidate, ...]
     defaults: tuple[Candidate, ...]
 
@@ -51,6 +60,7 @@ class CompiledCatalog:
         self._workloads: dict[str, WorkloadCandidates] = {}
         self._by_provider: dict[tuple[str, str], dict[str, tuple[Candidate, ...]]] = {}
         self._limits: dict[tuple[str, str | None], Limits] = {}
+        self._deprecations: dict[tuple[str, str], Deprecation] | None = None
 
     @property
     def content_sha256(self) -> str:
@@ -134,6 +144,10 @@ class CompiledCatalog:
             return None
         made = WorkloadCandidates(
             active=tuple(Candidate(c["provider"], c["model"], "catalog") for c in raw["active"]),
+            # a routing view cached before deprecation existed has no list: none was deprecated
+            deprecated=tuple(
+                Candidate(c["provider"], c["model"], "deprecated") for c in raw.get("deprecated", ())
+            ),
             pending=tuple(Candidate(c["provider"], c["model"], "pending") for c in raw["pending"]),
             defaults=tuple(Candidate(c["provider"], c["model"], "default") for c in raw["defaults"]),
         )
@@ -141,7 +155,7 @@ class CompiledCatalog:
         return made
 
     def of_provider(self, workload: str, which: str, provider: str) -> tuple[Candidate, ...]:
-        """The ``which`` list (active, pending, defaults) of ``workload`` at one provider, from an
+        """The ``which`` list (active, deprecated, pending, defaults) of ``workload`` at one provider, from an
         index built once per list."""
         index = self._by_provider.get((workload, which))
         if index is None:
@@ -151,6 +165,18 @@ class CompiledCatalog:
                 grouped.setdefault(c.provider, []).append(c)
             index = self._by_provider[(workload, which)] = {p: tuple(cs) for p, cs in grouped.items()}
         return index.get(provider, ())
+
+    def deprecation(self, provider: str, model: str) -> Deprecation | None:
+        """Since when and why ``provider``/``model`` is deprecated, or None if it is not."""
+        if self._deprecations is None:
+            found: dict[tuple[str, str], Deprecation] = {}
+            for lists in self.document["candidates"].values():
+                for c in lists.get("deprecated", ()):
+                    found[(c["provider"], c["model"])] = Deprecation(
+                        c.get("deprecated"), c.get("reason"), c.get("successor")
+                    )
+            self._deprecations = found
+        return self._deprecations.get((provider, model))
 
 
 _PLACEHOLDER = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)\}")

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from freegin_gitops.core.catalog import Catalog, Provider
+from freegin_gitops.core.catalog import Catalog, ModelEntry, Provider
 
 SCHEMA_VERSION = 1
 
@@ -56,6 +56,16 @@ def _json(limits: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in limits.items()}
 
 
+def _deprecated(provider: str, model: ModelEntry) -> dict[str, Any]:
+    entry: dict[str, Any] = {"provider": provider, "model": model.id, "hints": model.hints.as_dict()}
+    entry["deprecated"] = model.deprecated.isoformat() if model.deprecated else None
+    if model.reason:
+        entry["reason"] = model.reason
+    if model.successor:
+        entry["successor"] = model.successor
+    return entry
+
+
 def compile_catalog(catalog: Catalog, source: SourceInfo) -> dict[str, Any]:
     """The compiled document for ``catalog``."""
     config = catalog.config
@@ -68,6 +78,12 @@ def compile_catalog(catalog: Catalog, source: SourceInfo) -> dict[str, Any]:
             for m in catalog.providers[pid].models
             if m.serves(workload)
         ]
+        deprecated = [
+            _deprecated(pid, m)
+            for pid in order
+            for m in catalog.providers[pid].models
+            if m.status == "deprecated" and workload in m.workloads
+        ]
         pending = [
             {"provider": pid, "model": s.model, "verified": s.verified}
             for pid in order
@@ -77,7 +93,12 @@ def compile_catalog(catalog: Catalog, source: SourceInfo) -> dict[str, Any]:
         defaults = [
             {"provider": ref.provider, "model": ref.model} for ref in config.defaults.get(workload, ())
         ]
-        candidates[workload] = {"active": active, "pending": pending, "defaults": defaults}
+        candidates[workload] = {
+            "active": active,
+            "deprecated": deprecated,
+            "pending": pending,
+            "defaults": defaults,
+        }
     return {
         "schema_version": SCHEMA_VERSION,
         "source": {
@@ -92,12 +113,17 @@ def compile_catalog(catalog: Catalog, source: SourceInfo) -> dict[str, Any]:
             "max_attempts": config.routing.max_attempts,
         },
         "refresh": {
-            "provider": config.refresh.provider,
-            "model": config.refresh.model,
+            **(
+                {"provider": config.refresh.provider, "model": config.refresh.model}
+                if config.refresh.provider is not None
+                else {}
+            ),
             "per_workload": config.refresh.per_workload,
             "fallback": [{"provider": r.provider, "model": r.model} for r in config.refresh.fallback],
             "timeout_s": config.refresh.timeout_s,
             "concurrency": config.refresh.concurrency,
+            "grace_days": config.refresh.grace_days,
+            "listed_in_prompt": config.refresh.listed_in_prompt,
         },
         "workloads": {
             name: {

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from freegin_gitops.core.budgets import BudgetState, budget_json
-from freegin_gitops.core.catalog import Catalog
+from freegin_gitops.core.catalog import Catalog, ModelEntry
 from freegin_gitops.core.usage import UsageKey, UsageStats
 
-STATUSES = ("active", "retired", "pending", "adopted", "rejected")
+STATUSES = ("active", "deprecated", "retired", "pending", "adopted", "rejected")
+DEFAULT_STATUSES = ("active", "deprecated", "pending")  # what the router may use
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,12 +47,24 @@ class ModelRow:
         }
 
 
+def _note(entry: ModelEntry) -> str | None:
+    """The reason of a deprecated or retired model, with its successor; None for an active one."""
+    if entry.status == "active":
+        return None
+    parts = [entry.reason] if entry.reason else []
+    if entry.status == "deprecated" and entry.deprecated:
+        parts.insert(0, f"deprecated {entry.deprecated.isoformat()}")
+    if entry.successor:
+        parts.append(f"successor {entry.successor}")
+    return "; ".join(parts) or None
+
+
 def model_rows(
     catalog: Catalog,
     stats: Mapping[UsageKey, UsageStats],
     provider: str | None = None,
     workload: str | None = None,
-    statuses: Sequence[str] = ("active", "pending"),
+    statuses: Sequence[str] = DEFAULT_STATUSES,
 ) -> list[ModelRow]:
     """Rows for the catalog's models and suggestions, filtered, in provider/workload order and
     preference order within them."""
@@ -62,8 +75,8 @@ def model_rows(
         for rank, entry in enumerate(prov.models):
             gone = {g.workload: g for g in entry.retired_workloads}
             for w in (*entry.workloads, *(g for g in gone if g not in entry.workloads)):
-                status = "retired" if entry.status == "retired" or w in gone else "active"
-                note = entry.reason if entry.status == "retired" else (gone[w].reason if w in gone else None)
+                status = "retired" if w in gone else entry.status
+                note = gone[w].reason if w in gone else _note(entry)
                 rows.append(
                     (
                         (pid, w, rank),

@@ -105,7 +105,7 @@ def _catalog_models(catalog: CompiledCatalog) -> Iterator[tuple[str, str, str]]:
         if lists is None:
             continue
         seen: set[tuple[str, str]] = set()
-        for candidate in (*lists.active, *lists.pending, *lists.defaults):
+        for candidate in (*lists.active, *lists.deprecated, *lists.pending, *lists.defaults):
             key = (candidate.provider, candidate.model)
             if key not in seen:
                 seen.add(key)

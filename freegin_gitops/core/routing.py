@@ -2,9 +2,10 @@
 
 1. ``--provider`` with ``--model`` names exactly one candidate, in the catalog or not.
 2. ``--provider`` alone keeps only that provider's candidates (``--model`` alone: that model's).
-3. Otherwise the active catalog models (then pending suggestions, if ``include_pending``), in the
-   compiled order: providers in ``routing.provider_order``, the rest alphabetically; within a
-   provider, catalog order.
+3. Otherwise the active catalog models, then the deprecated ones (still served, on their way
+   out: after every active model of the workload), then pending suggestions if
+   ``include_pending``; each list in the compiled order: providers in ``routing.provider_order``,
+   the rest alphabetically; within a provider, catalog order.
 4. If that leaves nothing: the ``config.yaml`` defaults for the workload.
 5. If there are none either: the pending suggestions.
 
@@ -48,6 +49,9 @@ def select_candidates(
     if provider is not None and catalog.provider(provider) is None:
         raise NotFound(f"unknown provider {provider!r}{did_you_mean(provider, catalog.provider_ids())}")
     primary = _keep(catalog, workload, "active", provider, model)
+    deprecated = _keep(catalog, workload, "deprecated", provider, model)
+    if deprecated:
+        primary = (*primary, *deprecated)
     if catalog.include_pending:
         pending = _keep(catalog, workload, "pending", provider, model)
         if pending:

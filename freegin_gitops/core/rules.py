@@ -189,6 +189,7 @@ def _check_provider(
         _check_limits(out, path, ("limits",), doc["limits"])
 
     seen: dict[str, int] = {}
+    statuses = {str(m["id"]): str(m["status"]) for m in doc["models"]}
     for i, model in enumerate(doc["models"]):
         here: JsonPath = ("models", i)
         model_id: str = model["id"]
@@ -214,23 +215,98 @@ def _check_provider(
                 )
             for workload in model["workloads"]:
                 active.setdefault((name, model_id), set()).add(workload)
+        elif model["status"] == "deprecated" and "retired" in model:
+            out.add(
+                path,
+                (*here, "retired"),
+                f"model {model_id!r} is deprecated but has a retired date; "
+                "set status: retired or remove the date",
+            )
         if added and retired and retired < added:
             out.add(
                 path,
                 (*here, "retired"),
                 f"model {model_id!r} was retired ({retired}) before it was added ({added})",
             )
+        _check_lifecycle(out, path, here, model, statuses, added, retired)
         for k, gone in enumerate(model.get("retired_workloads", [])):
             gone_path: JsonPath = (*here, "retired_workloads", k)
             _check_workload(out, path, (*gone_path, "workload"), gone["workload"], workloads)
             out.date(path, (*gone_path, "retired"), gone["retired"])
-            if model["status"] == "active" and gone["workload"] in model["workloads"]:
+            if model["status"] != "retired" and gone["workload"] in model["workloads"]:
                 out.add(
                     path,
                     (*gone_path, "workload"),
                     f"workload {gone['workload']!r} of model {model_id!r} is listed both as served "
                     "and as retired",
                 )
+
+
+_LIFECYCLE_KEYS = ("deprecated", "missing_since", "successor")
+
+
+def _check_lifecycle(
+    out: _Collector,
+    path: str,
+    here: JsonPath,
+    model: Mapping[str, Any],
+    statuses: Mapping[str, str],
+    added: dt.date | None,
+    retired: dt.date | None,
+) -> None:
+    """Deprecation dates in order, and a successor that exists (and is active while the model is
+    deprecated: the router's users are pointed at it)."""
+    model_id: str = model["id"]
+    status: str = model["status"]
+    if status == "active":
+        for key in _LIFECYCLE_KEYS:
+            if key in model:
+                out.add(
+                    path,
+                    (*here, key),
+                    f"model {model_id!r} is active but has {key!r}; set status: deprecated or remove {key!r}",
+                )
+        return
+    deprecated = out.date(path, (*here, "deprecated"), model.get("deprecated"))
+    missing = out.date(path, (*here, "missing_since"), model.get("missing_since"))
+    if added and deprecated and deprecated < added:
+        out.add(
+            path,
+            (*here, "deprecated"),
+            f"model {model_id!r} was deprecated ({deprecated}) before it was added ({added})",
+        )
+    if deprecated and retired and retired < deprecated:
+        out.add(
+            path,
+            (*here, "retired"),
+            f"model {model_id!r} was retired ({retired}) before it was deprecated ({deprecated})",
+        )
+    if added and missing and missing < added:
+        out.add(
+            path,
+            (*here, "missing_since"),
+            f"model {model_id!r} went missing ({missing}) before it was added ({added})",
+        )
+    successor = model.get("successor")
+    if successor is None:
+        return
+    where: JsonPath = (*here, "successor")
+    if successor == model_id:
+        out.add(path, where, f"model {model_id!r} names itself as its successor")
+    elif successor not in statuses:
+        out.add(
+            path,
+            where,
+            f"successor {successor!r} of model {model_id!r} is not a model of this provider"
+            f"{did_you_mean(successor, statuses)}",
+        )
+    elif status == "deprecated" and statuses[successor] != "active":
+        out.add(
+            path,
+            where,
+            f"successor {successor!r} of model {model_id!r} is {statuses[successor]}; name an "
+            "active model of this provider, or remove the successor",
+        )
 
 
 def _check_suggestions(
@@ -294,7 +370,8 @@ def _check_config(
     known: set[str],
 ) -> None:
     refresh = config["refresh"]
-    _check_ref(out, ("refresh", "provider"), refresh["provider"], known, "refresh")
+    if "provider" in refresh:
+        _check_ref(out, ("refresh", "provider"), refresh["provider"], known, "refresh")
     for i, ref in enumerate(refresh.get("fallback", [])):
         _check_ref(out, ("refresh", "fallback", i, "provider"), ref["provider"], known, "refresh.fallback")
     order: Sequence[str] = config["routing"].get("provider_order", [])

@@ -185,16 +185,23 @@ def _placeholder(path: tuple[str, ...]) -> str:
 
 
 def _conditionally_required(node: Schema) -> dict[str, str]:
-    """Keys an ``if: {properties: {k: {const: v}}} / then: {required: [...]}`` pair requires."""
+    """Keys an ``if: {properties: {k: {const: v}}} / then: {required: [...]}`` pair requires,
+    on the node itself or in each of its ``allOf`` members."""
+    found: dict[str, str] = {}
+    for member in node.get("allOf", ()):
+        if isinstance(member, Mapping):
+            found.update(_conditionally_required(member))
     condition, then = node.get("if"), node.get("then")
     if not isinstance(condition, Mapping) or not isinstance(then, Mapping):
-        return {}
+        return found
     tests = [
         f"{name} is {_literal(test['const'])}"
         for name, test in condition.get("properties", {}).items()
         if isinstance(test, Mapping) and "const" in test
     ]
-    return {name: "when " + " and ".join(tests) for name in then.get("required", ())} if tests else {}
+    if tests:
+        found.update({name: "when " + " and ".join(tests) for name in then.get("required", ())})
+    return found
 
 
 def _type(node: Schema, root: Schema, path: tuple[str, ...]) -> str:

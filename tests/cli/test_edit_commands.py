@@ -1,4 +1,4 @@
-"""adopt-model, retire-model and reject-model on real files in real git repositories."""
+"""adopt-model, retire-model, reject-model and deprecate-model on real files in real git repositories."""
 
 from __future__ import annotations
 
@@ -85,8 +85,18 @@ def test_adopt_adds_lines_only_and_the_catalog_stays_valid(cli: Cli, repo: Path)
         (["reject-model", "acme", "qwen-coder", "-w", "chat", "--reason", "x"], {SUGGESTIONS: (3, 2)}),
         (["reject-model", "acme", "mega", "--workload", "code"], {SUGGESTIONS: (6, 0)}),
         (["adopt-model", "acme", "big-model", "--workload", "code"], {PROVIDER: (1, 1)}),
+        (["deprecate-model", "acme", "big-model", "--successor", "tiny"], {PROVIDER: (3, 1)}),
+        (["deprecate-model", "acme", "tiny", "--reason", "old"], {PROVIDER: (3, 1)}),
     ],
-    ids=["retire", "retire-workload", "reject", "reject-unsuggested", "adopt-workload"],
+    ids=[
+        "retire",
+        "retire-workload",
+        "reject",
+        "reject-unsuggested",
+        "adopt-workload",
+        "deprecate",
+        "deprecate-reason",
+    ],
 )
 def test_edits_change_only_the_lines_they_must(
     cli: Cli, repo: Path, args: list[str], changed: dict[str, tuple[int, int]]
@@ -115,6 +125,9 @@ def test_nothing_to_change_exits_0_and_writes_nothing(cli: Cli, repo: Path) -> N
         (["retire-model", "acme", "smal-model"], "did you mean 'small-model'?"),
         (["retire-model", "acme", "tiny", "--workload", "summarisation"], "does not serve"),
         (["reject-model", "acme", "old-modle"], "did you mean 'old-model'?"),
+        (["deprecate-model", "acme", "tiyn"], "did you mean 'tiny'?"),
+        (["deprecate-model", "acme", "tiny", "--successor", "old-model"], "acme/old-model is retired"),
+        (["deprecate-model", "acme", "old-model"], "adopt-model re-activates it"),
     ],
 )
 def test_refused_edits_exit_1_and_leave_every_byte(
@@ -353,9 +366,10 @@ def test_starter_catalog_adopt_every_pending_suggestion(cli: Cli, catalog_repo: 
     assert_valid(cli, catalog_repo)
 
 
-@pytest.mark.parametrize("command", ["adopt-model", "retire-model", "reject-model"])
+@pytest.mark.parametrize("command", ["adopt-model", "retire-model", "reject-model", "deprecate-model"])
 def test_the_bundled_catalog_is_read_only(cli: Cli, command: str) -> None:
-    run = cli(command, "groq", "llama-3.1-8b-instant", "--workload", "chat")
+    extra = ["--reason", "x"] if command == "deprecate-model" else ["--workload", "chat"]
+    run = cli(command, "groq", "llama-3.1-8b-instant", *extra)
     assert run.code == 1
     assert f"cannot {command}: the bundled starter catalog" in run.stderr
     assert "read-only" in run.stderr
@@ -369,3 +383,39 @@ def test_help_describes_the_command(cli: Cli, command: str) -> None:
     for option in ("--workload", "--commit", "PROVIDER", "MODEL"):
         assert option in run.stdout
     assert ("--reason" in run.stdout) == (command != "adopt-model")
+
+
+def test_deprecate_model_commit_records_the_provider_file_only(cli: Cli, repo: Path) -> None:
+    run = cli(
+        "--repo",
+        repo,
+        "deprecate-model",
+        "acme",
+        "big-model",
+        "--successor",
+        "tiny",
+        "--reason",
+        "slow",
+        "--commit",
+    )
+    assert run.code == 0, run.output
+    head = git(repo, "rev-parse", "HEAD").strip()
+    assert run.stdout == f"deprecated acme/big-model (successor tiny): {PROVIDER} (commit {head[:12]})\n"
+    shown = git(repo, "show", "--name-only", "--format=%B", "HEAD").splitlines()
+    assert [line for line in shown if line] == ["catalog: deprecate acme/big-model", "Reason: slow", PROVIDER]
+    assert git(repo, "status", "--porcelain") == ""
+    again = cli("--repo", repo, "deprecate-model", "acme", "big-model", "--commit")
+    assert again.stdout.startswith("nothing to change: acme/big-model is already deprecated (since ")
+    assert commits(repo) == 2
+    assert_valid(cli, repo)
+    listed = cli("--repo", repo, "list-models", "--provider", "acme", "--workload", "chat")
+    row = next(line for line in listed.stdout.splitlines() if "big-model" in line)
+    assert "deprecated" in row.split()
+
+
+def test_deprecate_model_help_describes_the_command(cli: Cli) -> None:
+    run = cli("deprecate-model", "--help")
+    assert run.code == 0
+    assert "Example: freegin-ai deprecate-model" in run.stdout
+    for option in ("--successor", "--reason", "--commit", "PROVIDER", "MODEL", "grace_days"):
+        assert option in run.stdout

@@ -47,7 +47,7 @@ def test_text_problem_is_file_line_col_json_path_message(cli: Cli, catalog_repo:
     run = cli("--repo", catalog_repo, "validate")
     assert run.stdout.splitlines() == [
         "catalog/providers/groq.yaml:24:13: $.models[0].status: "
-        "\"actve\" is not one of active, retired; did you mean 'active'?"
+        "\"actve\" is not one of active, deprecated, retired; did you mean 'active'?"
     ]
 
 
@@ -192,7 +192,7 @@ def test_files_of_two_catalogs_are_each_checked_in_their_own(
     document = json.loads(run.stdout)
     assert run.code == 1
     assert sorted({p["message"].split(";")[0] for p in document["problems"]}) == [
-        '"actve" is not one of active, retired',
+        '"actve" is not one of active, deprecated, retired',
         "the required key 'models' is missing",
         "unknown key 'modles'",
     ]

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from freegin_gitops.adapters import yaml_read
 from tests.support.catalogs import LoopbackProvider, write_loopback_catalog
 from tests.support.fake_openai import FakeOpenAI, Reply
 
@@ -283,3 +284,40 @@ def test_list_models_shows_usage_after_calls(cli, repo, server, keys):
     assert a1["mean_latency_ms"] is not None and a1["p95_latency_ms"] is not None
     assert a1["last_used"].endswith("Z")
     assert rows[("beta", "b1", "chat")]["calls"] is None
+
+
+def test_a_deprecated_model_is_tried_after_every_active_one_and_route_says_why(cli, repo, server, keys):
+    deprecate = cli(
+        "--repo", repo, "deprecate-model", "alpha", "a1", "--successor", "a2", "--reason", "slow", "--commit"
+    )
+    assert deprecate.code == 0, deprecate.stderr
+    assert (
+        subprocess.run(["git", "-C", str(repo), "status", "--porcelain"], capture_output=True).stdout == b""
+    )
+    run = cli("--repo", repo, "route", "--json")
+    plan = json.loads(run.stdout)
+    got = [(c["provider"], c["model"], c["origin"], c["deprecated"]) for c in plan["candidates"]]
+    entry = yaml_read.parse((repo / "catalog/providers/alpha.yaml").read_text())["models"][0]
+    today = entry["deprecated"]
+    assert got == [
+        ("alpha", "a2", "catalog", None),
+        ("beta", "b1", "catalog", None),
+        ("gamma", "g1", "catalog", None),
+        ("alpha", "a1", "deprecated", f"deprecated since {today} (slow; successor a2)"),
+    ]
+    text = cli("--repo", repo, "route")
+    row = next(line for line in text.stdout.splitlines() if " a1 " in line)
+    assert "will try, after every active model: deprecated since" in row
+    server.script(
+        "alpha",
+        responder=lambda body: (
+            Reply.answer(f"from {body['model']}")
+            if body["model"] == "a1"
+            else Reply(500, {"error": {"message": "down"}})
+        ),
+    )
+    server.script("beta", Reply(500, {"error": {"message": "down"}}))
+    server.script("gamma", Reply(503, {"error": {"message": "down"}}))
+    answered = cli("--repo", repo, "ask", "hello", "--json")
+    assert answered.code == 0, answered.stderr
+    assert json.loads(answered.stdout)["answer"] == "from a1"

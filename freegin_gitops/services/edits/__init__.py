@@ -1,4 +1,4 @@
-"""Catalog edits: adopt, retire and reject (``actions``), a refresh's outcome
+"""Catalog edits: adopt, retire, reject and deprecate (``actions``), a refresh's outcome
 (``refresh_outcome``), both as functions over file contents with no I/O, and applying an edit to
 a working tree (``session``).
 
@@ -8,7 +8,7 @@ changed, already validated as part of the whole catalog. Writing them is
 :mod:`freegin_gitops.services.edits.session`'s job.
 """
 
-from freegin_gitops.services.edits.actions import adopt, reject, retire
+from freegin_gitops.services.edits.actions import adopt, deprecate, reject, retire
 from freegin_gitops.services.edits.workspace import EditResult
 
-__all__ = ["EditResult", "adopt", "reject", "retire"]
+__all__ = ["EditResult", "adopt", "deprecate", "reject", "retire"]

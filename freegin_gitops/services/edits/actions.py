@@ -1,4 +1,5 @@
-"""``adopt-model``, ``retire-model`` and ``reject-model`` as functions of the catalog files.
+"""``adopt-model``, ``retire-model``, ``reject-model`` and ``deprecate-model`` as functions of the
+catalog files.
 
 Each takes the catalog as ``{repository-relative path: bytes}`` and the current time, checks the
 names it is given (unknown ones are :class:`NotFound` with close matches), edits the round-trip
@@ -12,11 +13,11 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from freegin_gitops.adapters.yaml_nodes import copy_node
+from freegin_gitops.adapters.yaml_nodes import copy_node, new_map
 from freegin_gitops.core.layout import provider_file
 from freegin_gitops.core.naming import did_you_mean
 from freegin_gitops.errors import NotFound
-from freegin_gitops.services.edits.provider_doc import activate_model, retire_model
+from freegin_gitops.services.edits.provider_doc import activate_model, deprecate_model, retire_model
 from freegin_gitops.services.edits.suggestion_doc import (
     find_suggestions,
     put_suggestion,
@@ -67,7 +68,9 @@ def _entry(provider_doc: Mapping[str, Any], model: str) -> Mapping[str, Any] | N
 
 
 def _merged_hints(items: list[Any]) -> Any:
-    """The hints of the first suggestion that has any, completed by the later ones'."""
+    """The hints of the first suggestion that has any, completed by the later ones' and by the
+    suggestions' ``cost`` and ``speed`` (the model entry keeps them as hints; the suggestion
+    keeps its rationale)."""
     merged = None
     for item in items:
         hints = item.get("hints")
@@ -79,6 +82,13 @@ def _merged_hints(items: list[Any]) -> Any:
             for key, value in hints.items():
                 if key not in merged:
                     merged[key] = copy_node(value)
+    for key in ("speed", "cost"):
+        value = next((item[key] for item in items if item.get(key) is not None), None)
+        if value is None or (merged is not None and key in merged):
+            continue
+        if merged is None:
+            merged = new_map({}, flow=True)
+        merged[key] = str(value)
     return merged
 
 
@@ -175,13 +185,7 @@ def retire(
         view.require_workload(workload)
     entry = _entry(provider_doc, model)
     if entry is None:
-        suggested = any(s["model"] == model for s in view.suggestions(provider))
-        hint = (
-            " (it is only suggested; to turn a suggestion down use reject-model)"
-            if suggested
-            else did_you_mean(model, [m["id"] for m in provider_doc["models"]])
-        )
-        raise NotFound(f"{provider_file(provider)} has no model {model!r}{hint}")
+        raise _missing_model(provider, model, view, provider_doc)
     retired_ones = [g["workload"] for g in entry.get("retired_workloads", [])]
     if workload is not None and workload not in entry["workloads"] and workload not in retired_ones:
         raise NotFound(
@@ -195,6 +199,58 @@ def retire(
     last = workload is not None and list(entry["workloads"]) == [workload]
     note = " (its last workload: the model is retired)" if last else ""
     return _finish(files, ws, "retire", "retired", provider, model, workloads, reason, note)
+
+
+def _missing_model(provider: str, model: str, view: CatalogView, provider_doc: Mapping[str, Any]) -> NotFound:
+    suggested = any(s["model"] == model for s in view.suggestions(provider))
+    hint = (
+        " (it is only suggested; to turn a suggestion down use reject-model)"
+        if suggested
+        else did_you_mean(model, [m["id"] for m in provider_doc["models"]])
+    )
+    return NotFound(f"{provider_file(provider)} has no model {model!r}{hint}")
+
+
+def _check_successor(provider: str, model: str, successor: str, provider_doc: Mapping[str, Any]) -> None:
+    if successor == model:
+        raise NotFound(f"{provider}/{model} cannot be its own successor")
+    entry = _entry(provider_doc, successor)
+    if entry is None:
+        known = [m["id"] for m in provider_doc["models"] if m["status"] == "active"]
+        raise NotFound(
+            f"the successor {successor!r} is not a model of {provider} ({provider_file(provider)})"
+            f"{did_you_mean(successor, known)}; adopt it first"
+        )
+    if entry["status"] != "active":
+        raise NotFound(f"the successor {provider}/{successor} is {entry['status']}; name an active model")
+
+
+def deprecate(
+    files: Mapping[str, bytes],
+    provider: str,
+    model: str,
+    successor: str | None = None,
+    reason: str | None = None,
+    *,
+    now: dt.datetime,
+) -> EditResult:
+    """Deprecate ``model`` of ``provider`` by hand: the router still uses it, after every active
+    model of its workloads, and refresh retires it once it is missing from the provider's model
+    list for ``refresh.grace_days``. ``successor`` names the active model that replaces it."""
+    view = CatalogView(files, f"deprecate {provider}/{model}")
+    provider_doc = view.provider(provider)
+    entry = _entry(provider_doc, model)
+    if entry is None:
+        raise _missing_model(provider, model, view, provider_doc)
+    if successor is not None:
+        _check_successor(provider, model, successor, provider_doc)
+    ws = Workspace(files)
+    models = ws.provider(provider)
+    if not deprecate_model(models, model, today=day(now), reason=reason, successor=successor):
+        why = f"is already deprecated (since {entry['deprecated']})"
+        return _unchanged("deprecate", provider, model, (), why)
+    note = f" (successor {successor})" if successor else ""
+    return _finish(files, ws, "deprecate", "deprecated", provider, model, (), reason, note)
 
 
 def reject(

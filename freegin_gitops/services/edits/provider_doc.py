@@ -1,7 +1,8 @@
 """Changes to the ``models`` of a provider file, over its round-trip document.
 
 ``root`` is the document's root mapping (``Workspace.provider(...)``); dates are ``YYYY-MM-DD``
-strings. Refresh uses :func:`retire_model` for models the provider no longer lists.
+strings. Refresh uses :func:`deprecate_model`, :func:`retire_model` and :func:`reactivate_model`
+for the lifecycle of models its provider stops (or starts again) listing.
 """
 
 from __future__ import annotations
@@ -101,16 +102,68 @@ def activate_model(root: Any, model: str, workloads: Sequence[str], *, today: st
             append_item(entry["workloads"], workload)
             changed = True
         changed |= _drop_retired_workload(entry, workload)
+    if entry["status"] == "deprecated":
+        reactivate_model(root, model)
+        return True
     if entry["status"] != "active":
         when = str(entry.get("retired") or today)
         why = entry.get("reason")
         for other in [w for w in served(entry) if w not in workloads]:
             _retire_workload(entry, other, when, str(why) if why else None)
         set_key(entry, "status", "active")
-        delete_key(entry, "retired")
-        delete_key(entry, "reason")
+        for key in ("retired", "reason", *LIFECYCLE_KEYS):
+            delete_key(entry, key)
         changed = True
     return changed
+
+
+# What a deprecation adds to an entry, in the order written (after ``added``).
+LIFECYCLE_KEYS = ("deprecated", "missing_since", "successor")
+
+
+def deprecate_model(
+    root: Any,
+    model: str,
+    *,
+    today: str,
+    reason: str | None = None,
+    successor: str | None = None,
+    missing_since: str | None = None,
+) -> bool:
+    """Deprecate ``model``: status ``deprecated`` with the date, and ``reason``, ``successor`` and
+    ``missing_since`` when given. A deprecated model keeps its date; a reason or successor given
+    replaces the one it had. False when nothing changed; :class:`NotFound` when the file has no
+    such model or the model is retired (adopt-model re-activates a retired model)."""
+    entry = find_model(root, model)
+    if entry is None:
+        raise NotFound(f"model {model!r} is not in the provider file")
+    if entry["status"] == "retired":
+        raise NotFound(f"model {model!r} is retired, so it cannot be deprecated; adopt-model re-activates it")
+    changed = False
+    if entry["status"] == "active":
+        changed |= set_key(entry, "status", "deprecated")
+        changed |= set_key(entry, "deprecated", today, after="added")
+    after = "deprecated"
+    for key, value in (("missing_since", missing_since), ("reason", reason), ("successor", successor)):
+        if value is not None:
+            changed |= set_key(entry, key, value, after=after)
+        if key in entry:
+            after = key
+    return changed
+
+
+def reactivate_model(root: Any, model: str) -> bool:
+    """Make a deprecated ``model`` active again: its deprecation date, reason, successor and
+    ``missing_since`` go. False when it was not deprecated."""
+    entry = find_model(root, model)
+    if entry is None:
+        raise NotFound(f"model {model!r} is not in the provider file")
+    if entry["status"] != "deprecated":
+        return False
+    set_key(entry, "status", "active")
+    for key in (*LIFECYCLE_KEYS, "reason"):
+        delete_key(entry, key)
+    return True
 
 
 def retire_model(
@@ -132,7 +185,7 @@ def retire_model(
         raise NotFound(f"model {model!r} does not serve {workload!r} (it serves {', '.join(listed)})")
     if workload is None or listed == [workload]:
         set_key(entry, "status", "retired")
-        set_key(entry, "retired", today, after="added")
+        set_key(entry, "retired", today, after="deprecated" if "deprecated" in entry else "added")
         if reason:
             set_key(entry, "reason", reason, after="retired")
         return True

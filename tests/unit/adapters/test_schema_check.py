@@ -28,6 +28,7 @@ SCHEMA_FAULTS = {
     "provider-unknown-key-typo",
     "provider-bad-enum",
     "provider-retired-without-date",
+    "provider-deprecated-without-date",
     "provider-wrong-type",
     "provider-top-level-list",
     "workloads-missing-code",

@@ -109,6 +109,32 @@ def test_a_retired_workload_is_not_a_candidate() -> None:
     assert ("groq", "m") not in pairs(compiled(documents), "code")
 
 
+def test_deprecated_models_are_listed_apart_in_routing_order_with_their_reason() -> None:
+    old = model("old", status="deprecated", deprecated="2026-11-22", reason="gone", successor="new")
+    older = model("older", status="deprecated", deprecated="2026-11-21")
+    documents = catalog(
+        **{
+            GROQ: provider("groq", old, model("new")),
+            "catalog/providers/gemini.yaml": provider("gemini", older, model("flash")),
+        }
+    )
+    document = compiled(documents)
+    assert pairs(document, "chat") == [("groq", "new"), ("gemini", "flash")]
+    assert pairs(document, "chat", "deprecated") == [("groq", "old"), ("gemini", "older")]
+    first, second = document["candidates"]["chat"]["deprecated"]
+    assert first == {
+        "provider": "groq",
+        "model": "old",
+        "hints": {},
+        "deprecated": "2026-11-22",
+        "reason": "gone",
+        "successor": "new",
+    }
+    assert second == {"provider": "gemini", "model": "older", "hints": {}, "deprecated": "2026-11-21"}
+    assert pairs(document, "code", "deprecated") == []
+    assert schema_check.check("compiled", document, "compiled.json") == []
+
+
 def test_pending_suggestions_are_only_in_pending() -> None:
     document = compiled(catalog())
     assert (pairs(document, "code", "pending"), ("groq", "kimi") in pairs(document, "code")) == (

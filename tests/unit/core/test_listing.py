@@ -24,7 +24,15 @@ def keys(found: list[ModelRow]) -> list[tuple[str, str, str, str]]:
     return [(r.provider, r.workload, r.model, r.status) for r in found]
 
 
-def test_default_rows_are_active_models_and_pending_suggestions() -> None:
+def test_default_rows_are_active_and_deprecated_models_and_pending_suggestions() -> None:
+    old = model("old", "code", status="deprecated", deprecated="2026-11-22")
+    gone = model("gone", "code", status="retired", retired="2026-11-22")
+    documents = catalog(**{GROQ: provider("groq", model("qwen", "code"), old, gone)})
+    assert keys(rows(documents, provider="groq")) == [
+        ("groq", "code", "qwen", "active"),
+        ("groq", "code", "old", "deprecated"),
+        ("groq", "code", "kimi", "pending"),
+    ]
     assert keys(rows()) == [
         ("gemini", "chat", "flash", "active"),
         ("groq", "chat", "llama", "active"),
@@ -50,13 +58,14 @@ def test_filter_by_workload() -> None:
 @pytest.mark.parametrize("status", STATUSES)
 def test_filter_by_status(status: str) -> None:
     old = model("old", status="retired", retired="2026-11-21")
+    dying = model("dying", status="deprecated", deprecated="2026-11-21")
     reviewed = [
         suggestion("p", status="pending"),
         suggestion("a", status="adopted"),
         suggestion("r", status="rejected", reason="slow"),
     ]
     documents = catalog(
-        **{GROQ: provider("groq", model("live"), old), SUGGESTIONS: {"suggestions": reviewed}}
+        **{GROQ: provider("groq", model("live"), old, dying), SUGGESTIONS: {"suggestions": reviewed}}
     )
     found = rows(documents, statuses=(status,))
     assert found and {r.status for r in found} == {status}
@@ -67,6 +76,20 @@ def test_a_retired_workload_is_listed_as_retired_with_its_reason() -> None:
     documents = catalog(**{GROQ: provider("groq", model("m", "chat", retired_workloads=gone))})
     found = rows(documents, provider="groq", workload="code", statuses=("retired",))
     assert [(r.model, r.status, r.note) for r in found] == [("m", "retired", "too slow")]
+
+
+def test_a_deprecated_model_notes_since_when_why_and_its_successor() -> None:
+    old = model("old", status="deprecated", deprecated="2026-11-22", reason="gone", successor="m")
+    documents = catalog(**{GROQ: provider("groq", model("m"), old)})
+    found = rows(documents, provider="groq", statuses=("deprecated",))
+    assert [(r.model, r.note) for r in found] == [("old", "deprecated 2026-11-22; gone; successor m")]
+
+
+def test_an_active_model_has_no_note_and_a_retired_one_its_reason() -> None:
+    gone = model("gone", status="retired", retired="2026-11-22", reason="dropped", successor="m")
+    documents = catalog(**{GROQ: provider("groq", model("m", reason="kept"), gone)})
+    found = rows(documents, provider="groq", statuses=("active", "retired"))
+    assert [(r.model, r.note) for r in found] == [("m", None), ("gone", "dropped; successor m")]
 
 
 def test_a_pending_suggestion_notes_its_rationale_and_verification() -> None:
@@ -98,6 +121,7 @@ def test_json_row_carries_usage_figures() -> None:
         "mean_latency_ms": 250.0,
         "p95_latency_ms": 400.0,
         "last_used": "2026-11-24T10:00:00.000Z",
+        "budget": None,
     }
 
 

@@ -88,6 +88,13 @@ def test_models_lists_workloads_then_catalog_models_once() -> None:
     assert models_listing(catalog)["object"] == "list"
 
 
+def test_a_deprecated_model_is_listed_after_the_active_ones_and_can_be_named() -> None:
+    catalog = compiled([("beta", "b1")], pending=[("alpha", "p1")], deprecated=[("alpha", "old")])
+    ids = [m["id"] for m in models_listing(catalog)["data"]]
+    assert ids == ["chat", "code", "beta/b1", "alpha/old", "alpha/p1"]
+    assert resolve_target(catalog, "alpha/old") == Target("chat", "alpha", "old")
+
+
 def test_error_body_has_openai_shape() -> None:
     document = json.loads(error_body(404, "no such model", "model_not_found", "model"))
     assert document == {

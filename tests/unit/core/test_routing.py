@@ -16,8 +16,9 @@ def compiled(
     pending: list[tuple[str, str]] = (),  # type: ignore[assignment]
     defaults: list[tuple[str, str]] = (),  # type: ignore[assignment]
     include_pending: bool = False,
+    deprecated: list[tuple[str, str]] = (),  # type: ignore[assignment]
 ) -> CompiledCatalog:
-    providers = sorted({p for p, _ in [*active, *pending, *defaults]})
+    providers = sorted({p for p, _ in [*active, *pending, *defaults, *deprecated]})
     refs = lambda pairs: [{"provider": p, "model": m} for p, m in pairs]  # noqa: E731
     document: dict[str, Any] = {
         "schema_version": 1,
@@ -37,10 +38,11 @@ def compiled(
         "candidates": {
             "chat": {
                 "active": [dict(r, hints={}) for r in refs(active)],
+                "deprecated": [dict(r, hints={}, deprecated="2026-11-22") for r in refs(deprecated)],
                 "pending": [dict(r, verified=None) for r in refs(pending)],
                 "defaults": refs(defaults),
             },
-            "code": {"active": [], "pending": [], "defaults": []},
+            "code": {"active": [], "deprecated": [], "pending": [], "defaults": []},
         },
     }
     return CompiledCatalog(document)
@@ -102,3 +104,48 @@ def test_unknown_workload_and_provider_are_named():
 def test_selection_without_filters_reuses_the_same_tuple():
     cat = compiled([("a", str(i)) for i in range(1000)])
     assert select_candidates(cat, "chat") is select_candidates(cat, "chat")
+
+
+def test_deprecated_models_come_after_every_active_one_of_the_workload():
+    cat = compiled([("a", "1"), ("b", "2")], deprecated=[("a", "old"), ("b", "older")])
+    assert pairs(select_candidates(cat, "chat")) == [
+        ("a", "1", "catalog"),
+        ("b", "2", "catalog"),
+        ("a", "old", "deprecated"),
+        ("b", "older", "deprecated"),
+    ]
+
+
+def test_deprecated_models_come_before_pending_suggestions_and_defaults():
+    cat = compiled(
+        [("a", "1")],
+        pending=[("a", "p")],
+        defaults=[("b", "d")],
+        include_pending=True,
+        deprecated=[("a", "old")],
+    )
+    assert [c.model for c in select_candidates(cat, "chat")] == ["1", "old", "p"]
+
+
+def test_only_deprecated_models_are_still_catalog_candidates_before_defaults():
+    cat = compiled([], defaults=[("b", "d")], deprecated=[("a", "old")])
+    assert pairs(select_candidates(cat, "chat")) == [("a", "old", "deprecated")]
+
+
+def test_a_provider_restriction_keeps_its_deprecated_models_last():
+    cat = compiled([("a", "1"), ("b", "2")], deprecated=[("a", "old"), ("b", "older")])
+    assert [c.model for c in select_candidates(cat, "chat", provider="a")] == ["1", "old"]
+    assert [c.model for c in select_candidates(cat, "chat", model="older")] == ["older"]
+
+
+def test_a_deprecation_says_since_when_and_why():
+    cat = compiled([("a", "1")], deprecated=[("a", "old")])
+    assert cat.deprecation("a", "old") == ("2026-11-22", None, None)
+    assert cat.deprecation("a", "1") is None
+
+
+def test_a_cached_view_from_before_deprecation_has_no_deprecated_candidates():
+    cat = compiled([("a", "1")])
+    del cat.document["candidates"]["chat"]["deprecated"]
+    assert pairs(select_candidates(cat, "chat")) == [("a", "1", "catalog")]
+    assert cat.deprecation("a", "1") is None

@@ -264,3 +264,96 @@ def test_did_you_mean_lists_known_names_when_nothing_is_close() -> None:
 def test_parse_timestamp_without_zone_is_utc() -> None:
     stamp = parse_timestamp("2026-11-20T09:00:00")
     assert stamp is not None and stamp.utcoffset() is not None
+
+
+# -- the lifecycle: active -> deprecated -> retired --------------------------------------------
+
+
+def deprecated(model_id: str, **extra: Any) -> dict[str, Any]:
+    return model(model_id, **{"status": "deprecated", "deprecated": "2026-11-22", **extra})
+
+
+def lifecycle_problems(*models: dict[str, Any]) -> list[PendingProblem]:
+    return check_catalog(catalog(**{GROQ: provider("groq", model("llama"), *models)}))
+
+
+def test_a_deprecated_model_with_a_date_reason_and_active_successor_is_valid() -> None:
+    assert lifecycle_problems(deprecated("old", reason="gone", successor="llama")) == []
+
+
+def test_a_retired_model_keeps_its_deprecation_history() -> None:
+    old = deprecated("old", successor="llama", missing_since="2026-11-22")
+    assert lifecycle_problems({**old, "status": "retired", "retired": "2026-12-06"}) == []
+
+
+@pytest.mark.parametrize("key", ["deprecated", "successor", "missing_since"])
+def test_an_active_model_has_no_deprecation_keys(key: str) -> None:
+    value = "llama" if key == "successor" else "2026-11-22"
+    problem = only(lifecycle_problems(model("old", **{key: value})))
+    assert problem.path == ("models", 1, key)
+    assert f"is active but has {key!r}" in problem.message
+
+
+def test_a_deprecated_model_has_no_retired_date() -> None:
+    problem = only(lifecycle_problems(deprecated("old", retired="2026-11-23")))
+    assert problem.path == ("models", 1, "retired")
+    assert "deprecated but has a retired date" in problem.message
+
+
+def test_deprecated_before_added_is_a_problem() -> None:
+    problem = only(lifecycle_problems(deprecated("old", deprecated="2026-11-01")))
+    assert problem.path == ("models", 1, "deprecated")
+    assert "deprecated (2026-11-01) before it was added (2026-11-20)" in problem.message
+
+
+def test_retired_before_deprecated_is_a_problem() -> None:
+    old = {**deprecated("old"), "status": "retired", "retired": "2026-11-21"}
+    problem = only(lifecycle_problems(old))
+    assert "retired (2026-11-21) before it was deprecated (2026-11-22)" in problem.message
+
+
+def test_missing_before_added_and_impossible_dates_are_problems() -> None:
+    found = messages(lifecycle_problems(deprecated("old", missing_since="2026-11-19")))
+    assert found == ["model 'old' went missing (2026-11-19) before it was added (2026-11-20)"]
+    found = messages(lifecycle_problems(deprecated("old", deprecated="2026-02-30")))
+    assert found == ["'2026-02-30' is not a real calendar date (YYYY-MM-DD)"]
+
+
+def test_a_successor_must_be_a_model_of_the_provider() -> None:
+    problem = only(lifecycle_problems(deprecated("old", successor="lama")))
+    assert problem.path == ("models", 1, "successor")
+    assert "successor 'lama' of model 'old' is not a model of this provider" in problem.message
+    assert "did you mean 'llama'?" in problem.message
+
+
+def test_a_successor_of_a_deprecated_model_must_be_active() -> None:
+    problem = only(lifecycle_problems(deprecated("old", successor="older"), deprecated("older")))
+    assert "successor 'older' of model 'old' is deprecated; name an active model" in problem.message
+
+
+def test_a_retired_model_may_name_a_successor_that_is_no_longer_active() -> None:
+    gone = {**deprecated("old", successor="older"), "status": "retired", "retired": "2026-12-01"}
+    assert lifecycle_problems(gone, deprecated("older")) == []
+
+
+def test_a_model_is_not_its_own_successor() -> None:
+    assert (
+        "names itself as its successor"
+        in only(lifecycle_problems(deprecated("old", successor="old"))).message
+    )
+
+
+def test_a_deprecated_model_may_also_have_a_pending_suggestion() -> None:
+    documents = catalog(
+        **{
+            GROQ: provider("groq", model("llama"), deprecated("old", workloads=["code"])),
+            SUGGESTIONS: {"suggestions": [suggestion("old")]},
+        }
+    )
+    assert check_catalog(documents) == []
+
+
+def test_a_retired_workload_of_a_deprecated_model_is_not_also_served() -> None:
+    gone = [{"workload": "chat", "retired": "2026-11-21"}]
+    problem = only(lifecycle_problems(deprecated("old", retired_workloads=gone)))
+    assert "listed both as served and as retired" in problem.message

@@ -1,4 +1,4 @@
-"""adopt, retire and reject over file contents: golden outputs, minimal diffs, refusals.
+"""adopt, retire, reject and deprecate over file contents: golden outputs, minimal diffs, refusals.
 
 The input is the hand-commented catalog in ``tests/examples/golden/catalog``; each case's expected
 files are in ``tests/examples/golden/expected/<case>/``. After a deliberate change of output, run
@@ -20,7 +20,7 @@ from freegin_gitops.adapters import yaml_edit
 from freegin_gitops.adapters.catalog_dir import read_catalog_dir
 from freegin_gitops.errors import CatalogInvalid, NotFound
 from freegin_gitops.services.catalog.loading import load_files
-from freegin_gitops.services.edits import EditResult, adopt, reject, retire
+from freegin_gitops.services.edits import EditResult, adopt, deprecate, reject, retire
 from freegin_gitops.services.edits.provider_doc import retire_model
 from freegin_gitops.services.edits.suggestion_doc import put_suggestion
 from freegin_gitops.services.edits.workspace import Workspace
@@ -47,6 +47,8 @@ CASES: dict[str, Callable[[Files], EditResult]] = {
     "reject-all-pending": lambda f: reject(f, "acme", "qwen-coder", now=NOW),
     "reject-unsuggested": lambda f: reject(f, "acme", "mega-model", "code", reason="not free", now=NOW),
     "reject-new-file": lambda f: reject(f, "beta", "beta-code", "code", now=NOW),
+    "deprecate-model": lambda f: deprecate(f, "acme", "big-model", "tiny", "slower than tiny", now=NOW),
+    "deprecate-flow-entry": lambda f: deprecate(f, "acme", "small-model", now=NOW),
 }
 
 
@@ -243,7 +245,7 @@ def test_put_suggestion_adds_then_updates_in_place(files: Files) -> None:
 
 def test_suggestion_hints_are_copied_with_their_style(files: Files) -> None:
     result = adopt(files, "acme", "qwen-coder", "code", now=NOW)
-    hints = b"    hints: {context_window: 131072, speed: fast, quality: high}\n"
+    hints = b"    hints: {context_window: 131072, speed: fast, quality: high, cost: free}\n"
     assert hints in result.changes[PROVIDER]
 
 
@@ -258,3 +260,95 @@ def test_edits_keep_a_document_start_header() -> None:
     doc = yaml_edit.load(with_header, "catalog/providers/beta.yaml")
     retire_model(doc.root, "beta-chat", today="2026-11-25")
     assert yaml_edit.dump(doc).startswith(with_header.split(b"name:")[0])
+
+
+# -- deprecate-model and the lifecycle ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda f: deprecate(f, "acme", "big-modle", now=NOW), "did you mean 'big-model'?"),
+        (lambda f: deprecate(f, "acme", "qwen-coder", now=NOW), "use reject-model"),
+        (lambda f: deprecate(f, "acme", "old-model", now=NOW), "is retired, so it cannot be deprecated"),
+        (lambda f: deprecate(f, "acme", "big-model", "tiyn", now=NOW), "did you mean 'tiny'?"),
+        (lambda f: deprecate(f, "acme", "big-model", "old-model", now=NOW), "acme/old-model is retired"),
+        (lambda f: deprecate(f, "acme", "big-model", "big-model", now=NOW), "cannot be its own successor"),
+    ],
+)
+def test_deprecate_refuses_unknown_or_unfit_models(
+    files: Files, edit: Callable[[Files], EditResult], message: str
+) -> None:
+    with pytest.raises(NotFound, match=re.escape(message)):
+        edit(files)
+
+
+def test_deprecate_changes_the_status_and_adds_date_reason_and_successor(files: Files) -> None:
+    result = deprecate(files, "acme", "big-model", "tiny", "slower", now=NOW)
+    removed, added = diff(files[PROVIDER], result.changes[PROVIDER])
+    assert removed == ["    status: active"]
+    assert added == [
+        "    status: deprecated",
+        "    deprecated: 2026-11-25",
+        "    reason: slower",
+        "    successor: tiny",
+    ]
+    assert result.summary == "deprecated acme/big-model (successor tiny): catalog/providers/acme.yaml"
+    assert result.commit_message() == "catalog: deprecate acme/big-model\n\nReason: slower\n"
+
+
+def test_deprecating_again_keeps_the_date_and_changes_only_what_is_given(files: Files) -> None:
+    first = deprecate(files, "acme", "big-model", reason="slower", now=NOW)
+    later = {**files, **first.changes}
+    again = deprecate(later, "acme", "big-model", now=NOW + dt.timedelta(days=3))
+    assert not again.changed
+    assert "acme/big-model is already deprecated (since 2026-11-25)" in again.summary
+    successor = deprecate(later, "acme", "big-model", "tiny", now=NOW + dt.timedelta(days=3))
+    removed, added = diff(later[PROVIDER], successor.changes[PROVIDER])
+    assert (removed, added) == ([], ["    successor: tiny"])
+
+
+def test_adopting_a_deprecated_model_restores_the_file(files: Files) -> None:
+    deprecated = {**files, **deprecate(files, "acme", "tiny", now=NOW).changes}
+    restored = adopt(deprecated, "acme", "tiny", "chat", now=NOW)
+    assert restored.changes[PROVIDER] == files[PROVIDER]
+
+
+def test_retiring_a_deprecated_model_keeps_its_deprecation_date(files: Files) -> None:
+    deprecated = {**files, **deprecate(files, "acme", "tiny", "big-model", now=NOW).changes}
+    later = NOW + dt.timedelta(days=20)
+    result = retire(deprecated, "acme", "tiny", reason="gone", now=later)
+    removed, added = diff(deprecated[PROVIDER], result.changes[PROVIDER])
+    assert removed == ["    status: deprecated"]
+    assert added == ["    status: retired", "    retired: 2026-12-15", "    reason: gone"]
+    text = result.changes[PROVIDER].decode()
+    assert "deprecated: 2026-11-25\n    retired: 2026-12-15\n" in text
+
+
+def test_a_model_named_as_successor_cannot_be_deprecated_or_retired_under_it(files: Files) -> None:
+    deprecated = {**files, **deprecate(files, "acme", "big-model", "tiny", now=NOW).changes}
+    with pytest.raises(CatalogInvalid, match="successor 'tiny' of model 'big-model' is deprecated"):
+        deprecate(deprecated, "acme", "tiny", now=NOW)
+
+
+def test_adopt_copies_cost_and_speed_into_the_hints_and_keeps_the_rationale(files: Files) -> None:
+    result = adopt(files, "acme", "qwen-coder", "code", now=NOW)
+    assert (
+        b"    hints: {context_window: 131072, speed: fast, quality: high, cost: free}\n"
+        in (result.changes[PROVIDER])
+    )
+    suggestions = result.changes[SUGGESTIONS].decode()
+    assert "Strong open code model, free on Acme; scores well on LiveCodeBench" in suggestions
+
+
+def test_adopt_writes_cost_and_speed_as_hints_when_the_suggestion_has_none(files: Files) -> None:
+    text = (
+        files[SUGGESTIONS]
+        .decode()
+        .replace(
+            "    rationale: 'It''s also fine for chat.'\n",
+            "    rationale: 'It''s also fine for chat.'\n    cost: free-quota\n    speed: medium\n",
+        )
+    )
+    result = adopt({**files, SUGGESTIONS: text.encode()}, "acme", "qwen-coder", "chat", now=NOW)
+    assert b"    hints: {speed: medium, cost: free-quota}\n" in result.changes[PROVIDER]
