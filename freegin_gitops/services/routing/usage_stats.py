@@ -3,6 +3,7 @@ usage figures for listing and refresh, read without creating a database that is 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -10,21 +11,44 @@ from freegin_gitops.core.budgets import BudgetState, catalog_limits, plan_budget
 from freegin_gitops.core.catalog import Catalog
 from freegin_gitops.core.usage import UsageKey, UsageStats
 from freegin_gitops.core.usage_store import UsageStore
-from freegin_gitops.services.catalog.paths import db_path
+from freegin_gitops.errors import UsageStoreError
+from freegin_gitops.services.catalog.paths import db_location
+
+DbOption = str | os.PathLike[str] | None
 
 
-def open_store(db_option: Path | None, *, create: bool = True) -> UsageStore | None:
-    """The usage store at ``db_option`` (or the default place), migrated; None when it does not
-    exist and ``create`` is false. The one place that picks the store's implementation."""
-    path = db_path(db_option)
-    if not create and not path.exists():
-        return None
-    from freegin_gitops.adapters.usage_db import SqliteUsageStore
+def open_store(db_option: DbOption, *, create: bool = True) -> UsageStore | None:
+    """The usage store ``db_option`` names (or the default one), migrated; None when it does not
+    exist yet and ``create`` is false. A ``postgresql://`` URL opens the PostgreSQL store (its
+    tables created on first use), anything else a SQLite file. The one place that picks the
+    store's implementation; psycopg is imported only here, and only for a URL."""
+    location = db_location(db_option)
+    if isinstance(location, Path):
+        if not create and not location.exists():
+            return None
+        from freegin_gitops.adapters.usage_db import SqliteUsageStore
 
-    return SqliteUsageStore(path)
+        return SqliteUsageStore(location)
+    try:
+        from freegin_gitops.adapters.usage_pg import PostgresUsageStore
+    except ImportError as exc:
+        raise UsageStoreError(
+            f"a postgresql:// usage database needs the 'postgres' extra ({exc.name} is not "
+            "installed): pip install 'freegin-ai[postgres]'"
+        ) from exc
+    store = PostgresUsageStore(location, migrate=False)
+    try:
+        if not create and not store.initialised():
+            store.close()
+            return None
+        store.migrate()
+    except BaseException:
+        store.close()
+        raise
+    return store
 
 
-def read_stats(db_option: Path | None) -> dict[UsageKey, UsageStats]:
+def read_stats(db_option: DbOption) -> dict[UsageKey, UsageStats]:
     """Figures per provider x model x workload; empty when nothing was ever recorded."""
     store = open_store(db_option, create=False)
     if store is None:
@@ -36,7 +60,7 @@ def read_stats(db_option: Path | None) -> dict[UsageKey, UsageStats]:
 
 
 def read_budgets(
-    db_option: Path | None, catalog: Catalog, models: Iterable[tuple[str, str]], now: float
+    db_option: DbOption, catalog: Catalog, models: Iterable[tuple[str, str]], now: float
 ) -> dict[tuple[str, str], BudgetState]:
     """The budgets of each (provider, model) that has limits, counted in the usage store; empty
     when there is no store yet (nothing was counted)."""
