@@ -9,7 +9,6 @@ suggestion for it "unknown"). Every problem found is returned; none stops the ot
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -22,6 +21,7 @@ from freegin_gitops.core.layout import (
     WORKLOADS_FILE,
     provider_file,
 )
+from freegin_gitops.core.limit_rules import limit_problems
 from freegin_gitops.core.naming import did_you_mean
 from freegin_gitops.core.problems import JsonPath, PendingProblem
 from freegin_gitops.core.redact import url_credentials
@@ -133,23 +133,11 @@ def _check_workload(
         )
 
 
-_PERIOD_ORDER = ("minute", "hour", "day")
-
-
 def _check_limits(out: _Collector, file: str, path: JsonPath, limits: Mapping[str, Any]) -> None:
-    """A real ``checked`` date, and no shorter window allowing more than a longer one."""
     if "checked" in limits:
         out.date(file, (*path, "checked"), limits["checked"])
-    for kind in ("requests", "tokens"):
-        given = [(p, limits[f"{kind}_per_{p}"]) for p in _PERIOD_ORDER if f"{kind}_per_{p}" in limits]
-        for (short, small), (long, big) in itertools.pairwise(given):
-            if small > big:
-                out.add(
-                    file,
-                    (*path, f"{kind}_per_{short}"),
-                    f"{kind}_per_{short} ({small}) is more than {kind}_per_{long} ({big}): "
-                    f"a {short} cannot allow more than its {long}",
-                )
+    for where, message in limit_problems(limits):
+        out.add(file, (*path, where), message)
 
 
 def _check_provider(

@@ -152,3 +152,29 @@ def test_scrub_masks_the_secret_and_its_ends():
     secret = "abcdefgh-0123456789-ijklmnop"
     assert scrub(f"key {secret} start abcdefgh end ijklmnop", [secret]) == "key *** start *** end ***"
     assert scrub("nothing here", []) == "nothing here"
+
+
+def test_a_429_says_how_long_to_wait_whether_the_day_is_spent_and_what_the_headers_said():
+    body = {"error": {"message": "Rate limit reached on requests per day (RPD): Limit 1000, Used 1000"}}
+    headers = {
+        "x-ratelimit-limit-requests": "1000",
+        "x-ratelimit-remaining-requests": "0",
+        "x-ratelimit-reset-requests": "2m59.56s",
+    }
+    err = fails(api(lambda r: httpx.Response(429, json=body, headers=headers)).chat, "m", [])
+    assert (err.kind, err.status_code, err.daily_quota) == ("rate_limited", 429, True)
+    assert (err.retry_after_s, err.wait_basis) == (
+        pytest.approx(179.56),
+        "x-ratelimit-reset-requests 2m59.56s",
+    )
+    assert str(err) == (
+        "p/m: rate limited (HTTP 429: the day's quota is spent, retry after 180s "
+        "(x-ratelimit-reset-requests 2m59.56s))"
+    )
+    assert [(v.name, v.limit, v.remaining) for v in err.rate_limits] == [("requests", 1000, 0)]
+
+
+def test_an_answer_carries_its_rate_limit_headers():
+    headers = {"x-ratelimit-limit-tokens": "6000", "x-ratelimit-remaining-tokens": "5990"}
+    got = api(lambda r: httpx.Response(200, json=answer(), headers=headers)).chat("m", [])
+    assert [(v.name, v.limit, v.remaining) for v in got.rate_limits] == [("tokens", 6000, 5990)]
