@@ -14,8 +14,10 @@ import httpx
 import pytest
 
 from freegin_gitops.adapters.usage_db import SqliteUsageStore as UsageStore
+from freegin_gitops.core.compiled_catalog import Candidate
+from freegin_gitops.core.route_attempts import Cooldown as RouteCooldown
 from freegin_gitops.core.usage import Cooldown
-from freegin_gitops.errors import NoCandidateAnswered, ProviderError, UsageStoreError
+from freegin_gitops.errors import NoCandidateAnswered, UsageStoreError
 from freegin_gitops.services.routing.router import Router
 from tests.support.compiled import api, compiled_catalog
 
@@ -293,18 +295,26 @@ def test_unreachable_names_why_a_provider_cannot_be_called(wire: Wire, clock: Cl
     assert r.unreachable("beta") is None
 
 
-def test_cool_down_keeps_a_429_and_ignores_other_failures(
+def test_keep_cooldown_cools_the_provider_or_the_model_and_keeps_the_later(
     wire: Wire, clock: Clock, store: UsageStore
 ) -> None:
     r = router(wire, clock, store)
-    limited = ProviderError(
-        "alpha/a1: rate limited", provider="alpha", kind="rate_limited", retry_after_s=9.0
+    a1, b1 = Candidate("alpha", "a1", "catalog"), Candidate("beta", "b1", "catalog")
+    # alpha declares only key-wide limits: its whole provider cools down; beta none: the model
+    assert r.keep_cooldown(a1, RouteCooldown(NOW + 9, "HTTP 429, Retry-After 9s")) == Cooldown(
+        "alpha", None, NOW + 9, "HTTP 429, Retry-After 9s"
     )
-    assert r.cool_down("alpha", ProviderError("boom", provider="alpha", kind="server_error")) is None
-    assert r.cooldowns() == {}
-    assert r.cool_down("alpha", limited) == (NOW + 9, "HTTP 429, Retry-After 9s")
-    assert r.cooldowns() == {"alpha": (NOW + 9, "HTTP 429, Retry-After 9s")}
-    assert [(c.provider, c.until_epoch) for c in store.active_cooldowns(NOW)] == [("alpha", NOW + 9)]
+    assert r.keep_cooldown(a1, RouteCooldown(NOW + 5, "earlier")).until_epoch == NOW + 5
+    assert r.keep_cooldown(b1, RouteCooldown(NOW + 7, "HTTP 429")).model == "b1"
+    assert r.cooldowns() == {
+        ("alpha", None): (NOW + 9, "HTTP 429, Retry-After 9s"),
+        ("beta", "b1"): (NOW + 7, "HTTP 429"),
+    }
+    assert sorted((c.provider, c.model, c.until_epoch) for c in store.active_cooldowns(NOW)) == [
+        ("alpha", None, NOW + 9),
+        ("beta", "b1", NOW + 7),
+    ]
+    assert r.day_reset_at(a1) == 1_800_057_600.0  # the next UTC midnight
 
 
 def test_warm_up_makes_the_client_once_and_close_closes_it() -> None:
