@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Iterator
 
-from freegin_gitops.adapters.catalog_dir import read_catalog_dir
 from freegin_gitops.commands.common import catalog_repo
 from freegin_gitops.commands.options import GlobalOptions
-from freegin_gitops.commands.output import emit, emit_json, table
+from freegin_gitops.commands.output import emit, emit_json_array, table
 from freegin_gitops.core.budgets import budget_cell
-from freegin_gitops.core.listing import DEFAULT_STATUSES, STATUSES, ModelRow, model_rows
+from freegin_gitops.core.listing import DEFAULT_STATUSES, STATUSES, ModelRow, provider_rows
 from freegin_gitops.core.naming import did_you_mean
 from freegin_gitops.errors import BadUsage, NotFound
-from freegin_gitops.services.catalog.parse_cache import load_cached
-from freegin_gitops.services.routing.usage_stats import read_budgets, read_stats
+from freegin_gitops.services.catalog.valid_catalog import open_valid_catalog
+from freegin_gitops.services.routing.usage_stats import BudgetReader, read_stats
 
 
 def _statuses(status: str | None) -> tuple[str, ...]:
@@ -25,6 +25,9 @@ def _statuses(status: str | None) -> tuple[str, ...]:
     if status not in STATUSES:
         raise BadUsage(f"--status {status!r} is not one of {', '.join(STATUSES)}, all")
     return (status,)
+
+
+ROUTED = ("active", "deprecated", "pending")  # rows whose budgets are shown
 
 
 def _cells(row: ModelRow, with_budget: bool) -> list[str]:
@@ -56,19 +59,28 @@ def run(
 ) -> int:
     statuses = _statuses(status)
     repo = catalog_repo(options)
-    catalog = load_cached(repo.root, read_catalog_dir(repo.root), need_documents=True).require_catalog()
-    if provider and provider not in catalog.providers:
-        raise NotFound(f"unknown provider {provider!r}{did_you_mean(provider, catalog.providers)}")
+    catalog = open_valid_catalog(repo.root)
+    if provider and provider not in catalog.provider_ids:
+        raise NotFound(f"unknown provider {provider!r}{did_you_mean(provider, catalog.provider_ids)}")
     if workload and workload not in catalog.workloads:
         raise NotFound(f"unknown workload {workload!r}{did_you_mean(workload, catalog.workloads)}")
-    rows = model_rows(catalog, read_stats(options.db), provider, workload, statuses)
-    listed = [(r.provider, r.model) for r in rows if r.status in ("active", "pending")]
-    budgets = read_budgets(options.db, catalog, listed, time.time())
-    rows = [dataclasses.replace(r, budget=budgets.get((r.provider, r.model))) for r in rows]
-    with_budget = any(r.budget is not None for r in rows)
-    if as_json:
-        emit_json([row.as_json() for row in rows])
-        return 0
+    stats = read_stats(options.db)
+    budgets = BudgetReader(options.db, time.time())
+
+    def rows() -> Iterator[ModelRow]:
+        # One provider at a time: listing 50,000 models never holds them all.
+        for pid in [provider] if provider else catalog.provider_ids:
+            prov, suggestions = catalog.provider(pid)
+            found = list(provider_rows(prov, suggestions, stats, workload, statuses))
+            counted = budgets.of(prov, [r.model for r in found if r.status in ROUTED])
+            yield from (dataclasses.replace(r, budget=counted.get(r.model)) for r in found)
+
+    with budgets:
+        if as_json:
+            emit_json_array(row.as_json() for row in rows())
+            return 0
+        listed = list(rows())
+    with_budget = any(r.budget is not None for r in listed)
     headers = [
         "PROVIDER",
         "WORKLOAD",
@@ -82,5 +94,5 @@ def run(
         "LAST USED",
         *(["BUDGET"] if with_budget else []),
     ]
-    emit(table(headers, [_cells(r, with_budget) for r in rows]))
+    emit(table(headers, [_cells(r, with_budget) for r in listed]))
     return 0

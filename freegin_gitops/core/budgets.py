@@ -26,7 +26,7 @@ from freegin_gitops.core.budget_windows import (
     clock_time,
     window,
 )
-from freegin_gitops.core.catalog import Catalog
+from freegin_gitops.core.catalog import Provider
 from freegin_gitops.core.usage import WindowQuery, WindowUsage
 
 Kind = Literal["requests", "tokens"]
@@ -229,17 +229,11 @@ def budget_cell(state: BudgetState | None) -> str:
     return tightest.headroom() if tightest is not None else ""
 
 
-def catalog_limits(catalog: Catalog, provider: str, model: str) -> tuple[Limits, Limits]:
+def provider_limits(provider: Provider, model: str) -> tuple[Limits, Limits]:
     """A model's own limits and its provider's, as the catalog states them (for listings; the
     router reads the compiled catalog's)."""
-    found = catalog.providers.get(provider)
-    if found is None:
-        return NO_LIMITS, NO_LIMITS
-    shared = Limits.from_mapping(found.limits)
-    entry = found.model(model)
-    own = (
-        Limits.from_mapping(entry.limits, shared.day_resets)
-        if entry is not None and entry.limits
-        else NO_LIMITS
-    )
-    return own, shared
+    shared = Limits.from_mapping(provider.limits)
+    entry = provider.model(model)
+    if entry is None or not entry.limits:
+        return NO_LIMITS, shared
+    return Limits.from_mapping(entry.limits, shared.day_resets), shared
