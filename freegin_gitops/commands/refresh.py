@@ -10,6 +10,7 @@ from pathlib import Path
 
 from freegin_gitops.commands.options import GlobalOptions
 from freegin_gitops.commands.output import emit, note
+from freegin_gitops.core.refresh_text import counts
 from freegin_gitops.core.rules import PROVIDER_ID
 from freegin_gitops.errors import BadUsage, FileError
 from freegin_gitops.services.catalog.repo import resolve_repo
@@ -42,10 +43,12 @@ def _dry_run(plan: RefreshPlan) -> None:
     report = plan.report
     emit(f"would write branch {report.branch} from {report.base}:\n")
     for c in report.changes:
-        flag = {True: "verified", False: "not listed by the provider", None: "unverified"}[c.verified]
+        flag = {True: "listed", False: "not listed by the provider", None: "unverified"}[c.verified]
         emit(f"  suggest {c.provider}/{c.model} for {c.workload} ({c.action}, {flag})\n")
-    for r in report.retirements:
-        emit(f"  retire {r.provider}/{r.model}: {r.reason}\n")
+    for r in report.lifecycle:
+        emit(f"  {r.change} {r.provider}/{r.model}: {r.reason}\n")
+    for u in report.unlisted:
+        emit(f"  not served by the provider: {u.provider}/{u.model} for {u.workload} (not written)\n")
     for path, new in sorted(plan.changed.items()):
         old = plan.base_files.get(path, b"").decode("utf-8").splitlines(keepends=True)
         emit(
@@ -69,13 +72,16 @@ def run(
     push: bool | None,
     open_pr: bool,
     base: str | None,
+    keep_unlisted: bool = False,
 ) -> int:
     if open_pr and push is False:
         raise BadUsage("--open-pr needs the branch on origin; leave out --no-push")
     repo = resolve_repo(options.repo)
     if not dry_run:
         repo.require_writable("refresh the catalog")
-    request = RefreshRequest(provider, workload, saved_answers(from_file) if from_file else None)
+    request = RefreshRequest(
+        provider, workload, saved_answers(from_file) if from_file else None, keep_unlisted=keep_unlisted
+    )
     outcome: RefreshRun = run_refresh(
         repo,
         request,
@@ -95,10 +101,7 @@ def run(
         emit(f"nothing to suggest for {plan.report.scope}: no branch written\n")
     else:
         pub = outcome.published
-        counts = (
-            f"{len(plan.report.changes)} suggestion(s), {len(plan.report.retirements)} retirement proposal(s)"
-        )
-        line = f"{pub.branch}: {pub.action} {pub.commit[:12]} ({counts})"
+        line = f"{pub.branch}: {pub.action} {pub.commit[:12]} ({counts(plan.report)})"
         if pub.pushed:
             line += "; pushed to origin"
         elif push or open_pr:
