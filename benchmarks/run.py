@@ -302,15 +302,14 @@ def usage(work: Path, total_rows: int) -> list[Row]:
 
 
 def refresh_fan_out(work: Path, delay: float = 0.3) -> list[Row]:
+    from freegin_gitops.adapters.catalog_dir import read_catalog_dir
+    from freegin_gitops.adapters.usage_db import SqliteUsageStore
     from freegin_gitops.services.refresh.plan import (
         RefreshContext,
         RefreshRequest,
         compiled_for,
         plan_refresh,
     )
-
-    from freegin_gitops.adapters.catalog_dir import read_catalog_dir
-    from freegin_gitops.adapters.usage_db import SqliteUsageStore
     from freegin_gitops.services.routing.router import Router
     from tests.support.catalogs import LoopbackProvider, write_loopback_catalog
     from tests.support.fake_openai import FakeOpenAI, Reply

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from freegin_gitops.core.problems import Problem
 
 
@@ -42,6 +44,14 @@ class CatalogInvalid(FreeginError):
 class CatalogNotFound(FreeginError):
     """No catalog was named and none was found where the search looked (inside a git repository
     the bundled starter catalog is never used in its place)."""
+
+
+class AlreadyExists(FreeginError):
+    """A file to be created is already there (``init`` never writes over a file)."""
+
+    def __init__(self, message: str, path: Path) -> None:
+        super().__init__(message)
+        self.path = path
 
 
 class CatalogReadOnly(FreeginError):

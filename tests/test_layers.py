@@ -31,6 +31,7 @@ GROUPS: dict[str, tuple[str, int]] = {
     "freegin_gitops.services": ("services", 3),
     "freegin_gitops.services.catalog": ("services.catalog", 3),
     "freegin_gitops.services.edits": ("services.edits", 4),
+    "freegin_gitops.services.init": ("services.init", 4),
     "freegin_gitops.services.routing": ("services.routing", 4),
     "freegin_gitops.services.refresh": ("services.refresh", 5),
     "freegin_gitops.services.serve": ("services.serve", 5),

@@ -8,7 +8,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from freegin_gitops.errors import FileError, FreeginError
+from freegin_gitops.errors import AlreadyExists, FileError, FreeginError
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -79,3 +79,31 @@ def exclusive_lock(lock_path: Path, timeout_s: float = 30.0) -> Iterator[None]:
         yield
     finally:
         os.close(fd)
+
+
+def create_new(path: Path, data: bytes) -> None:
+    """Write ``data`` to a new file ``path``, whole or not at all; never over an existing file.
+
+    The data goes to a temporary file in the same folder, fsynced, then hard-linked to ``path``:
+    the link fails if ``path`` exists, so a file that appears meanwhile is never replaced.
+    :class:`AlreadyExists` names it.
+    """
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise FileError(f"{path} cannot be written: {exc.strerror}") from exc
+    tmp = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        tmp.chmod(0o644)
+        os.link(tmp, path)
+    except FileExistsError:
+        raise AlreadyExists(f"{path} already exists", path) from None
+    except OSError as exc:
+        raise FileError(f"{path} cannot be written: {exc.strerror}") from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+    _fsync_dir(path.parent)

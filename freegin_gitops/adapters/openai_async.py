@@ -1,5 +1,6 @@
 """OpenAI-compatible providers, called asynchronously for the gateway: ``POST /chat/completions``
-plain and streamed, over one pooled :class:`httpx.AsyncClient`.
+plain and streamed, over the gateway's one pooled upstream
+(:mod:`~freegin_gitops.adapters.upstream_http`); a provider's request head is made once.
 
 The request body is the client's, passed as bytes; the answer is passed back as bytes. Failures
 are the same :class:`ProviderError` kinds as the blocking client's (one status table:
@@ -19,13 +20,14 @@ from typing import Any
 
 import httpx
 
-from freegin_gitops.adapters.bounded_http import aread_capped
+from freegin_gitops import __version__
+from freegin_gitops.adapters.env_limits import current_limits
 from freegin_gitops.adapters.openai_http import scrub, status_error
+from freegin_gitops.adapters.upstream_http import Upstream, UpstreamAnswer
 from freegin_gitops.core.openai_wire import ChunkFacts, EventSplitter, EventTooLarge, chunk_facts, event_data
 from freegin_gitops.core.redact import excerpt
-from freegin_gitops.errors import ProviderError, TransportFailed
+from freegin_gitops.errors import ProviderError
 
-MAX_ANSWER_BYTES = 16 * 1024 * 1024
 MAX_ERROR_BYTES = 64 * 1024
 MAX_EVENT_BYTES = 1024 * 1024
 STREAM_MAX_S = 900.0  # a whole stream; between chunks the provider's own timeout applies
@@ -54,12 +56,19 @@ def _tokens(document: Any) -> tuple[int | None, int | None, int | None]:
     return count("prompt_tokens"), count("completion_tokens"), count("total_tokens")
 
 
-async def _read_capped(response: httpx.Response, limit: int) -> bytes | None:
+async def _read_capped(response: UpstreamAnswer, limit: int) -> bytes | None:
     """The body, or None when it is longer than ``limit`` bytes (the rest is not read)."""
-    try:
-        return await aread_capped(response, limit)
-    except TransportFailed:
+    declared = response.headers.get("content-length") or ""
+    if declared.isdigit() and int(declared) > limit:
         return None
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > limit:
+            return None
+        parts.append(chunk)
+    return b"".join(parts)
 
 
 class AsyncProvider:
@@ -67,7 +76,7 @@ class AsyncProvider:
 
     def __init__(
         self,
-        client: httpx.AsyncClient,
+        upstream: Upstream,
         *,
         provider: str,
         base_url: str,
@@ -75,18 +84,27 @@ class AsyncProvider:
         headers: Mapping[str, str] | None = None,
         timeout_s: float = 30.0,
     ) -> None:
-        self._client = client
+        self._upstream = upstream
         self.provider = provider
         self.base_url = base_url.rstrip("/")
         self.url = self.base_url + "/chat/completions"
         self._secrets = [api_key] if api_key else []
-        self.secrets: tuple[str, ...] = tuple(self._secrets)  # scrubbed before any text is cut
         self._key_bytes = api_key.encode() if api_key else None
-        self._headers = {"Content-Type": "application/json", "Accept": "application/json", **(headers or {})}
+        self.secrets: tuple[str, ...] = tuple(self._secrets)  # scrubbed before any text is cut
+        sent = {
+            "User-Agent": f"freegin-ai/{__version__}",
+            "Accept": "application/json",
+            "Accept-Encoding": "gzip, deflate",
+            "Content-Type": "application/json",
+            **(headers or {}),
+        }
         if api_key:
-            self._headers["Authorization"] = f"Bearer {api_key}"
+            sent["Authorization"] = f"Bearer {api_key}"
+        self._sent = sent
+        self._prepared: Any = None
         self.timeout_s = timeout_s
-        self._timeout = httpx.Timeout(timeout_s, connect=min(timeout_s, 10.0))
+        self._connect_s = min(timeout_s, 10.0)
+        self.max_answer_bytes = current_limits().max_response_bytes  # FREEGIN_MAX_RESPONSE_BYTES
 
     def error(self, message: str, model: str, kind: str, **extra: Any) -> ProviderError:
         """A failure of this provider, its message naming provider and model, the key scrubbed."""
@@ -109,20 +127,19 @@ class AsyncProvider:
             return scrub(body.decode("utf-8", "replace"), self._secrets).encode()
         return body
 
-    async def _open(self, body: bytes, model: str) -> httpx.Response:
+    async def _open(self, body: bytes, model: str) -> UpstreamAnswer:
         """Send the request; an error status becomes a ProviderError (its body read, capped)."""
-        request = self._client.build_request(
-            "POST", self.url, content=body, headers=self._headers, timeout=self._timeout
-        )
         try:
-            response = await self._client.send(request, stream=True)
-        except (httpx.TransportError, TimeoutError) as exc:
+            if self._prepared is None:
+                self._prepared = self._upstream.prepare(self.url, self._sent)
+            response = await self._upstream.post(self._prepared, body, self._connect_s, self.timeout_s)
+        except (httpx.TransportError, httpx.DecodingError, TimeoutError) as exc:
             raise self._transport_error(exc, model) from None
         if response.status_code < 400:
             return response
         try:
             content = await _read_capped(response, MAX_ERROR_BYTES) or b""
-        except (httpx.TransportError, TimeoutError):
+        except (httpx.TransportError, httpx.DecodingError, TimeoutError):
             content = b""
         finally:
             await response.aclose()
@@ -139,14 +156,16 @@ class AsyncProvider:
             async with asyncio.timeout(self.timeout_s):
                 response = await self._open(body, model)
                 try:
-                    content = await _read_capped(response, MAX_ANSWER_BYTES)
+                    content = await _read_capped(response, self.max_answer_bytes)
                 finally:
                     await response.aclose()
-        except (httpx.TransportError, TimeoutError) as exc:
+        except (httpx.TransportError, httpx.DecodingError, TimeoutError) as exc:
             raise self._transport_error(exc, model) from None
         status = response.status_code
         if content is None:
-            raise self.error(f"the answer is larger than {MAX_ANSWER_BYTES} bytes", model, "bad_response")
+            raise self.error(
+                f"the answer is larger than {self.max_answer_bytes} bytes", model, "bad_response"
+            )
         try:
             document = json.loads(content)
         except (ValueError, RecursionError):
@@ -173,7 +192,7 @@ class AsyncProvider:
                 except BaseException:
                     await response.aclose()
                     raise
-        except (httpx.TransportError, TimeoutError) as exc:
+        except (httpx.TransportError, httpx.DecodingError, TimeoutError) as exc:
             raise self._transport_error(exc, model) from None
         return stream
 
@@ -182,7 +201,7 @@ class Stream:
     """A provider's event stream, started: :attr:`head` holds what came before and with its
     first data event; :meth:`rest` yields every later event, then ends, or raises ProviderError."""
 
-    def __init__(self, provider: AsyncProvider, response: httpx.Response, model: str) -> None:
+    def __init__(self, provider: AsyncProvider, response: UpstreamAnswer, model: str) -> None:
         self._provider = provider
         self.response = response
         self.model = model
@@ -275,7 +294,7 @@ class Stream:
                 if events is None:
                     return  # ended cleanly; the caller ends the client's stream with [DONE]
                 pending = events
-        except (httpx.TransportError, TimeoutError) as exc:
+        except (httpx.TransportError, httpx.DecodingError, TimeoutError) as exc:
             raise self._provider._transport_error(exc, self.model) from None
 
     async def aclose(self) -> None:

@@ -1,4 +1,5 @@
-"""``validate``, ``compile`` and ``list-models``: the commands that read the catalog."""
+"""``init``, ``validate``, ``compile`` and ``list-models``: the commands that start and read the
+catalog."""
 
 from __future__ import annotations
 
@@ -7,6 +8,29 @@ from pathlib import Path
 import click
 
 from freegin_gitops.cli.params import PATH_TYPE, exit_with, global_options
+
+
+@click.command(short_help="Start a catalog repository: catalog, schemas, workflows, pre-commit.")
+@click.argument("path", required=False, type=PATH_TYPE, metavar="[PATH]")
+@click.option(
+    "--empty", is_flag=True, help="Write only workloads.yaml and config.yaml, no providers or suggestions."
+)
+def init(path: Path | None, empty: bool) -> None:
+    """Start a catalog repository in PATH (default: the current directory).
+
+    Writes the starter catalog (with --empty: its workloads and a config naming no provider) and
+    schemas/ into PATH, and, at the root of the git repository around PATH (or in PATH outside
+    git), .github/workflows/validate.yml and refresh.yml and a .pre-commit-config.yaml. The
+    workflows and the hook install this very freegin-ai, pinned to the commit it was built from.
+    Refuses to write over any existing file, and then writes nothing. Prints what it wrote and
+    the next steps.
+
+    \b
+    Example: freegin-ai init infra/ai
+    """
+    from freegin_gitops.commands import init as command
+
+    exit_with(command.run(path=path, empty=empty))
 
 
 @click.command(short_help="Check the catalog against its schemas and rules.")

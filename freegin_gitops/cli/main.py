@@ -50,6 +50,7 @@ def app(ctx: click.Context, repo: Path | None, db: Path | None, debug: bool) -> 
 
 
 COMMANDS = (
+    catalog_commands.init,
     catalog_commands.validate,
     catalog_commands.compile_,
     catalog_commands.list_models,

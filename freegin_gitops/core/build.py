@@ -110,8 +110,8 @@ def config_from(raw: Mapping[str, Any]) -> Config:
     routing = raw.get("routing", {})
     return Config(
         refresh=RefreshSettings(
-            provider=refresh["provider"],
-            model=refresh["model"],
+            provider=refresh.get("provider"),
+            model=refresh.get("model"),
             per_workload=refresh.get("per_workload", 3),
             fallback=_refs(refresh.get("fallback", [])),
             timeout_s=float(refresh.get("timeout_s", 60)),

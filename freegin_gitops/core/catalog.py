@@ -134,8 +134,10 @@ class ModelRef:
 
 @dataclass(frozen=True, slots=True)
 class RefreshSettings:
-    provider: str
-    model: str
+    """How refresh asks; no ``provider``/``model`` (a catalog started empty): saved answers only."""
+
+    provider: str | None = None
+    model: str | None = None
     per_workload: int = 3
     fallback: tuple[ModelRef, ...] = ()
     timeout_s: float = 60.0

@@ -100,8 +100,11 @@ def compile_catalog(catalog: Catalog, source: SourceInfo) -> dict[str, Any]:
             "max_attempts": config.routing.max_attempts,
         },
         "refresh": {
-            "provider": config.refresh.provider,
-            "model": config.refresh.model,
+            **(
+                {"provider": config.refresh.provider, "model": config.refresh.model}
+                if config.refresh.provider is not None
+                else {}
+            ),
             "per_workload": config.refresh.per_workload,
             "fallback": [{"provider": r.provider, "model": r.model} for r in config.refresh.fallback],
             "timeout_s": config.refresh.timeout_s,

@@ -348,7 +348,8 @@ def _check_config(
     known: set[str],
 ) -> None:
     refresh = config["refresh"]
-    _check_ref(out, ("refresh", "provider"), refresh["provider"], known, "refresh")
+    if "provider" in refresh:
+        _check_ref(out, ("refresh", "provider"), refresh["provider"], known, "refresh")
     for i, ref in enumerate(refresh.get("fallback", [])):
         _check_ref(out, ("refresh", "fallback", i, "provider"), ref["provider"], known, "refresh.fallback")
     order: Sequence[str] = config["routing"].get("provider_order", [])

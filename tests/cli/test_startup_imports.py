@@ -21,6 +21,7 @@ HEAVY = {
     "rich",
     "pydantic",
     "platformdirs",
+    "subprocess",  # git is run only by commands that need it
 }
 
 DRIVER = """

@@ -1,45 +1,35 @@
-"""Committing exactly the files an edit changed (GitPython).
+"""Committing exactly the files an edit changed.
 
 ``git commit --only -- <paths>`` records those paths as they are in the work tree and nothing
-else: whatever else the user has staged stays staged, and unstaged changes stay unstaged. Import
-this module only when a commit is asked for: GitPython is slow to import.
+else: whatever else the user has staged stays staged, and unstaged changes stay unstaged. Every
+call goes through :mod:`freegin_gitops.adapters.git.run` (a total deadline, no prompts).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-import git
-
+from freegin_gitops.adapters.git.run import git_text, run_git
 from freegin_gitops.errors import GitRefused
-
-
-def _last_line(exc: git.GitCommandError) -> str:
-    stderr = str(exc.stderr or "").strip().strip("'").strip()
-    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
-    return lines[-1].removeprefix("stderr: ").strip() if lines else f"exit code {exc.status}"
 
 
 class Committer:
     """The git repository around a catalog folder."""
 
     def __init__(self, root: Path) -> None:
-        try:
-            self._repo: Any = git.Repo(root, search_parent_directories=True)
-        except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
-            raise GitRefused(f"--commit needs a git repository, and {root} is not in one") from exc
-        if self._repo.bare:
+        bare = git_text(root, "rev-parse", "--is-bare-repository")
+        if bare is None:
+            raise GitRefused(f"--commit needs a git repository, and {root} is not in one")
+        if bare == "true":
             raise GitRefused(f"--commit needs a work tree, and {root} is a bare repository")
-        self.top = Path(str(self._repo.working_tree_dir))
+        top = git_text(root, "rev-parse", "--show-toplevel")
+        if not top:
+            raise GitRefused(f"--commit needs a work tree, and {root} is not in one")
+        self.top = Path(top)
 
     def _git(self, *args: str) -> str:
-        try:
-            out: str = self._repo.git.execute(["git", *args])
-        except git.GitCommandError as exc:
-            raise GitRefused(f"git {args[0]} failed in {self.top}: {_last_line(exc)}") from exc
-        return out
+        return run_git(self.top, *args).decode("utf-8", "surrogateescape").removesuffix("\n")
 
     def uncommitted(self, paths: Sequence[Path]) -> list[Path]:
         """Those of ``paths`` with staged, unstaged or untracked changes."""
@@ -57,5 +47,4 @@ class Committer:
             if new:
                 self._git("rm", "--cached", "--quiet", "--", *map(str, new))
             raise
-        sha: str = self._repo.head.commit.hexsha
-        return sha
+        return self._git("rev-parse", "--verify", "HEAD^{commit}")

@@ -1,25 +1,27 @@
-"""Git for refresh, through GitPython: commits built with plumbing on a temporary index, branch
-updates with compare-and-swap, pushes with ``--force-with-lease``.
+"""Git for refresh: commits built with plumbing on a temporary index, branch updates with
+compare-and-swap, pushes with ``--force-with-lease``.
 
 Nothing here touches the user's working tree, index, HEAD or current branch: a refresh commit is
-made from the base commit's tree plus the changed files, in an index file of its own.
+made from the base commit's tree plus the changed files, in an index file of its own. Every call
+goes through :mod:`freegin_gitops.adapters.git.run` (a total deadline, no prompts).
 """
 
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import git
-from git.exc import GitCommandError, InvalidGitRepositoryError, NoSuchPathError
-from git.objects import Blob
-from gitdb.base import IStream
-
+from freegin_gitops.adapters.git.run import (
+    LOCAL_DEADLINE_S,
+    NETWORK_DEADLINE_S,
+    git_result,
+    git_text,
+    run_git,
+)
 from freegin_gitops.errors import GitRefused
 
 ZERO = "0" * 40
@@ -29,12 +31,6 @@ FALLBACK_IDENTITY = {
     "GIT_COMMITTER_NAME": "freegin-ai",
     "GIT_COMMITTER_EMAIL": "freegin-ai@users.noreply.github.com",
 }
-
-
-def _say(exc: GitCommandError) -> str:
-    lines = [line for line in str(exc.stderr or "").strip().splitlines() if line.strip()]
-    text = lines[-1].strip() if lines else f"exit status {exc.status}"
-    return text.removeprefix("stderr: ").strip("'").strip()
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,27 +45,23 @@ class GitRepo:
     """A git repository, for the refresh pipeline."""
 
     def __init__(self, root: Path) -> None:
-        try:
-            self._repo = git.Repo(root)
-        except (InvalidGitRepositoryError, NoSuchPathError) as exc:
-            raise GitRefused(
-                f"{root} is not a git repository; refresh writes a branch, so it needs one"
-            ) from exc
+        if git_text(root, "rev-parse", "--git-dir") is None:
+            raise GitRefused(f"{root} is not a git repository; refresh writes a branch, so it needs one")
         self.root = root
-        self._git = self._repo.git
 
-    def _run(self, *args: str, env: Mapping[str, str] | None = None, **kwargs: object) -> str:
-        try:
-            out: str = self._git.execute(["git", *args], env=dict(env or {}), **kwargs)  # type: ignore[call-overload]
-        except GitCommandError as exc:
-            raise GitRefused(f"git {args[0]} failed in {self.root}: {_say(exc)}") from exc
-        return out
+    def _run(
+        self,
+        *args: str,
+        env: Mapping[str, str] | None = None,
+        stdin: bytes | None = None,
+        deadline_s: float = LOCAL_DEADLINE_S,
+    ) -> str:
+        """Git's output as text, without its final newline."""
+        out = run_git(self.root, *args, env=env, stdin=stdin, deadline_s=deadline_s)
+        return out.decode("utf-8", "surrogateescape").removesuffix("\n")
 
     def _try(self, *args: str) -> str | None:
-        try:
-            return self._run(*args)
-        except GitRefused:
-            return None
+        return git_text(self.root, *args)
 
     # -- reading -------------------------------------------------------------------------------
     def current_branch(self) -> str | None:
@@ -144,49 +136,60 @@ class GitRepo:
     def write_commit(self, parent: str, files: Mapping[str, bytes], message: str) -> str:
         """A commit whose tree is ``parent``'s with ``files`` (path -> bytes) written over it; no
         ref, working tree or index of the user's is touched."""
+        blobs = {path: self._run("hash-object", "-w", "--stdin", stdin=files[path]) for path in sorted(files)}
+        entries = "".join(f"100644 {blob}\t{path}\n" for path, blob in blobs.items())
         with self._temporary_index() as env:
             self._run("read-tree", parent, env=env)
-            for path in sorted(files):
-                blob = self._hash_blob(files[path])
-                self._run("update-index", "--add", "--cacheinfo", f"100644,{blob},{path}", env=env)
+            if entries:
+                self._run("update-index", "--index-info", env=env, stdin=entries.encode())
             tree = self._run("write-tree", env=env)
-        return self._run("commit-tree", tree, "-p", parent, "-m", message, env={**env, **self._identity()})
-
-    def _hash_blob(self, data: bytes) -> str:
-        stream = IStream(Blob.type, len(data), io.BytesIO(data))
-        return str(self._repo.odb.store(stream).hexsha.decode())
+        return self._run(
+            "commit-tree", tree, "-p", parent, "-F", "-", env=self._identity(), stdin=message.encode()
+        )
 
     def update_branch(self, branch: str, new: str, expected_old: str | None, reason: str) -> None:
         """Move ``branch`` to ``new`` only if it is still at ``expected_old`` (None: absent)."""
-        try:
-            self._git.execute(
-                ["git", "update-ref", "-m", reason, f"refs/heads/{branch}", new, expected_old or ZERO]
-            )
-        except GitCommandError as exc:
+        result = git_result(
+            self.root, "update-ref", "-m", reason, f"refs/heads/{branch}", new, expected_old or ZERO
+        )
+        if result.returncode != 0:
             raise GitRefused(
-                f"branch {branch} changed while refresh was writing it ({_say(exc)}); "
+                f"branch {branch} changed while refresh was writing it ({result.sentence}); "
                 "nothing was overwritten, run refresh again"
-            ) from exc
+            )
 
     def fetch_branch(self, branch: str, remote: str = "origin") -> str | None:
         """Fetch ``remote``'s ``branch``; its tip, or None if the remote has no such branch."""
-        listing = self._run("ls-remote", "--heads", remote, f"refs/heads/{branch}")
+        listing = self._run(
+            "ls-remote", "--heads", remote, f"refs/heads/{branch}", deadline_s=NETWORK_DEADLINE_S
+        )
         if not listing.strip():
             return None
         self._run(
-            "fetch", "--quiet", "--no-tags", remote, f"+refs/heads/{branch}:refs/remotes/{remote}/{branch}"
+            "fetch",
+            "--quiet",
+            "--no-tags",
+            remote,
+            f"+refs/heads/{branch}:refs/remotes/{remote}/{branch}",
+            deadline_s=NETWORK_DEADLINE_S,
         )
         return listing.split()[0]
 
     def push_branch(self, branch: str, sha: str, expected_remote: str | None, remote: str = "origin") -> None:
         """Push ``sha`` to ``remote``'s ``branch`` if the remote branch is still ``expected_remote``."""
         lease = f"--force-with-lease=refs/heads/{branch}:{expected_remote or ''}"
-        try:
-            self._git.execute(
-                ["git", "push", "--quiet", "--porcelain", lease, remote, f"{sha}:refs/heads/{branch}"]
-            )
-        except GitCommandError as exc:
+        result = git_result(
+            self.root,
+            "push",
+            "--quiet",
+            "--porcelain",
+            lease,
+            remote,
+            f"{sha}:refs/heads/{branch}",
+            deadline_s=NETWORK_DEADLINE_S,
+        )
+        if result.returncode != 0:
             raise GitRefused(
-                f"pushing {branch} to {remote} was refused ({_say(exc)}); someone may have pushed "
+                f"pushing {branch} to {remote} was refused ({result.sentence}); someone may have pushed "
                 "to it meanwhile, so it was left alone"
-            ) from exc
+            )

@@ -1,24 +1,12 @@
-"""Reading catalog files at a git ref without a checkout (git plumbing, no GitPython import)."""
+"""Reading catalog files at a git ref without a checkout, and the state of a work tree (git plumbing)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from freegin_gitops.adapters.git.run import run_git
 from freegin_gitops.core.layout import CATALOG_DIR, is_catalog_file
 from freegin_gitops.errors import GitRefused
-
-
-def _git(root: Path, *args: str, stdin: bytes | None = None) -> bytes:
-    import subprocess  # not at import time: route only needs toplevel()
-
-    try:
-        done = subprocess.run(["git", "-C", str(root), *args], input=stdin, capture_output=True, check=False)
-    except OSError as exc:
-        raise GitRefused(f"git cannot be run: {exc.strerror}") from exc
-    if done.returncode != 0:
-        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise GitRefused(f"git {args[0]} failed in {root}: {message[-1] if message else 'no message'}")
-    return done.stdout
 
 
 def resolve_commit(root: Path, ref: str) -> str:
@@ -26,7 +14,7 @@ def resolve_commit(root: Path, ref: str) -> str:
     if ref.startswith("-"):
         raise GitRefused(f"{ref!r} is not a git ref")
     try:
-        return _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").decode().strip()
+        return run_git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").decode().strip()
     except GitRefused as exc:
         raise GitRefused(f"the git ref {ref!r} does not name a commit in {root}") from exc
 
@@ -34,7 +22,7 @@ def resolve_commit(root: Path, ref: str) -> str:
 def read_catalog_at(root: Path, ref: str) -> tuple[str, dict[str, bytes]]:
     """The commit ``ref`` names and the catalog YAML files in it, keyed by path."""
     commit = resolve_commit(root, ref)
-    listing = _git(root, "ls-tree", "-r", "-z", "--full-tree", commit, "--", f"{CATALOG_DIR}/")
+    listing = run_git(root, "ls-tree", "-r", "-z", "--full-tree", commit, "--", f"{CATALOG_DIR}/")
     entries: list[tuple[str, str]] = []
     for record in listing.split(b"\0"):
         if not record:
@@ -46,7 +34,7 @@ def read_catalog_at(root: Path, ref: str) -> tuple[str, dict[str, bytes]]:
             entries.append((path, obj))
     if not entries:
         raise GitRefused(f"commit {commit[:12]} ({ref}) has no {CATALOG_DIR}/ folder")
-    out = _git(root, "cat-file", "--batch", stdin="".join(f"{obj}\n" for _, obj in entries).encode())
+    out = run_git(root, "cat-file", "--batch", stdin="".join(f"{obj}\n" for _, obj in entries).encode())
     files: dict[str, bytes] = {}
     pos = 0
     for path, _obj in entries:
@@ -72,8 +60,8 @@ def head_state(root: Path, pathspec: str = CATALOG_DIR) -> tuple[str | None, boo
     if toplevel(root) is None:
         return None, None
     try:
-        commit = _git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}").decode().strip()
-        status = _git(root, "status", "--porcelain", "--untracked-files=all", "--", pathspec)
+        commit = run_git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}").decode().strip()
+        status = run_git(root, "status", "--porcelain", "--untracked-files=all", "--", pathspec)
     except GitRefused:
         return None, None
     return commit, bool(status.strip())

@@ -19,6 +19,7 @@ from freegin_gitops.adapters import schema_check
 from freegin_gitops.core.answers import parse_answer
 from freegin_gitops.core.catalog import Catalog, ModelRef
 from freegin_gitops.core.compiled_catalog import Candidate, CompiledCatalog
+from freegin_gitops.core.layout import CONFIG_FILE
 from freegin_gitops.core.lifecycle import propose_lifecycle
 from freegin_gitops.core.model_list import ModelList, prompt_listing
 from freegin_gitops.core.naming import did_you_mean
@@ -225,6 +226,11 @@ def plan_refresh(
                 ctx.progress(f"{provider_id}: skipped: {why} (name the provider to refresh it anyway)")
     template = template_path("refresh_prompt.md").read_text(encoding="utf-8")
     workers = concurrency or catalog.config.refresh.concurrency
+    if request.answers is None and catalog.config.refresh.provider is None:
+        raise FreeginError(
+            f"{CONFIG_FILE} names no refresh model (refresh.provider and refresh.model), so there is "
+            "no one to ask; add them, or give a saved answer with --from-file"
+        )
     if request.answers is None and providers:
         ctx.router.warm_up()  # one HTTP client for all threads, made before they start
     outcomes: dict[str, ProviderRefresh] = {}

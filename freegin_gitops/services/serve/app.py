@@ -18,14 +18,13 @@ from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import anyio
-import httpx
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from freegin_gitops import __version__
+from freegin_gitops.adapters.upstream_http import Upstream, gateway_upstream
 from freegin_gitops.core.openai_wire import (
     DONE,
     ChatRequest,
@@ -97,7 +96,7 @@ class GatewayService:
         sink: UsageSink | None,
         *,
         log: RequestLog | None = None,
-        client: httpx.AsyncClient | None = None,
+        upstream: Upstream | None = None,
         handle_sighup: bool = False,
     ) -> None:
         self.settings = settings
@@ -107,7 +106,7 @@ class GatewayService:
         self.log = log or RequestLog(settings.log_format, settings.log_prompts)
         self.handle_sighup = handle_sighup
         self.cooldowns: Cooldowns = {}
-        self._client = client
+        self._upstream = upstream
         self.gateway: Gateway | None = None
         self.writer: UsageWriter | None = None
         self.reload_error: str | None = None
@@ -187,11 +186,7 @@ class GatewayService:
     @contextlib.asynccontextmanager
     async def lifespan(self, _app: Starlette) -> AsyncIterator[None]:
         self._reload_lock = asyncio.Lock()
-        client = self._client or httpx.AsyncClient(
-            headers={"User-Agent": f"freegin-ai/{__version__}"},
-            limits=httpx.Limits(max_connections=1000, max_keepalive_connections=200, keepalive_expiry=30),
-            follow_redirects=False,
-        )
+        upstream = self._upstream or gateway_upstream(self.environ)
         if self.sink is not None:
             self.writer = UsageWriter(self.sink, limit=self.settings.queue_limit, report=self.log.event)
             self.writer.start()
@@ -199,9 +194,9 @@ class GatewayService:
             state = self._preloaded
             if state is None:
                 state = await asyncio.to_thread(self.first_state)
-            self.gateway = Gateway(state, client, self.writer)
+            self.gateway = Gateway(state, upstream, self.writer)
         else:
-            self.gateway.client, self.gateway.writer = client, self.writer
+            self.gateway.upstream, self.gateway.writer = upstream, self.writer
         tasks = []
         if self.settings.reload_interval_s > 0:
             tasks.append(asyncio.create_task(self._watch(), name="freegin-catalog-watch"))
@@ -227,8 +222,8 @@ class GatewayService:
             if self.writer is not None:
                 await self.writer.close()
                 self.log.event("usage stored", rows=self.writer.written, lost=self.writer.lost)
-            if self._client is None:
-                await client.aclose()
+            if self._upstream is None:
+                await upstream.aclose()
 
     # -- requests --------------------------------------------------------------------------
     def authorize(self, request: Request) -> None:

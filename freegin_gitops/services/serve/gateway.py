@@ -14,9 +14,8 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Generic, NamedTuple, TypeVar
 
-import httpx
-
 from freegin_gitops.adapters.openai_async import AsyncProvider, Completion, Stream
+from freegin_gitops.adapters.upstream_http import Upstream
 from freegin_gitops.adapters.usage_db import utc_now_iso
 from freegin_gitops.core.compiled_catalog import Candidate, CompiledCatalog
 from freegin_gitops.core.openai_wire import ChatRequest, Target, models_listing, resolve_target, upstream_body
@@ -53,11 +52,11 @@ class CatalogState:
         self._providers: dict[str, AsyncProvider] = {}
         self.models_json: bytes | None = None
 
-    def provider(self, client: httpx.AsyncClient, provider_id: str) -> AsyncProvider:
+    def provider(self, upstream: Upstream, provider_id: str) -> AsyncProvider:
         found = self._providers.get(provider_id)
         if found is None:
             found = self._providers[provider_id] = AsyncProvider(
-                client, **self.router.connection(provider_id)._asdict()
+                upstream, **self.router.connection(provider_id)._asdict()
             )
         return found
 
@@ -137,12 +136,12 @@ class Gateway:
     def __init__(
         self,
         state: CatalogState,
-        client: httpx.AsyncClient,
+        upstream: Upstream,
         writer: UsageWriter | None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.state = state
-        self.client = client
+        self.upstream = upstream
         self.writer = writer
         self.clock = clock
 
@@ -165,7 +164,7 @@ class Gateway:
         plan: Plan = state.router.plan(target.workload, target.provider, target.model)
         attempts = RouteAttempts(plan, state.catalog.max_attempts)  # the router's attempt policy
         for candidate in attempts.to_call(state.router.skip_reason):
-            provider = state.provider(self.client, candidate.provider)
+            provider = state.provider(self.upstream, candidate.provider)
             started = time.perf_counter()
             try:
                 result = await call(provider, upstream_body(request, candidate.model), candidate.model)

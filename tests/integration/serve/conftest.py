@@ -60,6 +60,11 @@ class Running:
         return self._log.getvalue().splitlines()
 
     def rows(self) -> list[dict[str, object]]:
+        """The usage rows, once the writer has stored what is queued (it writes off the request
+        path, so a row may still be queued when the client has its answer)."""
+        portal = getattr(self.client, "portal", None)  # None once the app has stopped (and stored all)
+        if self.service.writer is not None and portal is not None:
+            portal.call(self.service.writer.flush)
         with sqlite3.connect(self.db) as conn:
             conn.row_factory = sqlite3.Row
             return [dict(r) for r in conn.execute("SELECT * FROM provider_usage ORDER BY id")]

@@ -88,3 +88,34 @@ def test_a_lock_that_cannot_be_made_is_a_file_error(tmp_path: Path) -> None:
         exclusive_lock(tmp_path / "file" / "x.lock"),
     ):
         pass
+
+
+def test_create_new_writes_a_new_file(isolated: Path) -> None:
+    from freegin_gitops.adapters.files import create_new
+
+    create_new(isolated / "new.yaml", b"x: 1\n")
+    assert [(p.name, p.read_bytes()) for p in isolated.iterdir()] == [("new.yaml", b"x: 1\n")]
+
+
+@pytest.mark.parametrize("kind", ["file", "symlink", "dangling symlink"])
+def test_create_new_never_replaces_what_is_there(isolated: Path, kind: str) -> None:
+    from freegin_gitops.adapters.files import create_new
+    from freegin_gitops.errors import AlreadyExists
+
+    target = isolated / "taken.yaml"
+    other = isolated / "other.txt"
+    other.write_text("theirs\n")
+    if kind == "file":
+        target.write_text("theirs\n")
+    else:
+        if kind == "dangling symlink":
+            other.unlink()
+        target.symlink_to(other)
+    with pytest.raises(AlreadyExists, match=r"taken\.yaml already exists") as raised:
+        create_new(target, b"mine\n")
+    assert raised.value.path == target
+    assert sorted(p.name for p in isolated.iterdir()) == sorted(
+        ["taken.yaml", *(["other.txt"] if kind != "dangling symlink" else [])]
+    )
+    if kind == "file":
+        assert target.read_text() == "theirs\n"

@@ -1,0 +1,361 @@
+"""The gateway's upstream HTTP: one pool of keep-alive HTTP/1.1 connections over asyncio streams,
+responses parsed by httptools (uvicorn's C parser).
+
+Why not httpx's client and transport: on the gateway's path they cost about 2 ms of CPU per
+request under concurrency (httpcore's pool scans, and polls, every connection for every request;
+the client layer parses the URL, merges headers and extracts cookies each time), several times
+the rest of the gateway together; here a provider's request head is built once and each call is
+a write and a parse (``benchmarks/gateway.py``). Errors are still httpx's exception types, so
+the adapter above handles one family of failures.
+
+Not done here: HTTP proxies and HTTP/2. When a proxy variable is set, :func:`gateway_upstream`
+gives :class:`HttpxUpstream` instead: one pooled :class:`httpx.AsyncClient`, which honours
+proxies. Both answer with an object that has ``status_code``, ``headers.get``, ``aiter_bytes``
+(gzip and deflate decoded) and ``aclose``. A connection goes back to the pool once its answer
+has been read to the end, and is closed if the answer is abandoned.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import ssl
+import urllib.parse
+import zlib
+from collections import deque
+from collections.abc import AsyncIterator, Mapping
+from typing import Any, NamedTuple, Protocol
+
+import httptools
+import httpx
+
+READ_SIZE = 64 * 1024
+IDLE_EXPIRY_S = 30.0
+MAX_IDLE_PER_ORIGIN = 256
+PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
+
+Origin = tuple[str, str, int]
+
+
+class _Parser:
+    """httptools' callbacks, collected."""
+
+    def __init__(self) -> None:
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.head_done = False
+        self.keep_alive = False
+        self.done = False
+        self.body: deque[bytes] = deque()
+        self.parser = httptools.HttpResponseParser(self)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self.headers.append((name, value))
+
+    def on_headers_complete(self) -> None:
+        self.head_done = True
+        # Asked now: httptools forgets it once the message is complete.
+        self.keep_alive = self.parser.should_keep_alive()
+
+    def on_body(self, body: bytes) -> None:
+        self.body.append(body)
+
+    def on_message_complete(self) -> None:
+        self.done = True
+
+    def feed(self, data: bytes) -> None:
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            raise httpx.RemoteProtocolError("the server switched protocols") from None
+        except httptools.HttpParserError as exc:
+            raise httpx.RemoteProtocolError(f"malformed HTTP answer ({exc})") from None
+
+    def delimited(self) -> bool:
+        """True if the body's end is marked (a length or chunks), not the connection's close."""
+        for name, value in self.headers:
+            lowered = name.lower()
+            if lowered == b"content-length" or (
+                lowered == b"transfer-encoding" and b"chunked" in value.lower()
+            ):
+                return True
+        return False
+
+
+class _Connection:
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader = reader
+        self.writer = writer
+        self.idle_since = 0.0
+
+    def usable(self, now: float) -> bool:
+        return (
+            not self.reader.at_eof()
+            and not self.writer.is_closing()
+            and now - self.idle_since < IDLE_EXPIRY_S
+        )
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.writer.close()
+
+
+class Endpoint(NamedTuple):
+    """A provider URL split once: where to connect, and the request head up to the body."""
+
+    origin: Origin
+    head: bytes  # request line and headers, without Content-Length and the blank line
+
+
+class Answer:
+    """An answer whose head has been read; its body is read by :meth:`aiter_bytes`."""
+
+    def __init__(self, pool: Http1Pool, origin: Origin, connection: _Connection, parsed: _Parser) -> None:
+        self._pool = pool
+        self._origin = origin
+        self._connection: _Connection | None = connection
+        self._parsed = parsed
+        self.status_code = parsed.parser.get_status_code()
+        self.headers = {
+            name.decode("latin-1").lower(): value.decode("latin-1") for name, value in parsed.headers
+        }
+        self.read_timeout: float | None = None
+
+    async def _raw(self) -> AsyncIterator[bytes]:
+        parsed = self._parsed
+        while True:
+            while parsed.body:
+                yield parsed.body.popleft()
+            if parsed.done or self._connection is None:
+                break
+            data = await _read(self._connection.reader, self.read_timeout)
+            if not data:
+                if parsed.delimited():
+                    raise httpx.RemoteProtocolError(
+                        "the server closed the connection before the answer ended"
+                    )
+                parsed.done = True
+                self._release(reuse=False)
+                break
+            parsed.feed(data)
+        self._release(reuse=parsed.keep_alive and parsed.delimited())
+
+    async def aiter_bytes(self) -> AsyncIterator[bytes]:
+        """The body's bytes, gzip or deflate content-encoding decoded."""
+        encoding = self.headers.get("content-encoding", "").strip().lower()
+        if encoding in ("gzip", "deflate"):
+            decoder = zlib.decompressobj(31 if encoding == "gzip" else 15)
+            try:
+                async for chunk in self._raw():
+                    data = decoder.decompress(chunk)
+                    if data:
+                        yield data
+                tail = decoder.flush()
+            except zlib.error as exc:
+                raise httpx.DecodingError(f"the answer's {encoding} encoding is broken ({exc})") from None
+            if tail:
+                yield tail
+            return
+        async for chunk in self._raw():
+            yield chunk
+
+    def _release(self, *, reuse: bool) -> None:
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        if reuse and self._parsed.done:
+            self._pool._put_back(self._origin, connection)
+        else:
+            connection.close()
+
+    async def aclose(self) -> None:
+        self._release(reuse=False)
+
+
+async def _read(reader: asyncio.StreamReader, timeout: float | None) -> bytes:
+    try:
+        async with asyncio.timeout(timeout):
+            return await reader.read(READ_SIZE)
+    except TimeoutError:
+        raise httpx.ReadTimeout("timed out waiting for the server") from None
+    except OSError as exc:
+        raise httpx.ReadError(f"cannot read from the server ({type(exc).__name__})") from None
+
+
+class UpstreamAnswer(Protocol):
+    status_code: int
+
+    @property
+    def headers(self) -> Any: ...  # has .get(name), case-insensitive
+
+    def aiter_bytes(self) -> AsyncIterator[bytes]: ...
+
+    async def aclose(self) -> None: ...
+
+
+class Upstream(Protocol):
+    """How the gateway sends a request to a provider."""
+
+    def prepare(self, url: str, headers: Mapping[str, str]) -> Any: ...
+
+    async def post(self, prepared: Any, body: bytes, connect_s: float, read_s: float) -> UpstreamAnswer: ...
+
+    async def aclose(self) -> None: ...
+
+
+class Http1Pool:
+    """Pooled keep-alive HTTP/1.1 connections to every provider."""
+
+    def __init__(self, ssl_context: ssl.SSLContext | None = None) -> None:
+        self._ssl = ssl_context
+        self._idle: dict[Origin, deque[_Connection]] = {}
+
+    def prepare(self, url: str, headers: Mapping[str, str]) -> Endpoint:
+        """The endpoint of ``url`` with ``headers`` (made once per provider)."""
+        parts = urllib.parse.urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme not in ("http", "https") or not parts.hostname:
+            raise httpx.UnsupportedProtocol(f"cannot call {scheme or 'a URL without a scheme'}")
+        port = parts.port or (443 if scheme == "https" else 80)
+        default = 443 if scheme == "https" else 80
+        host = parts.hostname if port == default else f"{parts.hostname}:{port}"
+        if ":" in parts.hostname and port == default:
+            host = f"[{parts.hostname}]"
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        lines = [f"POST {target} HTTP/1.1", f"Host: {host}"]
+        for name, value in headers.items():
+            if "\r" in name + value or "\n" in name + value:
+                raise httpx.LocalProtocolError(f"the header {name!r} holds a line break")
+            lines.append(f"{name}: {value}")
+        return Endpoint((scheme, parts.hostname, port), "\r\n".join(lines).encode("latin-1"))
+
+    def _context(self) -> ssl.SSLContext:
+        if self._ssl is None:
+            self._ssl = httpx.create_ssl_context()
+        return self._ssl
+
+    def _take(self, origin: Origin) -> _Connection | None:
+        idle = self._idle.get(origin)
+        now = asyncio.get_running_loop().time()
+        while idle:
+            connection = idle.pop()  # the most recently used: the least likely to have expired
+            if connection.usable(now):
+                return connection
+            connection.close()
+        return None
+
+    def _put_back(self, origin: Origin, connection: _Connection) -> None:
+        idle = self._idle.setdefault(origin, deque())
+        if len(idle) >= MAX_IDLE_PER_ORIGIN:
+            connection.close()
+            return
+        connection.idle_since = asyncio.get_running_loop().time()
+        idle.append(connection)
+
+    async def _connect(self, origin: Origin, timeout: float | None) -> _Connection:
+        scheme, host, port = origin
+        context = self._context() if scheme == "https" else None
+        try:
+            async with asyncio.timeout(timeout):
+                reader, writer = await asyncio.open_connection(
+                    host, port, ssl=context, server_hostname=host if context else None, limit=READ_SIZE
+                )
+        except TimeoutError:
+            raise httpx.ConnectTimeout(f"timed out connecting to {host}:{port}") from None
+        except (OSError, ssl.SSLError) as exc:
+            raise httpx.ConnectError(f"cannot connect to {host}:{port} ({type(exc).__name__})") from None
+        return _Connection(reader, writer)
+
+    async def post(self, prepared: Endpoint, body: bytes, connect_s: float, read_s: float) -> Answer:
+        """Send ``body`` to the endpoint; the answer once its head has come."""
+        message = prepared.head + b"\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+        origin = prepared.origin
+        for tries_left in (1, 0):
+            connection = self._take(origin)
+            reused = connection is not None
+            if connection is None:
+                connection = await self._connect(origin, connect_s)
+            try:
+                parsed = await self._exchange(connection, message, read_s)
+            except _BeforeAnswer as exc:
+                connection.close()
+                # A pooled connection the server had closed fails before any answer: send again,
+                # once, on a new connection (as httpcore does).
+                if reused and tries_left:
+                    continue
+                raise exc.error from None
+            except BaseException:
+                connection.close()
+                raise
+            answer = Answer(self, origin, connection, parsed)
+            answer.read_timeout = read_s
+            return answer
+        raise AssertionError("unreachable")
+
+    async def _exchange(self, connection: _Connection, message: bytes, read_s: float) -> _Parser:
+        try:
+            connection.writer.write(message)
+            async with asyncio.timeout(read_s):
+                await connection.writer.drain()
+        except TimeoutError:
+            raise httpx.WriteTimeout("timed out sending the request") from None
+        except OSError as exc:
+            raise _BeforeAnswer(httpx.WriteError(f"cannot send the request ({type(exc).__name__})")) from None
+        parsed = _Parser()
+        first = True
+        while not parsed.head_done:
+            try:
+                data = await _read(connection.reader, read_s)
+            except httpx.ReadError as exc:
+                if first:
+                    raise _BeforeAnswer(exc) from None
+                raise
+            if not data:
+                error = httpx.RemoteProtocolError("the server closed the connection without answering")
+                if first:
+                    raise _BeforeAnswer(error)
+                raise error
+            first = False
+            parsed.feed(data)
+        return parsed
+
+    async def aclose(self) -> None:
+        for idle in self._idle.values():
+            for connection in idle:
+                connection.close()
+        self._idle.clear()
+
+
+class _BeforeAnswer(Exception):
+    def __init__(self, error: httpx.TransportError) -> None:
+        self.error = error
+
+
+class HttpxUpstream:
+    """Providers through one pooled :class:`httpx.AsyncClient` (which honours proxies)."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+
+    def prepare(self, url: str, headers: Mapping[str, str]) -> tuple[str, dict[str, str]]:
+        return url, dict(headers)
+
+    async def post(
+        self, prepared: tuple[str, dict[str, str]], body: bytes, connect_s: float, read_s: float
+    ) -> httpx.Response:
+        url, headers = prepared
+        timeout = httpx.Timeout(read_s, connect=connect_s)
+        request = self.client.build_request("POST", url, content=body, headers=headers, timeout=timeout)
+        return await self.client.send(request, stream=True)
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+
+def gateway_upstream(environ: Mapping[str, str] | None = None) -> Upstream:
+    """The gateway's one pooled upstream: :class:`Http1Pool`, or :class:`HttpxUpstream` when a
+    proxy variable is set (httpx reads them itself)."""
+    environ = os.environ if environ is None else environ
+    if any(environ.get(name) for name in PROXY_VARIABLES):
+        return HttpxUpstream(httpx.AsyncClient(trust_env=True, limits=httpx.Limits(max_connections=1000)))
+    return Http1Pool()

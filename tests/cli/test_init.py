@@ -1,0 +1,277 @@
+"""``freegin-ai init``: a catalog repository that validates, workflows that pass GitHub's schema
+and actionlint and run as written, a pinned pre-commit hook, and nothing written over a file."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from freegin_gitops.adapters.tool_source import tool_source
+from freegin_gitops.core.starter import pin_for
+from freegin_gitops.services.init import plan_init, write_init
+from tests.helpers import STARTER_CATALOG, Cli, git, invalid_examples
+from tests.support.workflow_linters import actionlint, check_jsonschema
+
+EXAMPLES = {e.name: e for e in invalid_examples()}
+WORKFLOWS = (".github/workflows/validate.yml", ".github/workflows/refresh.yml")
+
+
+def new_repo(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    git(path, "init", "-q", "-b", "trunk")  # whatever the default branch, nothing assumes main
+    return path
+
+
+def tree(root: Path) -> list[str]:
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if ".git" not in p.parts)
+
+
+def load(path: Path) -> Any:
+    return yaml.load(path.read_text(), Loader=yaml.BaseLoader)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    return new_repo(tmp_path / "my-catalog")
+
+
+def test_init_writes_a_catalog_that_validates(cli: Cli, repo: Path) -> None:
+    run = cli("init", cwd=repo)
+    assert run.code == 0, run.stderr
+    assert cli("validate", cwd=repo).stdout == "14 catalog file(s) valid\n"
+    starter = sorted(
+        f"catalog/{p.relative_to(STARTER_CATALOG).as_posix()}" for p in STARTER_CATALOG.rglob("*.yaml")
+    )
+    assert [p for p in tree(repo) if p.startswith("catalog/") and p.endswith(".yaml")] == starter
+    assert (repo / "catalog/providers/groq.yaml").read_bytes() == (
+        STARTER_CATALOG / "providers/groq.yaml"
+    ).read_bytes()
+
+
+def test_init_writes_the_schemas_the_files_point_at(cli: Cli, repo: Path) -> None:
+    cli("init", cwd=repo)
+    first = (repo / "catalog/providers/groq.yaml").read_text().splitlines()[0]
+    assert first == "# yaml-language-server: $schema=../../schemas/provider.schema.json"
+    assert (repo / "catalog/providers" / "../../schemas/provider.schema.json").is_file()
+    assert len(list((repo / "schemas").glob("*.schema.json"))) == 6
+
+
+def test_init_says_what_it_wrote_and_what_to_do_next(cli: Cli, repo: Path) -> None:
+    run = cli("init", cwd=repo)
+    lines = run.stdout.splitlines()
+    assert lines[0] == "wrote 23 files of a freegin-ai catalog repository:"
+    assert "  .pre-commit-config.yaml" in lines and "  .github/workflows/refresh.yml" in lines
+    steps = lines[lines.index("next steps:") + 1 :]
+    assert steps[0] == '  1. git add -A && git commit -m "Start the freegin-ai catalog"'
+    assert "pre-commit install" in steps[2] and "Allow GitHub Actions".lower() in steps[3].lower()
+    assert "GROQ_API_KEY" not in steps[3] or "..." in steps[3]
+
+
+def test_outside_git_the_first_step_is_git_init(cli: Cli, tmp_path: Path) -> None:
+    run = cli("init", "fresh", cwd=tmp_path)
+    assert "  1. git init fresh" in run.stdout.splitlines()
+    assert (tmp_path / "fresh/.pre-commit-config.yaml").is_file()
+
+
+def test_the_written_files_pin_this_tool(cli: Cli, repo: Path) -> None:
+    cli("init", cwd=repo)
+    pin = pin_for(tool_source())
+    assert load(repo / ".pre-commit-config.yaml")["repos"][0]["rev"] == pin.rev
+    for name in WORKFLOWS:
+        assert f'python -m pip install "{pin.requirement}"' in (repo / name).read_text()
+
+
+def test_empty_writes_workloads_and_config_only_and_validates(cli: Cli, repo: Path) -> None:
+    assert cli("init", "--empty", cwd=repo).code == 0
+    assert [p for p in tree(repo) if p.startswith("catalog/")] == [
+        "catalog/config.yaml",
+        "catalog/workloads.yaml",
+    ]
+    assert cli("validate", cwd=repo).stdout == "2 catalog file(s) valid\n"
+    refresh = load(repo / WORKFLOWS[1])
+    assert "models" not in refresh["permissions"]
+    assert cli("list-models", "--json", cwd=repo).stdout == "[]\n"
+
+
+def test_an_empty_catalog_refreshes_only_from_saved_answers(cli: Cli, repo: Path) -> None:
+    cli("init", "--empty", cwd=repo)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "start")
+    run = cli("refresh-models", "--dry-run", cwd=repo)
+    assert (run.code, "names no refresh model" in run.stderr) == (1, True)
+
+
+@pytest.mark.parametrize(
+    "existing", [".pre-commit-config.yaml", ".github/workflows/validate.yml", "catalog/config.yaml"]
+)
+def test_init_refuses_to_write_over_a_file_and_then_writes_nothing(
+    cli: Cli, repo: Path, existing: str
+) -> None:
+    (repo / existing).parent.mkdir(parents=True, exist_ok=True)
+    (repo / existing).write_text("mine\n")
+    before = tree(repo)
+    run = cli("init", cwd=repo)
+    assert run.code == 1
+    assert run.stderr.startswith(f"freegin-ai: {existing} already exists; init writes no file over another")
+    assert (tree(repo), (repo / existing).read_text()) == (before, "mine\n")
+
+
+def test_a_file_where_a_folder_goes_is_refused(cli: Cli, repo: Path) -> None:
+    (repo / ".github").write_text("not a folder\n")
+    run = cli("init", cwd=repo)
+    assert (run.code, run.stderr.startswith("freegin-ai: .github already exists")) == (1, True)
+    assert tree(repo) == [".github"]
+
+
+def test_init_twice_refuses_the_second_time(cli: Cli, repo: Path) -> None:
+    cli("init", cwd=repo)
+    run = cli("init", cwd=repo)
+    assert (run.code, "already exists (and 22 more)" in run.stderr) == (1, True)
+
+
+def test_a_failed_write_removes_what_init_wrote(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from freegin_gitops.errors import FreeginError
+    from freegin_gitops.services.init import starter
+
+    real = starter.create_new
+    calls = []
+
+    def fail_on_the_fifth(path: Path, data: bytes) -> None:
+        calls.append(path)
+        if len(calls) == 5:
+            raise FreeginError(f"{path} cannot be written: No space left on device")
+        real(path, data)
+
+    monkeypatch.setattr(starter, "create_new", fail_on_the_fifth)
+    plan = plan_init(repo, empty=False, source=tool_source())
+    with pytest.raises(FreeginError, match="No space left"):
+        write_init(plan, repo)
+    assert tree(repo) == []
+
+
+@pytest.fixture
+def monorepo(cli: Cli, tmp_path: Path) -> Path:
+    root = new_repo(tmp_path / "mono")
+    (root / "src").mkdir()
+    assert cli("init", "infra/ai", cwd=root).code == 0
+    return root
+
+
+def test_in_a_monorepo_the_catalog_goes_to_path_and_the_rest_to_the_root(monorepo: Path) -> None:
+    files = tree(monorepo)
+    assert "infra/ai/catalog/workloads.yaml" in files and "infra/ai/schemas/provider.schema.json" in files
+    assert {".pre-commit-config.yaml", *WORKFLOWS} <= set(files)
+    assert not any(f.startswith("infra/ai/.github") for f in files)
+
+
+def test_in_a_monorepo_the_workflows_run_in_the_catalog_folder(monorepo: Path) -> None:
+    for name in WORKFLOWS:
+        (job,) = load(monorepo / name)["jobs"].values()
+        assert job["defaults"]["run"]["working-directory"] == "infra/ai"
+    paths = load(monorepo / WORKFLOWS[0])["on"]["pull_request"]["paths"]
+    assert "infra/ai/catalog/**" in paths
+
+
+def test_init_from_inside_a_sub_folder_of_a_repository(cli: Cli, tmp_path: Path) -> None:
+    root = new_repo(tmp_path / "mono")
+    (root / "infra" / "ai").mkdir(parents=True)
+    assert cli("init", cwd=root / "infra" / "ai").code == 0
+    assert (root / ".github/workflows/validate.yml").is_file() and (root / "infra/ai/catalog").is_dir()
+
+
+@pytest.fixture
+def written(cli: Cli, tmp_path: Path) -> list[Path]:
+    """The workflows of a root catalog, a monorepo catalog and an empty one."""
+    files = []
+    for name, args in (("root", []), ("mono", ["infra/ai"]), ("empty", ["--empty"])):
+        repo = new_repo(tmp_path / name)
+        assert cli("init", *args, cwd=repo).code == 0
+        files += [repo / w for w in WORKFLOWS]
+    return files
+
+
+def test_the_workflows_pass_githubs_workflow_schema(written: list[Path]) -> None:
+    done = check_jsonschema(written)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_workflows_pass_actionlint(written: list[Path]) -> None:
+    done = actionlint(written)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_actionlint_finds_problems(tmp_path: Path) -> None:
+    """The check is real: an untrusted expression in a script is reported."""
+    bad = tmp_path / "bad.yml"
+    bad.write_text(
+        "on: pull_request\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - run: echo ${{ github.event.pull_request.title }}\n"
+    )
+    done = actionlint([bad])
+    assert (done.returncode, "potentially untrusted" in done.stdout) == (1, True)
+
+
+def run_steps(workflow: Path, root: Path, skip: str = "Install") -> list[subprocess.CompletedProcess[str]]:
+    """Run the workflow's ``run:`` steps as GitHub would (bash -e, in its working directory),
+    all but the install step: the tool under test is on the PATH already."""
+    document = load(workflow)
+    (job,) = document["jobs"].values()
+    folder = root / job.get("defaults", {}).get("run", {}).get("working-directory", ".")
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    done = []
+    for step in job["steps"]:
+        if "run" in step and not step.get("name", "").startswith(skip):
+            done.append(
+                subprocess.run(
+                    ["bash", "-e", "-c", step["run"]],
+                    cwd=folder,
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                )
+            )
+    return done
+
+
+@pytest.mark.parametrize("path", [".", "infra/ai"])
+def test_the_validate_workflow_works_as_written(cli: Cli, tmp_path: Path, path: str) -> None:
+    root = new_repo(tmp_path / "repo")
+    cli("init", path, cwd=root)
+    assert [r.returncode for r in run_steps(root / WORKFLOWS[0], root)] == [0, 0]
+    EXAMPLES["provider-unknown-key-typo"].put(root / path)
+    failed = run_steps(root / WORKFLOWS[0], root)[0]
+    where = f"{path}/".removeprefix("./")
+    assert failed.returncode == 1
+    assert (
+        f"::error file={where}catalog/providers/groq.yaml,line=20,col=1::unknown key 'modles'"
+        in failed.stdout
+    )
+
+
+def test_the_validate_workflow_checks_a_kept_compiled_catalog(cli: Cli, repo: Path) -> None:
+    cli("init", cwd=repo)
+    cli("compile", "--output", "compiled/catalog.json", cwd=repo)
+    assert [r.returncode for r in run_steps(repo / WORKFLOWS[0], repo)] == [0, 0]
+    (repo / "compiled/catalog.json").write_text('{"schema_version": 1}\n')
+    assert [r.returncode for r in run_steps(repo / WORKFLOWS[0], repo)] == [0, 1]
+
+
+def test_the_refresh_workflow_names_each_provider_key_of_the_catalog(cli: Cli, repo: Path) -> None:
+    cli("init", cwd=repo)
+    env = load(repo / WORKFLOWS[1])["jobs"]["refresh"]["steps"][-1]["env"]
+    keys = set()
+    for provider in (repo / "catalog/providers").glob("*.yaml"):
+        key = yaml.safe_load(provider.read_text())["api"].get("api_key_env")
+        if key:
+            keys.add(key)
+    assert keys - set(env) == set()
+    assert env["GITHUB_MODELS_TOKEN"] == "${{ github.token }}" and env["CLOUDFLARE_ACCOUNT_ID"].startswith(
+        "${{ secrets."
+    )

@@ -1,0 +1,229 @@
+"""A new user's own catalog, end to end: freegin-ai installed (not editable) in a fresh
+virtualenv, ``git init`` and ``freegin-ai init``, then validate from the root, from a sub-folder,
+through the written ``.pre-commit-config.yaml`` with the real pre-commit, and with
+``pre-commit try-repo`` of this repository; at the root of a repository and in a monorepo's
+``infra/ai/``.
+
+Nothing is fetched: pip installs from a wheelhouse repacked from this test environment, and git
+maps the pinned GitHub URL to this repository, so the hook pre-commit installs is this
+repository's at the commit the tool was built from.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+
+from freegin_gitops.adapters.tool_source import DEFAULT_REPOSITORY
+from tests.helpers import ROOT, git
+from tests.support.wheelhouse import build_wheelhouse, offline_pip_env
+
+pytestmark = pytest.mark.slow
+
+TYPO_LINE = 19  # `models:` of the starter groq.yaml (line 1 is the schema line)
+PRE_COMMIT = Path(sys.executable).with_name("pre-commit")
+
+
+def _quiet_env(home: Path) -> dict[str, str]:
+    """For work done before a test's own isolation applies (session fixtures)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "GIT_", "XDG_"))}
+    env.update(HOME=str(home), PIP_NO_CACHE_DIR="1")
+    return env
+
+
+@pytest.fixture(scope="session")
+def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_wheelhouse(tmp_path_factory.mktemp("wheelhouse"))
+
+
+@pytest.fixture(scope="session")
+def fresh_tool(tmp_path_factory: pytest.TempPathFactory, wheelhouse: Path) -> Path:
+    """The bin/ folder of a fresh virtualenv with freegin-ai installed from this checkout, as
+    ``pip install .`` does (a wheel: not editable)."""
+    base = tmp_path_factory.mktemp("fresh")
+    venv = base / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    env = {**_quiet_env(base), **offline_pip_env(wheelhouse)}
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", "-q", str(ROOT)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return venv / "bin"
+
+
+@pytest.fixture(scope="session")
+def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+@pytest.fixture
+def env(fresh_tool: Path, wheelhouse: Path, pre_commit_home: Path) -> dict[str, str]:
+    """The environment of a user who installed the tool in a virtualenv: its bin/ on the PATH;
+    offline pip; git redirecting the pinned repository URL to this checkout (for pre-commit,
+    which keeps only GIT_CONFIG_COUNT-style settings from the environment)."""
+    return {
+        **os.environ,
+        **offline_pip_env(wheelhouse),
+        "PATH": f"{fresh_tool}{os.pathsep}{os.environ['PATH']}",
+        "PRE_COMMIT_HOME": str(pre_commit_home),
+        "VIRTUALENV_OVERRIDE_APP_DATA": str(pre_commit_home / "virtualenv"),
+        "GIT_CONFIG_COUNT": "1",
+        "GIT_CONFIG_KEY_0": f"url.{ROOT}.insteadOf",
+        "GIT_CONFIG_VALUE_0": DEFAULT_REPOSITORY,
+    }
+
+
+def run(args: list[str | Path], cwd: Path, env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(a) for a in args],
+        cwd=cwd,
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+
+
+def freegin(env: Mapping[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return run(["freegin-ai", *args], cwd, env)
+
+
+def start(root: Path, env: Mapping[str, str], *init_args: str) -> Path:
+    """``git init``, ``freegin-ai init``, commit: what the README's own-catalog section says."""
+    root.mkdir(parents=True, exist_ok=True)
+    git(root, "init", "-q", "-b", "trunk")
+    done = freegin(env, root, "init", *init_args)
+    assert done.returncode == 0, done.stderr
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "Start the freegin-ai catalog")
+    return root
+
+
+def typo(catalog_root: Path) -> str:
+    """Misspell ``models:`` in the groq provider file; return the file's path."""
+    path = catalog_root / "catalog" / "providers" / "groq.yaml"
+    lines = path.read_text().splitlines(keepends=True)
+    assert lines[TYPO_LINE - 1] == "models:\n"
+    lines[TYPO_LINE - 1] = "modles:\n"
+    path.write_text("".join(lines))
+    return path
+
+
+@pytest.fixture
+def at_root(tmp_path: Path, env: dict[str, str]) -> Path:
+    return start(tmp_path / "my-catalog", env)
+
+
+@pytest.fixture
+def monorepo(tmp_path: Path, env: dict[str, str]) -> Path:
+    root = tmp_path / "mono"
+    (root / "src").mkdir(parents=True)
+    (root / "src" / "app.py").write_text("print('hello')\n")
+    return start(root, env, "infra/ai")
+
+
+LAYOUTS = [("at_root", ""), ("monorepo", "infra/ai/")]
+
+
+def named(output: str, prefix: str) -> bool:
+    return f"{prefix}catalog/providers/groq.yaml:{TYPO_LINE}:1: unknown key 'modles'" in output
+
+
+@pytest.mark.parametrize(("layout", "prefix"), LAYOUTS)
+def test_the_new_catalog_validates(
+    request: pytest.FixtureRequest, env: dict[str, str], layout: str, prefix: str
+) -> None:
+    root: Path = request.getfixturevalue(layout)
+    done = freegin(env, root / prefix, "validate")
+    assert (done.returncode, done.stdout, done.stderr) == (0, "14 catalog file(s) valid\n", "")
+
+
+@pytest.mark.parametrize(("layout", "prefix"), LAYOUTS)
+@pytest.mark.parametrize("where", ["catalog root", "sub-folder", "repository root with the file"])
+def test_a_typo_fails_validate_naming_file_and_line(
+    request: pytest.FixtureRequest, env: dict[str, str], layout: str, prefix: str, where: str
+) -> None:
+    root: Path = request.getfixturevalue(layout)
+    typo(root / prefix)
+    if where == "catalog root":
+        done = freegin(env, root / prefix, "validate")
+    elif where == "sub-folder":
+        done = freegin(env, root / prefix / "catalog" / "providers", "validate")
+    else:
+        done = freegin(env, root, "validate", f"{prefix}catalog/providers/groq.yaml")
+    assert done.returncode == 1
+    assert named(done.stdout, prefix), done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(("layout", "prefix"), LAYOUTS)
+def test_pre_commit_with_the_written_config(
+    request: pytest.FixtureRequest, env: dict[str, str], layout: str, prefix: str
+) -> None:
+    root: Path = request.getfixturevalue(layout)
+    clean = run([PRE_COMMIT, "run", "--all-files"], root, env)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    typo(root / prefix)
+    done = run([PRE_COMMIT, "run", "--all-files"], root, env)
+    assert done.returncode == 1
+    assert "freegin-ai validate" in done.stdout and "Failed" in done.stdout
+    assert named(done.stdout, prefix), done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(("layout", "prefix"), LAYOUTS)
+def test_pre_commit_try_repo_of_this_repository(
+    request: pytest.FixtureRequest, env: dict[str, str], layout: str, prefix: str
+) -> None:
+    root: Path = request.getfixturevalue(layout)
+    typo(root / prefix)
+    done = run([PRE_COMMIT, "try-repo", ROOT, "freegin-validate", "--all-files"], root, env)
+    assert done.returncode == 1
+    assert named(done.stdout, prefix), done.stdout + done.stderr
+
+
+def test_the_hook_with_args_naming_the_catalog(monorepo: Path, env: dict[str, str]) -> None:
+    config = monorepo / ".pre-commit-config.yaml"
+    config.write_text(config.read_text() + "        args: [--repo, infra/ai]\n")
+    git(monorepo, "commit", "-qam", "Name the catalog")
+    typo(monorepo / "infra" / "ai")
+    done = run([PRE_COMMIT, "run", "--all-files"], monorepo, env)
+    assert done.returncode == 1
+    assert named(done.stdout, "infra/ai/"), done.stdout + done.stderr
+
+
+def test_the_git_hook_refuses_a_commit_that_breaks_another_file(at_root: Path, env: dict[str, str]) -> None:
+    """Only the provider file is staged (a model adopted by hand), yet the problem is in the
+    suggestions file, whose suggestion is now stale: the hook checks the whole catalog of the
+    files it is given."""
+    assert run([PRE_COMMIT, "install"], at_root, env).returncode == 0
+    groq = at_root / "catalog/providers/groq.yaml"
+    groq.write_text(
+        groq.read_text()
+        + "  - id: moonshotai/kimi-k2-instruct-0905\n    workloads: [code]\n    status: active\n"
+        "    added: 2026-11-26\n"
+    )
+    git(at_root, "add", "catalog/providers/groq.yaml")
+    done = run(["git", "commit", "-m", "Adopt by hand"], at_root, env)
+    assert done.returncode == 1
+    assert "catalog/suggestions/groq.yaml:" in done.stdout + done.stderr
+    assert git(at_root, "rev-list", "--count", "HEAD").strip() == "1"
+
+
+def test_inside_a_git_repository_without_a_catalog_validate_fails(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    project = tmp_path / "project"
+    (project / "src").mkdir(parents=True)
+    git(project, "init", "-q", "-b", "trunk")
+    done = freegin(env, project / "src", "validate")
+    assert (done.returncode, done.stdout) == (1, "")
+    assert f"no catalog/ folder in {project / 'src'} or any folder above it up to {project}" in done.stderr

@@ -1,0 +1,170 @@
+"""The gateway's HTTP/1.1 pool against a real loopback server that answers with scripted bytes."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from freegin_gitops.adapters.upstream_http import Http1Pool, HttpxUpstream, gateway_upstream
+
+Script = Callable[[bytes, int], bytes | None]  # (request, its number on the connection) -> reply
+
+
+async def serve(script: Script, *, close_after: int | None = None):
+    """A server writing ``script``'s reply for each request; returns (server, port, connections)."""
+    connections: list[int] = []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connections.append(0)
+        number = 0
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = int(head.lower().split(b"content-length: ")[1].split(b"\r\n")[0])
+                request = head + await reader.readexactly(length)
+                reply = script(request, number)
+                number += 1
+                if reply is None:
+                    writer.close()
+                    return
+                writer.write(reply)
+                await writer.drain()
+                if close_after is not None and number >= close_after:
+                    writer.close()
+                    return
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    return server, server.sockets[0].getsockname()[1], connections
+
+
+def ok(body: bytes = b'{"ok": true}', extra: bytes = b"") -> bytes:
+    return b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n%s\r\n%s" % (len(body), extra, body)
+
+
+async def call(pool: Http1Pool, port: int, body: bytes = b"{}", headers=None) -> tuple[int, bytes, dict]:
+    endpoint = pool.prepare(
+        f"http://127.0.0.1:{port}/v1/chat/completions", headers or {"Authorization": "Bearer k"}
+    )
+    answer = await pool.post(endpoint, body, 2, 2)
+    data = b"".join([chunk async for chunk in answer.aiter_bytes()])
+    await answer.aclose()
+    return answer.status_code, data, answer.headers
+
+
+def run(coroutine):
+    return asyncio.run(asyncio.wait_for(coroutine, 10))
+
+
+def test_requests_reuse_one_keep_alive_connection_and_carry_the_head():
+    seen: list[bytes] = []
+
+    async def main():
+        server, port, connections = await serve(lambda request, n: seen.append(request) or ok())
+        pool = Http1Pool()
+        results = [await call(pool, port, b'{"n": %d}' % i) for i in range(3)]
+        await pool.aclose()
+        server.close()
+        return results, connections
+
+    results, connections = run(main())
+    assert [r[:2] for r in results] == [(200, b'{"ok": true}')] * 3
+    assert len(connections) == 1
+    first = seen[0].decode()
+    assert first.startswith("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:")
+    assert "Authorization: Bearer k\r\n" in first and first.endswith('Content-Length: 8\r\n\r\n{"n": 0}')
+
+
+def test_a_connection_the_server_closed_is_replaced_once():
+    async def main():
+        server, port, connections = await serve(lambda request, n: ok(), close_after=1)
+        pool = Http1Pool()
+        statuses = [(await call(pool, port))[0] for _ in range(3)]
+        server.close()
+        return statuses, connections
+
+    statuses, connections = run(main())
+    assert statuses == [200, 200, 200]
+    assert len(connections) == 3
+
+
+def test_chunked_and_gzip_bodies_are_decoded():
+    packed = gzip.compress(b'{"choices": [1]}')
+    chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Encoding: gzip\r\n\r\n"
+    chunked += (
+        b"%x\r\n%s\r\n" % (5, packed[:5]) + b"%x\r\n%s\r\n" % (len(packed) - 5, packed[5:]) + b"0\r\n\r\n"
+    )
+
+    async def main():
+        server, port, _ = await serve(lambda request, n: chunked)
+        result = await call(Http1Pool(), port)
+        server.close()
+        return result
+
+    status, data, headers = run(main())
+    assert (status, data) == (200, b'{"choices": [1]}')
+    assert headers["content-encoding"] == "gzip"
+
+
+def test_a_body_cut_short_is_a_protocol_error_and_the_connection_is_not_reused():
+    async def main():
+        server, port, _ = await serve(
+            lambda request, n: b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort", close_after=1
+        )
+        pool = Http1Pool()
+        endpoint = pool.prepare(f"http://127.0.0.1:{port}/v1/x", {})
+        answer = await pool.post(endpoint, b"{}", 2, 2)
+        with pytest.raises(httpx.RemoteProtocolError):
+            async for _ in answer.aiter_bytes():
+                pass
+        server.close()
+        return pool._idle
+
+    assert all(not idle for idle in run(main()).values())
+
+
+def test_a_body_ended_by_closing_the_connection_is_whole():
+    async def main():
+        server, port, _ = await serve(
+            lambda request, n: b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil the end", close_after=1
+        )
+        result = await call(Http1Pool(), port)
+        server.close()
+        return result
+
+    assert run(main())[1] == b"until the end"
+
+
+def test_errors_are_httpx_errors():
+    async def main():
+        pool = Http1Pool()
+        with pytest.raises(httpx.ConnectError):
+            await call(pool, 9)
+        silent, port, _ = await serve(lambda request, n: b"")  # never answers
+        endpoint = pool.prepare(f"http://127.0.0.1:{port}/v1/x", {})
+        with pytest.raises(httpx.ReadTimeout):
+            await pool.post(endpoint, b"{}", 1, 0.2)
+        garbage, gport, _ = await serve(lambda request, n: b"NOT HTTP AT ALL\r\n\r\n")
+        with pytest.raises(httpx.RemoteProtocolError):
+            await call(pool, gport)
+        silent.close()
+        garbage.close()
+
+    run(main())
+
+
+def test_header_values_with_line_breaks_are_refused():
+    with pytest.raises(httpx.LocalProtocolError):
+        Http1Pool().prepare("http://127.0.0.1:1/v1", {"X-Evil": "a\r\nHost: other"})
+    with pytest.raises(httpx.UnsupportedProtocol):
+        Http1Pool().prepare("ftp://example.org/v1", {})
+
+
+def test_a_proxy_variable_selects_httpx_which_honours_it():
+    assert isinstance(gateway_upstream({}), Http1Pool)
+    assert isinstance(gateway_upstream({"HTTPS_PROXY": "http://127.0.0.1:3128"}), HttpxUpstream)
