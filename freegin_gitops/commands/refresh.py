@@ -49,6 +49,9 @@ def _dry_run(plan: RefreshPlan) -> None:
         emit(f"  {r.change} {r.provider}/{r.model}: {r.reason}\n")
     for u in report.unlisted:
         emit(f"  not served by the provider: {u.provider}/{u.model} for {u.workload} (not written)\n")
+    for p in report.providers:
+        for s in p.skipped:
+            emit(f"  left out {s.provider}/{s.model} for {s.workload}: {s.why}\n")
     for path, new in sorted(plan.changed.items()):
         old = plan.base_files.get(path, b"").decode("utf-8").splitlines(keepends=True)
         emit(
