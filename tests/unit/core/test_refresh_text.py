@@ -1,4 +1,4 @@
-"""The words of a refresh: counts, the commit message and its trailer (pure)."""
+"""The words of a refresh: branch names, counts, the commit message and its trailer (pure)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,67 @@ from freegin_gitops.core.refresh_model import (
     RefreshReport,
     SuggestionChange,
 )
-from freegin_gitops.core.refresh_text import commit_message, counts, is_refresh_commit, refresh_trailer
+from freegin_gitops.core.refresh_text import (
+    BRANCH_PREFIX,
+    SYSTEM_PROMPT,
+    TRAILER,
+    branch_name,
+    commit_message,
+    counts,
+    is_refresh_commit,
+    refresh_trailer,
+    trailer_value,
+)
 
 
-def report(*lifecycle: LifecycleProposal, changes: tuple[SuggestionChange, ...] = ()) -> RefreshReport:
-    provider = ProviderRefresh("groq", None, "fetched", changes=changes, lifecycle=lifecycle)
-    return RefreshReport("groq", "freegin/refresh/groq", "main", (provider,))
+def report(changes=(), lifecycle=()) -> RefreshReport:
+    provider = ProviderRefresh("groq", None, "fetched", changes=tuple(changes), lifecycle=tuple(lifecycle))
+    return RefreshReport("groq", branch_name("groq"), "main", (provider,))
+
+
+def change(model: str, verified: bool | None, action: str = "added") -> SuggestionChange:
+    return SuggestionChange("groq", "chat", model, action, "good", verified)  # type: ignore[arg-type]
+
+
+def test_branch_names() -> None:
+    assert (branch_name("groq"), branch_name("all")) == ("freegin/refresh/groq", "freegin/refresh/all")
+    assert BRANCH_PREFIX == "freegin/refresh/"
+
+
+def test_a_message_with_retirements_only() -> None:
+    made = report(lifecycle=[LifecycleProposal("groq", "old", "retire", ("chat",), "gone")])
+    assert commit_message(made).startswith("freegin-ai refresh: groq\n\n\nRetirements:\n")
+    assert "Suggestions:" not in commit_message(made)
+
+
+def test_an_empty_report_has_the_subject_and_trailer_only() -> None:
+    made = report()
+    assert commit_message(made) == f"freegin-ai refresh: groq\n\n\n{TRAILER}: {trailer_value(made)}\n"
+
+
+def test_the_trailer_names_the_scope_and_a_digest_of_the_proposal() -> None:
+    one, other = report([change("a", True)]), report([change("b", True)])
+    assert trailer_value(one) == f"groq {one.digest()[:16]}"
+    assert trailer_value(one) != trailer_value(other)
+
+
+def test_reading_the_trailer_back() -> None:
+    made = report([change("a", True)])
+    message = commit_message(made)
+    assert refresh_trailer(message) == trailer_value(made)
+    assert is_refresh_commit(message)
+    assert refresh_trailer("fix typo\n\nFreegin-Refresh:no-space\n") is None
+    assert refresh_trailer("x\n\n  Freegin-Refresh: indented\n") is None
+    assert refresh_trailer("x\n\nFreegin-Refresh:  padded value  \n") == "padded value"
+    assert not is_refresh_commit("catalog: adopt groq/a for chat\n")
+
+
+def test_the_system_prompt_asks_for_json_only() -> None:
+    assert "JSON only" in SYSTEM_PROMPT
+
+
+def lreport(*lifecycle: LifecycleProposal, changes: tuple[SuggestionChange, ...] = ()) -> RefreshReport:
+    return report(changes, lifecycle)
 
 
 SUGGESTED = (
@@ -29,16 +84,16 @@ LIFECYCLE = (
 
 
 def test_counts_name_only_what_there_is():
-    assert counts(report()) == "no changes"
-    assert counts(report(*LIFECYCLE, changes=SUGGESTED)) == (
+    assert counts(lreport()) == "no changes"
+    assert counts(lreport(*LIFECYCLE, changes=SUGGESTED)) == (
         "3 suggestions, 1 deprecation, 1 retirement, 1 reactivation"
     )
-    assert counts(report(LIFECYCLE[0], LIFECYCLE[0])) == "2 deprecations"
-    assert counts(report(*LIFECYCLE).providers[0]) == "1 deprecation, 1 retirement, 1 reactivation"
+    assert counts(lreport(LIFECYCLE[0], LIFECYCLE[0])) == "2 deprecations"
+    assert counts(lreport(*LIFECYCLE).providers[0]) == "1 deprecation, 1 retirement, 1 reactivation"
 
 
 def test_the_commit_message_lists_suggestions_and_the_lifecycle_and_ends_with_the_trailer():
-    made = report(*LIFECYCLE, changes=SUGGESTED)
+    made = lreport(*LIFECYCLE, changes=SUGGESTED)
     message = commit_message(made)
     assert message.splitlines() == [
         "freegin-ai refresh: groq",
@@ -63,10 +118,10 @@ def test_the_commit_message_lists_suggestions_and_the_lifecycle_and_ends_with_th
 
 
 def test_the_digest_changes_with_what_is_written_only():
-    base = report(*LIFECYCLE, changes=SUGGESTED)
-    assert base.digest() == report(*LIFECYCLE, changes=SUGGESTED).digest()
-    assert base.digest() != report(*LIFECYCLE[:2], changes=SUGGESTED).digest()
+    base = lreport(*LIFECYCLE, changes=SUGGESTED)
+    assert base.digest() == lreport(*LIFECYCLE, changes=SUGGESTED).digest()
+    assert base.digest() != lreport(*LIFECYCLE[:2], changes=SUGGESTED).digest()
     moved = LifecycleProposal("groq", "gone", "retire", ("chat",), "missing today")
-    assert base.digest() != report(moved, *LIFECYCLE[1:], changes=SUGGESTED).digest()
+    assert base.digest() != lreport(moved, *LIFECYCLE[1:], changes=SUGGESTED).digest()
     with_context = (SuggestionChange("groq", "chat", "new", "added", "why", True, context_window=8192),)
-    assert report(changes=SUGGESTED[:1]).digest() != report(changes=with_context).digest()
+    assert lreport(changes=SUGGESTED[:1]).digest() != lreport(changes=with_context).digest()
