@@ -7,6 +7,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from freegin_gitops.core.catalog import Provider, Suggestion, Workload
+from freegin_gitops.core.identifiers import shown, skeleton
 from freegin_gitops.core.model_list import ListedModel, ModelList
 from freegin_gitops.core.refresh_model import (
     Recommendation,
@@ -99,6 +100,7 @@ def merge_recommendations(
     def skip(workload: str, model: str, why: str) -> None:
         merged.skipped.append(SkippedRecommendation(provider.id, workload, model, why))
 
+    looks = {skeleton(m.id): m.id for m in provider.models}
     for group in recommendations:
         workload = group.workload
         spec = workloads.get(workload)
@@ -107,8 +109,15 @@ def merge_recommendations(
         for rec in group.items:
             key = (workload, rec.model)
             before = existing.get(key)
+            twin = looks.get(skeleton(rec.model))
             if workload not in workloads:
                 skip(workload, rec.model, "unknown workload")
+            elif twin is not None and twin != rec.model:
+                skip(
+                    workload,
+                    rec.model,
+                    f"looks exactly like the catalog model {shown(twin)}: likely a duplicate",
+                )
             elif wanted_workloads is not None and workload not in wanted_workloads:
                 skip(workload, rec.model, "workload not asked for")
             elif key in in_catalog:

@@ -19,7 +19,7 @@ from freegin_gitops.adapters import schema_check
 from freegin_gitops.core.answers import parse_answer
 from freegin_gitops.core.catalog import Catalog, ModelRef
 from freegin_gitops.core.compiled_catalog import Candidate, CompiledCatalog
-from freegin_gitops.core.layout import CONFIG_FILE
+from freegin_gitops.core.layout import CONFIG_FILE, WORKLOADS_FILE
 from freegin_gitops.core.lifecycle import propose_lifecycle
 from freegin_gitops.core.model_list import ModelList, prompt_listing
 from freegin_gitops.core.naming import did_you_mean
@@ -92,7 +92,10 @@ def _answer_for(request: RefreshRequest, provider: str) -> str | None:
     if isinstance(request.answers, str):
         return request.answers
     if provider not in request.answers:
-        raise AnswerInvalid(f"the saved answers have none for provider {provider!r}")
+        raise AnswerInvalid(
+            f"the saved answers (a JSON object of answers by provider, for "
+            f"{', '.join(sorted(request.answers))}) have none for provider {provider!r}"
+        )
     return request.answers[provider]
 
 
@@ -158,6 +161,15 @@ def _refresh_one(
         recommendations = parse_answer(text, _check_answer, who)
     except AnswerInvalid as exc:
         return replace(outcome, failure=str(exc))
+    answered = {group.workload for group in recommendations}
+    if answered and not answered & catalog.workloads.keys():
+        return replace(
+            outcome,
+            failure=(
+                f"the answer from {who} is for workload(s) {', '.join(map(repr, sorted(answered)))}, "
+                f"which {WORKLOADS_FILE} does not define (it defines {', '.join(sorted(catalog.workloads))})"
+            ),
+        )
     merged = merge_recommendations(
         provider,
         catalog.suggestions.get(provider_id, ()),
@@ -189,7 +201,13 @@ def _progress_line(outcome: ProviderRefresh) -> str:
             f" ({outcome.model_list_error})" if outcome.model_list_error else ""
         )
     unlisted = f", {len(outcome.unlisted)} not served by the provider" if outcome.unlisted else ""
-    return f"{outcome.provider}: {counts(outcome)}{unlisted}; {listed}"
+    unknown = sorted({s.workload for s in outcome.skipped if s.why == "unknown workload"})
+    left_out = (
+        f"; recommendations for unknown workload(s) {', '.join(map(repr, unknown))} left out"
+        if unknown
+        else ""
+    )
+    return f"{outcome.provider}: {counts(outcome)}{unlisted}; {listed}{left_out}"
 
 
 def plan_refresh(

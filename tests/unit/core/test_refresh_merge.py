@@ -190,3 +190,12 @@ def test_verified_matches_leniently_but_keeps_variant_suffixes():
     assert verified("x:free", listed) is True
     assert verified("y:free", ModelList.of(["y"])) is False
     assert verified("y", None) is None
+
+
+def test_a_recommendation_that_only_looks_like_a_catalog_model_is_left_out():
+    lookalike = "\u0430ctive-chat"  # Cyrillic а: id_problem allows one script, the skeleton is the same
+    merged = merge([WorkloadRecommendations("code", (Recommendation(lookalike, "same, really"),))])
+    assert merged.changes == []
+    assert why(merged) == [
+        (lookalike, "looks exactly like the catalog model 'active-chat': likely a duplicate")
+    ]
