@@ -402,7 +402,7 @@ def test_recommendations_for_an_unknown_workload_are_reported(cli, repo, llm):
     llm.script("alpha", Reply.answer(answer(("chat", [("b2", "good")]), ("chatt", [("b3", "typo")]))))
     run = refresh(cli, repo, "beta")
     assert run.code == 0, run.stderr
-    assert "beta: 1 suggestion(s)" in run.stderr
+    assert "beta: 1 suggestion, " in run.stderr
     assert "recommendations for unknown workload(s) 'chatt' left out" in run.stderr
 
 
