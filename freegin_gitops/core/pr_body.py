@@ -74,7 +74,7 @@ SECTIONS: tuple[Section, ...] = (
 )
 
 
-def _render(report: RefreshReport, limit: int, sections: Sequence[Section]) -> list[str]:
+def _render(report: RefreshReport, limit: int, sections: Sequence[Section] = SECTIONS) -> list[str]:
     return [line for section in sections for line in section(report, limit)]
 
 
