@@ -19,21 +19,22 @@ def resolve_commit(root: Path, ref: str) -> str:
         raise GitRefused(f"the git ref {ref!r} does not name a commit in {root}") from exc
 
 
-def read_catalog_at(root: Path, ref: str) -> tuple[str, dict[str, bytes]]:
-    """The commit ``ref`` names and the catalog YAML files in it, keyed by path."""
+def read_catalog_at(root: Path, ref: str, prefix: str = "") -> tuple[str, dict[str, bytes]]:
+    """The commit ``ref`` names and the catalog YAML files in it, keyed by path from the folder
+    that holds ``catalog/``: ``prefix`` (``infra/ai/``) in the repository."""
     commit = resolve_commit(root, ref)
-    listing = run_git(root, "ls-tree", "-r", "-z", "--full-tree", commit, "--", f"{CATALOG_DIR}/")
+    listing = run_git(root, "ls-tree", "-r", "-z", "--full-tree", commit, "--", f"{prefix}{CATALOG_DIR}/")
     entries: list[tuple[str, str]] = []
     for record in listing.split(b"\0"):
         if not record:
             continue
         meta, _, name = record.partition(b"\t")
         _mode, kind, obj = meta.decode().split()
-        path = name.decode("utf-8", "surrogateescape")
+        path = name.decode("utf-8", "surrogateescape").removeprefix(prefix)
         if kind == "blob" and is_catalog_file(path.rsplit("/", 1)[-1]):
             entries.append((path, obj))
     if not entries:
-        raise GitRefused(f"commit {commit[:12]} ({ref}) has no {CATALOG_DIR}/ folder")
+        raise GitRefused(f"commit {commit[:12]} ({ref}) has no {prefix}{CATALOG_DIR}/ folder")
     out = run_git(root, "cat-file", "--batch", stdin="".join(f"{obj}\n" for _, obj in entries).encode())
     files: dict[str, bytes] = {}
     pos = 0
@@ -44,6 +45,17 @@ def read_catalog_at(root: Path, ref: str) -> tuple[str, dict[str, bytes]]:
         files[path] = out[start : start + size]
         pos = start + size + 1
     return commit, files
+
+
+def read_file_at(root: Path, commit: str, path: str) -> bytes | None:
+    """The bytes of the regular file ``path`` (from the repository's root) at ``commit``, or None
+    when the commit has no such file (or something else there: a link, a folder)."""
+    listing = run_git(root, "ls-tree", "-z", "--full-tree", commit, "--", path)
+    meta, _, _name = listing.rstrip(b"\0").partition(b"\t")
+    fields = meta.decode().split()
+    if len(fields) != 3 or fields[0] not in ("100644", "100755") or fields[1] != "blob":
+        return None
+    return run_git(root, "cat-file", "blob", fields[2])
 
 
 def toplevel(start: Path) -> Path | None:

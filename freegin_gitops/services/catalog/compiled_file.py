@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 from freegin_gitops.adapters.catalog_dir import read_catalog_dir
 from freegin_gitops.adapters.git.tree import head_state
 from freegin_gitops.core.compiled_document import SourceInfo, comparable, compile_catalog, render
-from freegin_gitops.services.catalog.loading import LoadResult
+from freegin_gitops.services.catalog.loading import LoadResult, load_files
 from freegin_gitops.services.catalog.parse_cache import load_cached
 from freegin_gitops.services.catalog.repo import CatalogRepo
 
@@ -32,6 +33,28 @@ def compile_repo(repo: CatalogRepo) -> Compiled:
     result = load_cached(repo.root, read_catalog_dir(repo.root), need_documents=True)
     commit, dirty = head_state(repo.root) if repo.writable else (None, None)
     return compile_result(result, commit, dirty)
+
+
+def kept_compiled(files: Mapping[str, bytes], kept: bytes | None, parent: str | None) -> bytes | None:
+    """The compiled catalog to commit with an edit, when the repository keeps one.
+
+    ``files`` is the whole catalog after the edit, ``kept`` the bytes of the kept compiled file
+    now (None: the repository keeps none), ``parent`` the commit the edit is made on. Every path
+    that commits catalog files (refresh, the ``--commit`` edits) calls this, so that
+    ``compile --check`` stays green on what it commits. None when nothing is kept, or when the
+    kept file is current already. The compiled document names ``parent`` with ``dirty: true``
+    (the catalog differs from it), as ``compile`` run before committing would.
+    """
+    if kept is None:
+        return None
+    compiled = compile_result(load_files(files), parent, True)
+    try:
+        existing = json.loads(kept)
+    except ValueError:
+        existing = None
+    if isinstance(existing, dict) and comparable(existing) == comparable(compiled.document):
+        return None
+    return compiled.data
 
 
 def is_stale(path: Path, compiled: Compiled) -> str | None:

@@ -18,10 +18,11 @@ from typing import Any
 from freegin_gitops.adapters.catalog_dir import read_catalog_dir
 from freegin_gitops.core.compiled_catalog import CompiledCatalog
 from freegin_gitops.core.content import content_sha256
+from freegin_gitops.core.layout import COMPILED_FILE
 from freegin_gitops.services.catalog.paths import cache_dir
 from freegin_gitops.services.catalog.repo import CatalogRepo
 
-COMPILED_IN_REPO = "compiled/catalog.json"
+COMPILED_IN_REPO = COMPILED_FILE
 KEEP_CACHED = 32
 
 
@@ -93,7 +94,7 @@ def load_compiled(repo: CatalogRepo, ref: str | None = None) -> CompiledCatalog:
     if ref is not None:
         from freegin_gitops.adapters.git.tree import read_catalog_at
 
-        commit, files = read_catalog_at(repo.root, ref)
+        commit, files = read_catalog_at(repo.root, ref, repo.git_prefix())
     else:
         files = read_catalog_dir(repo.root)
     sha = content_sha256(files)

@@ -4,8 +4,10 @@ The edit itself is a function of the catalog files (:mod:`freegin_gitops.service
 module is its I/O. While the lock is held no other freegin-ai edit of the same repository can read
 or write, so two edits at once both land. Every file is written atomically, in the order the edit
 gives (a provider file before its suggestions file, so that a crash between the two leaves a
-catalog that ``validate`` flags and the same command repairs). With ``commit``, exactly the
-changed files are committed; if git refuses, the files are put back as they were.
+catalog that ``validate`` flags and the same command repairs). A repository that keeps a compiled
+catalog (``compiled/catalog.json``) gets it regenerated with the edit, so ``compile --check``
+stays green. With ``commit``, exactly the changed files are committed; if git refuses, the files
+are put back as they were.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from pathlib import Path
 
 from freegin_gitops.adapters.catalog_dir import read_catalog_dir
 from freegin_gitops.adapters.files import atomic_write, exclusive_lock
-from freegin_gitops.adapters.git.tree import toplevel
+from freegin_gitops.adapters.git.tree import head_state, toplevel
+from freegin_gitops.core.layout import COMPILED_FILE
 from freegin_gitops.errors import FileError, GitRefused
+from freegin_gitops.services.catalog.compiled_file import kept_compiled
 from freegin_gitops.services.catalog.paths import cache_dir
 from freegin_gitops.services.catalog.repo import CatalogRepo
 from freegin_gitops.services.edits.workspace import EditResult
@@ -34,6 +38,7 @@ class Applied:
 
     result: EditResult
     commit: str | None = None
+    compiled: bool = False  # the kept compiled catalog was regenerated with the edit
 
 
 def lock_path(root: Path) -> Path:
@@ -74,6 +79,18 @@ def _restore(root: Path, before: Mapping[str, bytes | None]) -> None:
             atomic_write(root / rel, data)
 
 
+def _kept_bytes(root: Path) -> bytes | None:
+    """The compiled catalog the repository keeps, or None when it keeps none (a symlink or a
+    folder there is not one)."""
+    path = root / COMPILED_FILE
+    if path.is_symlink() or not path.is_file():
+        return None
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise FileError(f"{COMPILED_FILE} cannot be read: {exc.strerror}") from exc
+
+
 def apply(repo: CatalogRepo, command: str, edit: Edit, *, commit: bool = False) -> Applied:
     """Run ``edit`` on the catalog of ``repo`` and write what it changed.
 
@@ -92,7 +109,16 @@ def apply(repo: CatalogRepo, command: str, edit: Edit, *, commit: bool = False) 
         result = edit(files)
         if not result.changed:
             return Applied(result)
-        paths = [repo.root / rel for rel in result.changes]
+        kept = _kept_bytes(repo.root)
+        parent = head_state(repo.root)[0] if kept is not None else None
+        regenerated = kept_compiled({**files, **result.changes}, kept, parent)
+        changes = dict(result.changes)
+        before: dict[str, bytes | None] = {rel: files.get(rel) for rel in result.changes}
+        if regenerated is not None:
+            changes[COMPILED_FILE] = regenerated
+            before[COMPILED_FILE] = kept
+        compiled = regenerated is not None
+        paths = [repo.root / rel for rel in changes]
         if committer is not None:
             dirty = committer.uncommitted([p for p in paths if p.exists()])
             if dirty:
@@ -101,14 +127,13 @@ def apply(repo: CatalogRepo, command: str, edit: Edit, *, commit: bool = False) 
                     f"{shown} has uncommitted changes; commit or stash them first, or run "
                     f"{command} without --commit"
                 )
-        before = {rel: files.get(rel) for rel in result.changes}
-        _write_all(repo.root, result.changes, before)
+        _write_all(repo.root, changes, before)
         if committer is None:
-            return Applied(result)
+            return Applied(result, compiled=compiled)
         new = [repo.root / rel for rel, data in before.items() if data is None]
         try:
             sha = committer.commit_only(paths, new, result.commit_message())
         except GitRefused as exc:
             _restore(repo.root, before)
             raise GitRefused(f"{exc}; the edit was not kept") from exc
-        return Applied(result, sha)
+        return Applied(result, sha, compiled)
