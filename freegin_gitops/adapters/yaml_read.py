@@ -7,7 +7,8 @@ them. Nothing is ever executed: unknown tags are refused, never constructed.
 
 Refused, with the line and column: duplicate keys, anchors and aliases, tags other than the core
 ones, tab indentation, non-UTF-8 bytes, empty files, several documents in one file, non-string keys
-and nesting deeper than :data:`MAX_DEPTH`.
+nesting deeper than :data:`MAX_DEPTH`, integers of more than :data:`MAX_NUMBER_DIGITS` digits (Python
+cannot even convert those of over 4,300) and numbers that overflow to infinity (``1e999``).
 
 Positions are only needed for files with problems, so parsing does not record them; :func:`locate`
 re-composes a file to find the node at a JSON path.
@@ -15,6 +16,7 @@ re-composes a file to find the node at a JSON path.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -40,6 +42,7 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 
 
 MAX_DEPTH = 64
+MAX_NUMBER_DIGITS = 64
 
 _CORE = "tag:yaml.org,2002:"
 _STR, _INT, _FLOAT, _BOOL, _NULL = (f"{_CORE}{t}" for t in ("str", "int", "float", "bool", "null"))
@@ -93,11 +96,24 @@ def _mark(mark: Any) -> tuple[int, int]:
     return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
 
 
+def _number_problem(node: ScalarNode, path: JsonPath, message: str) -> YamlProblem:
+    line, col = _mark(node.start_mark)
+    return YamlProblem(message, line, col, path)
+
+
 def _scalar(node: ScalarNode, path: JsonPath) -> Any:
     value: str = node.value
     tag = node.tag
     if tag == _STR:
         return value
+    if tag in (_INT, _FLOAT) and len(value) > MAX_NUMBER_DIGITS and (tag == _INT or _INT_RE.match(value)):
+        # int() refuses over 4,300 digits with a ValueError; no catalog number needs a tenth of that.
+        raise _number_problem(
+            node,
+            path,
+            f"the integer has {len(value.lstrip('+-').removeprefix('0x').removeprefix('0o'))} digits; "
+            f"catalog integers have at most {MAX_NUMBER_DIGITS}",
+        )
     if tag == _INT:
         if value.startswith("0o"):
             return int(value[2:], 8)
@@ -110,7 +126,13 @@ def _scalar(node: ScalarNode, path: JsonPath) -> Any:
             line, col = _mark(node.start_mark)
             raise YamlProblem(f"{value} is not allowed: catalog numbers are finite", line, col, path)
         if _FLOAT_RE.match(value):
-            return float(value)
+            number = float(value)
+            if not math.isfinite(number):  # 1e999 overflows to inf
+                shown = value if len(value) <= 40 else value[:40] + "..."
+                raise _number_problem(
+                    node, path, f"the number {shown} is too large: catalog numbers are finite"
+                )
+            return number
         if _INT_RE.match(value):
             return float(int(value, 0) if value.startswith(("0o", "0x")) else int(value))
     elif tag == _BOOL and value in _BOOLS:

@@ -25,7 +25,8 @@ class Limits:
     max_response_bytes: int = 16 * MIB  # one HTTP answer: chat, model list, GitHub
     max_file_bytes: int = 256 * MIB  # one catalog file (a 57 MB provider file must still load)
     github_timeout_s: float = 60.0  # one GitHub REST exchange, start to end
-    git_timeout_s: float = 120.0  # one git command (ls-remote, fetch, push, commit, ...)
+    git_timeout_s: float = 180.0  # one git command that talks to a remote (ls-remote, fetch, push)
+    git_local_timeout_s: float = 60.0  # one git command on the local repository (commit, plumbing)
 
 
 # variable -> (field, kind, what it bounds): the README and the man page list these.
@@ -48,7 +49,13 @@ VARIABLES: Mapping[str, tuple[str, str, str]] = {
     "FREEGIN_GIT_TIMEOUT_S": (
         "git_timeout_s",
         "seconds",
-        "total deadline of one git command, such as a push (default 120)",
+        "total deadline of one git command that talks to a remote: ls-remote, fetch, push (default 180)",
+    ),
+    "FREEGIN_GIT_LOCAL_TIMEOUT_S": (
+        "git_local_timeout_s",
+        "seconds",
+        "total deadline of one git command on the local repository, such as a commit with its hooks "
+        "(default 60)",
     ),
 }
 

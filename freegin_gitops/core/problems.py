@@ -25,8 +25,9 @@ def format_path(path: Sequence[str | int]) -> str:
 class Problem:
     """One problem in one catalog file.
 
-    ``line`` and ``col`` are 1-based; ``path`` is the JSON path of the offending value (empty for
-    problems with the file as a whole, such as a YAML syntax error).
+    ``line`` and ``col`` are 1-based, or 0 for a file that was not read at all (a refused link,
+    a FIFO, a folder that cannot be listed), which has no position; ``path`` is the JSON path of
+    the offending value (empty for problems with the file as a whole, such as a YAML syntax error).
     """
 
     file: str
@@ -39,8 +40,12 @@ class Problem:
     def json_path(self) -> str:
         return format_path(self.path)
 
+    @property
+    def positioned(self) -> bool:
+        return self.line > 0
+
     def render(self) -> str:
-        where = f"{self.file}:{self.line}:{self.col}"
+        where = f"{self.file}:{self.line}:{self.col}" if self.positioned else self.file
         if self.path:
             return f"{where}: {self.json_path}: {self.message}"
         return f"{where}: {self.message}"

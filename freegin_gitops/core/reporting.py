@@ -19,10 +19,10 @@ def _escape_property(text: str) -> str:
 def github_annotation(problem: Problem) -> str:
     """One ``::error`` workflow command (escaped as GitHub's toolkit does)."""
     message = problem.message if not problem.path else f"{problem.json_path}: {problem.message}"
-    return (
-        f"::error file={_escape_property(problem.file)},line={problem.line},col={problem.col}"
-        f"::{_escape_data(message)}"
-    )
+    where = f"file={_escape_property(problem.file)}"
+    if problem.positioned:
+        where += f",line={problem.line},col={problem.col}"
+    return f"::error {where}::{_escape_data(message)}"
 
 
 def github_warning(message: str, title: str) -> str:
@@ -43,7 +43,13 @@ def render_json(files: Sequence[str], problems: Sequence[Problem]) -> str:
         "ok": not problems,
         "files": list(files),
         "problems": [
-            {"file": p.file, "line": p.line, "col": p.col, "path": p.json_path, "message": p.message}
+            {
+                "file": p.file,
+                "line": p.line if p.positioned else None,
+                "col": p.col if p.positioned else None,
+                "path": p.json_path,
+                "message": p.message,
+            }
             for p in problems
         ],
     }

@@ -80,17 +80,25 @@ def check_catalog(documents: Mapping[str, Any], broken: Iterable[str] = ()) -> l
     """Every cross-file problem in the catalog."""
     out = _Collector()
     broken = set(broken)
+    folders = [b for b in broken if b.endswith("/")]  # folders that could not be read at all
+
+    def unread(path: str) -> bool:
+        return path in broken or any(path.startswith(folder) for folder in folders)
+
     provider_docs = {p: d for p, d in documents.items() if p.startswith(PROVIDERS_DIR + "/")}
-    known_providers = {stem(p) for p in provider_docs} | {
-        stem(p) for p in broken if p.startswith(PROVIDERS_DIR + "/")
-    }
+    # With the providers folder unread, no provider can be called unknown.
+    known_providers: set[str] | None = None
+    if not unread(PROVIDERS_DIR + "/"):
+        known_providers = {stem(p) for p in provider_docs} | {
+            stem(p) for p in broken if p.startswith(PROVIDERS_DIR + "/")
+        }
     workloads_doc = documents.get(WORKLOADS_FILE)
     workloads: set[str] | None = set(workloads_doc["workloads"]) if workloads_doc else None
-    if workloads_doc is None and WORKLOADS_FILE not in broken:
+    if workloads_doc is None and not unread(WORKLOADS_FILE):
         out.add(
             WORKLOADS_FILE, (), "the file is missing; it defines the workloads (chat, summarisation, code)"
         )
-    if documents.get(CONFIG_FILE) is None and CONFIG_FILE not in broken:
+    if documents.get(CONFIG_FILE) is None and not unread(CONFIG_FILE):
         out.add(CONFIG_FILE, (), "the file is missing; it holds the refresh and routing settings")
 
     active: dict[tuple[str, str], set[str]] = {}
@@ -292,11 +300,11 @@ def _check_suggestions(
     path: str,
     doc: Mapping[str, Any],
     workloads: set[str] | None,
-    known_providers: set[str],
+    known_providers: set[str] | None,
     active: Mapping[tuple[str, str], set[str]],
 ) -> None:
     provider = stem(path)
-    if provider not in known_providers:
+    if known_providers is not None and provider not in known_providers:
         out.add(
             path,
             (),
@@ -331,8 +339,8 @@ def _check_suggestions(
             )
 
 
-def _check_ref(out: _Collector, path: JsonPath, provider: str, known: set[str], what: str) -> None:
-    if provider not in known:
+def _check_ref(out: _Collector, path: JsonPath, provider: str, known: set[str] | None, what: str) -> None:
+    if known is not None and provider not in known:
         out.add(
             CONFIG_FILE,
             path,
@@ -345,7 +353,7 @@ def _check_config(
     out: _Collector,
     config: Mapping[str, Any],
     workloads: set[str] | None,
-    known: set[str],
+    known: set[str] | None,
 ) -> None:
     refresh = config["refresh"]
     if "provider" in refresh:

@@ -107,7 +107,7 @@ def test_the_global_options_are_documented(page: str, option: str) -> None:
     "variable",
     ["FREEGIN_REPO", "FREEGIN_DB", "FREEGIN_CACHE_DIR", "GITHUB_TOKEN", "GITHUB_API_URL", "GITHUB_REPOSITORY",
      "CLOUDFLARE_ACCOUNT_ID", "api_key_env", "FREEGIN_MAX_RESPONSE_BYTES", "FREEGIN_MAX_FILE_BYTES",
-     "FREEGIN_GITHUB_TIMEOUT_S", "FREEGIN_GIT_TIMEOUT_S"],
+     "FREEGIN_GITHUB_TIMEOUT_S", "FREEGIN_GIT_TIMEOUT_S", "FREEGIN_GIT_LOCAL_TIMEOUT_S"],
 )  # fmt: skip
 def test_the_environment_variables_are_documented(page: str, variable: str) -> None:
     environment = page[page.index(".SH ENVIRONMENT") : page.index(".SH FILES")]

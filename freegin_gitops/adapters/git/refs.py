@@ -16,10 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from freegin_gitops.adapters.git.run import (
-    LOCAL_DEADLINE_S,
-    NETWORK_DEADLINE_S,
     git_result,
     git_text,
+    network_deadline_s,
     run_git,
 )
 from freegin_gitops.errors import GitRefused
@@ -54,7 +53,7 @@ class GitRepo:
         *args: str,
         env: Mapping[str, str] | None = None,
         stdin: bytes | None = None,
-        deadline_s: float = LOCAL_DEADLINE_S,
+        deadline_s: float | None = None,
     ) -> str:
         """Git's output as text, without its final newline."""
         out = run_git(self.root, *args, env=env, stdin=stdin, deadline_s=deadline_s)
@@ -161,7 +160,7 @@ class GitRepo:
     def fetch_branch(self, branch: str, remote: str = "origin") -> str | None:
         """Fetch ``remote``'s ``branch``; its tip, or None if the remote has no such branch."""
         listing = self._run(
-            "ls-remote", "--heads", remote, f"refs/heads/{branch}", deadline_s=NETWORK_DEADLINE_S
+            "ls-remote", "--heads", remote, f"refs/heads/{branch}", deadline_s=network_deadline_s()
         )
         if not listing.strip():
             return None
@@ -171,7 +170,7 @@ class GitRepo:
             "--no-tags",
             remote,
             f"+refs/heads/{branch}:refs/remotes/{remote}/{branch}",
-            deadline_s=NETWORK_DEADLINE_S,
+            deadline_s=network_deadline_s(),
         )
         return listing.split()[0]
 
@@ -186,7 +185,7 @@ class GitRepo:
             lease,
             remote,
             f"{sha}:refs/heads/{branch}",
-            deadline_s=NETWORK_DEADLINE_S,
+            deadline_s=network_deadline_s(),
         )
         if result.returncode != 0:
             raise GitRefused(

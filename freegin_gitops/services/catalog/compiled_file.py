@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from freegin_gitops.adapters.catalog_dir import read_catalog_dir
+from freegin_gitops.adapters.catalog_dir import FileRefused, read_catalog_dir, read_regular
+from freegin_gitops.adapters.env_limits import current_limits
 from freegin_gitops.adapters.git.tree import head_state
 from freegin_gitops.core.compiled_document import SourceInfo, comparable, compile_catalog, render
 from freegin_gitops.services.catalog.loading import LoadResult, load_files
@@ -50,7 +52,7 @@ def kept_compiled(files: Mapping[str, bytes], kept: bytes | None, parent: str | 
     compiled = compile_result(load_files(files), parent, True)
     try:
         existing = json.loads(kept)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deep: regenerated all the same
         existing = None
     if isinstance(existing, dict) and comparable(existing) == comparable(compiled.document):
         return None
@@ -63,11 +65,16 @@ def is_stale(path: Path, compiled: Compiled) -> str | None:
     ``source.commit`` and ``source.dirty`` are not compared: they change whenever the compiled
     file itself is committed.
     """
-    try:
-        existing = json.loads(path.read_bytes())
-    except FileNotFoundError:
+    if not os.path.lexists(path):
         return f"{path} does not exist"
-    except (OSError, ValueError) as exc:
+    try:
+        # A pull request may make it a link to /dev/zero, or nest it 100,000 deep.
+        existing = json.loads(read_regular(path, current_limits().max_file_bytes))
+    except FileRefused as exc:
+        return f"{path} {exc}"
+    except RecursionError:
+        return f"{path} cannot be read as JSON (it is nested too deeply)"
+    except ValueError as exc:
         return f"{path} cannot be read as JSON ({exc})"
     if not isinstance(existing, dict) or comparable(existing) != comparable(compiled.document):
         return f"{path} is stale: the catalog has changed since it was compiled"

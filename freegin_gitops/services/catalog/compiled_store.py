@@ -15,7 +15,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from freegin_gitops.adapters.catalog_dir import read_catalog_dir
+from freegin_gitops.adapters.catalog_dir import FileRefused, read_catalog_dir, read_regular
+from freegin_gitops.adapters.env_limits import current_limits
 from freegin_gitops.core.compiled_catalog import CompiledCatalog
 from freegin_gitops.core.content import content_sha256
 from freegin_gitops.core.layout import COMPILED_FILE
@@ -28,8 +29,8 @@ KEEP_CACHED = 32
 
 def _read_json(path: Path) -> dict[str, Any] | None:
     try:
-        document = json.loads(path.read_bytes())
-    except (OSError, ValueError):
+        document = json.loads(read_regular(path, current_limits().max_file_bytes))
+    except (FileRefused, ValueError, RecursionError):  # missing, a link, a FIFO, not JSON: not trusted
         return None
     return document if isinstance(document, dict) else None
 

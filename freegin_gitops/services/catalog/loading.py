@@ -8,7 +8,7 @@ a git ref and files named on the command line.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -27,6 +27,7 @@ from freegin_gitops.core.rules import check_catalog
 from freegin_gitops.errors import CatalogInvalid
 
 if TYPE_CHECKING:
+    from freegin_gitops.adapters.catalog_dir import Refusal
     from freegin_gitops.adapters.yaml_read import Locator
     from freegin_gitops.core.catalog import Catalog
 
@@ -127,12 +128,17 @@ def parse_file(path: str, raw: bytes, kind: str | None = None) -> ParsedFile:
     return ParsedFile(path, kind, data, tuple(problems), schema_valid=not pending)
 
 
-def load_parsed(parsed: Iterable[ParsedFile], files: Mapping[str, bytes]) -> LoadResult:
-    """Run the cross-file rules over parsed files and build the catalog if nothing is wrong."""
+def load_parsed(
+    parsed: Iterable[ParsedFile], files: Mapping[str, bytes], refused: Sequence[Refusal] = ()
+) -> LoadResult:
+    """Run the cross-file rules over parsed files and build the catalog if nothing is wrong.
+    ``refused`` are catalog paths that were not read (a link out of the catalog, a FIFO, a folder
+    that cannot be listed): each is one problem, and nothing that depends on them is reported."""
     parsed = list(parsed)
     problems: list[Problem] = [p for f in parsed for p in f.problems]
+    problems += [r.problem() for r in refused]
     documents = {f.path: f.data for f in parsed if f.ok}
-    broken = [f.path for f in parsed if not f.ok]
+    broken = [f.path for f in parsed if not f.ok] + [r.path + "/" if r.folder else r.path for r in refused]
     cross = check_catalog(documents, broken)
     locators: dict[str, Locator] = {}
     for pending in cross:

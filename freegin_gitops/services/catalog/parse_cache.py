@@ -49,7 +49,7 @@ def _problems(rows: list[ProblemRow]) -> tuple[Problem, ...]:
 def _read(path: Path) -> Any:
     try:
         return json.loads(path.read_bytes())
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return None
 
 

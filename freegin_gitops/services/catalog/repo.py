@@ -115,5 +115,5 @@ def resolve_repo(
 def catalog_of_file(path: Path) -> CatalogRepo | None:
     """The catalog an existing file lives in: the nearest folder above it that holds ``catalog/``
     (within its git repository), or None when there is none."""
-    found = nearest_catalog_root(path.resolve().parent)
+    found = nearest_catalog_root(path.absolute().parent.resolve())  # the file's folder, not a link's target
     return None if found is None else CatalogRepo(found, f"the catalog around {path}")

@@ -7,7 +7,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from freegin_gitops.adapters.catalog_dir import read_catalog_dir
+from freegin_gitops.adapters.catalog_dir import FileRefused, Refusal, read_regular, scan_catalog_dir
+from freegin_gitops.adapters.env_limits import current_limits
 from freegin_gitops.core.layout import CONFIG_FILE, WORKLOADS_FILE, provider_file, suggestions_file
 from freegin_gitops.core.problems import Problem
 from freegin_gitops.core.rules import PROVIDER_ID
@@ -70,34 +71,55 @@ def _place(path: Path, raw: bytes) -> tuple[str, str]:
     return kind, provider_file(path.stem)
 
 
+def _read_named(path: Path, root: Path, limit: int) -> bytes:
+    """A file named on the command line: a regular file, or a link that stays in the repository
+    (a link inside it pointing out is refused, as in the catalog folder)."""
+    if path.is_symlink():
+        target = path.resolve()
+        inside = root == target or root in target.parents
+        if root in path.parents and (not inside or ".git" in target.relative_to(root).parts):
+            raise FileRefused("is a symbolic link out of the repository; it was not read")
+        return read_regular(target, limit)
+    return read_regular(path, limit)
+
+
 def validate(
     repo: CatalogRepo, paths: Sequence[Path] = (), cwd: Path | None = None, *, whole: bool = False
 ) -> ValidationReport:
     """Validate the catalog of ``repo``; with ``paths``, report only those files' problems (with
     ``whole``, every problem of the catalog, and of those files). Catalog files are shown by their
     path in the git repository, as GitHub annotations and pre-commit need them."""
-    files = read_catalog_dir(repo.root)
+    limit = current_limits().max_file_bytes
+    scan = scan_catalog_dir(repo.root, limit)
+    files = dict(scan.files)
+    refused = list(scan.refused)
+    refused_paths = {r.path for r in refused}
     prefix = repo.git_prefix()
     kinds: dict[str, str | None] = {}
     display: dict[str, str] = {}
     for given in paths:
-        absolute = (cwd or Path.cwd()) / given
-        if not absolute.is_file():
-            raise BadUsage(f"{given} is not a file")
-        absolute = absolute.resolve()
+        # The file itself is not resolved: a link is judged as a link, never read through.
+        unresolved = (cwd or Path.cwd()) / given
+        absolute = unresolved.parent.resolve() / unresolved.name
         try:
-            rel = absolute.relative_to(repo.root).as_posix()
+            rel: str | None = absolute.relative_to(repo.root).as_posix()
         except ValueError:
             rel = None
-        if rel is not None and rel in files:
+        if rel is not None and (rel in files or rel in refused_paths):
             display[rel] = prefix + rel
             continue
-        raw = absolute.read_bytes()
+        try:
+            raw = _read_named(absolute, repo.root, limit)
+        except FileRefused as exc:
+            virtual = rel or str(given)
+            refused.append(Refusal(virtual, str(exc)))
+            display[virtual] = str(given)
+            continue
         kind, virtual = _place(absolute, raw)
         files[virtual] = raw
         kinds[virtual] = kind
         display[virtual] = str(given)
-    if not display:
+    if not display and not refused:
         result = load_cached(repo.root, files, need_documents=False)
     else:
         cache = ParseCache(repo.root)
@@ -105,7 +127,7 @@ def validate(
             parse_file(p, files[p], kinds[p]) if p in kinds else cache.parsed(p, files[p])
             for p in sorted(files)
         ]
-        result = load_parsed(parsed, files)
+        result = load_parsed(parsed, files, refused)
     if display and not whole:
         problems = tuple(replace(p, file=display[p.file]) for p in result.problems if p.file in display)
         checked = tuple(display[p] for p in sorted(display))
@@ -132,7 +154,7 @@ def group_by_catalog(
     groups: dict[Path, tuple[CatalogRepo, list[Path]]] = {}
     for given in paths:
         absolute = (cwd or Path.cwd()) / given
-        if not absolute.is_file():
+        if not (absolute.is_file() or absolute.is_symlink()):
             raise BadUsage(f"{given} is not a file")
         repo = catalog_of_file(absolute) or fallback()
         groups.setdefault(repo.root, (repo, []))[1].append(given)

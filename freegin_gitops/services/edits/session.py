@@ -13,11 +13,13 @@ are put back as they were.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from freegin_gitops.adapters.catalog_dir import read_catalog_dir
+from freegin_gitops.adapters.catalog_dir import FileRefused, read_catalog_dir, read_regular
+from freegin_gitops.adapters.env_limits import current_limits
 from freegin_gitops.adapters.files import atomic_write, exclusive_lock
 from freegin_gitops.adapters.git.tree import head_state, toplevel
 from freegin_gitops.core.layout import COMPILED_FILE
@@ -80,15 +82,15 @@ def _restore(root: Path, before: Mapping[str, bytes | None]) -> None:
 
 
 def _kept_bytes(root: Path) -> bytes | None:
-    """The compiled catalog the repository keeps, or None when it keeps none (a symlink or a
-    folder there is not one)."""
+    """The compiled catalog the repository keeps, or None when it keeps none; a link, a FIFO or
+    an oversized file there is refused, as a catalog file would be."""
     path = root / COMPILED_FILE
-    if path.is_symlink() or not path.is_file():
+    if not os.path.lexists(path):
         return None
     try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise FileError(f"{COMPILED_FILE} cannot be read: {exc.strerror}") from exc
+        return read_regular(path, current_limits().max_file_bytes)
+    except FileRefused as exc:
+        raise FileError(f"{COMPILED_FILE} {exc}") from None
 
 
 def apply(repo: CatalogRepo, command: str, edit: Edit, *, commit: bool = False) -> Applied:

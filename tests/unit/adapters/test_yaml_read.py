@@ -48,6 +48,29 @@ def test_scalars_follow_the_yaml_1_2_core_schema(text: str, value: object) -> No
     assert parse(f"key: {text}\n") == {"key": value}
 
 
+@pytest.mark.parametrize("text", ["1e999", "-1e999", "9" * 400 + ".5"])
+def test_numbers_that_overflow_to_infinity_are_refused_with_their_position(text: str) -> None:
+    with pytest.raises(
+        YamlProblem, match=r"^the number .* is too large: catalog numbers are finite$"
+    ) as caught:
+        parse(f"a: 1\nlimit: {text}\n")
+    assert (caught.value.line, caught.value.col, caught.value.path) == (2, 8, ("limit",))
+
+
+@pytest.mark.parametrize(
+    ("text", "digits"), [("9" * 5000, 5000), ("-" + "1" * 4301, 4301), ("0x" + "f" * 65, 65), ("1" * 65, 65)]
+)
+def test_integers_with_too_many_digits_are_refused_with_their_position(text: str, digits: int) -> None:
+    with pytest.raises(YamlProblem) as caught:
+        parse(f"a: 1\nlimit: {text}\n")
+    assert caught.value.message == f"the integer has {digits} digits; catalog integers have at most 64"
+    assert (caught.value.line, caught.value.col) == (2, 8)
+
+
+def test_integers_up_to_64_digits_are_read() -> None:
+    assert parse(f"n: {'1' * 64}\n") == {"n": int("1" * 64)}
+
+
 @pytest.mark.parametrize("text", [".inf", "-.inf", "+.INF", ".nan", ".NaN"])
 def test_infinite_and_nan_numbers_are_refused_with_their_position(text: str) -> None:
     with pytest.raises(YamlProblem, match="catalog numbers are finite") as caught:

@@ -13,7 +13,8 @@ def test_defaults_leave_room_for_a_57_mb_provider_file():
     assert limits == Limits()
     assert limits.max_response_bytes == 16 * MIB
     assert limits.max_file_bytes >= 4 * 57 * 1000 * 1000
-    assert limits.git_timeout_s == 120
+    assert limits.git_timeout_s == 180
+    assert limits.git_local_timeout_s == 60
     assert limits.github_timeout_s == 60
 
 
@@ -52,10 +53,11 @@ def test_the_environment_sets_each_limit():
             "FREEGIN_MAX_FILE_BYTES": "300M",
             "FREEGIN_GITHUB_TIMEOUT_S": "5",
             "FREEGIN_GIT_TIMEOUT_S": "2.5",
+            "FREEGIN_GIT_LOCAL_TIMEOUT_S": "7",
             "FREEGIN_UNRELATED": "x",
         }
     )
-    assert limits == Limits(MIB, 300 * MIB, 5.0, 2.5)
+    assert limits == Limits(MIB, 300 * MIB, 5.0, 2.5, 7.0)
 
 
 @pytest.mark.parametrize(

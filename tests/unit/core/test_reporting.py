@@ -57,3 +57,17 @@ def test_summary_names_the_first_problem() -> None:
     assert summary(["a", "b"], [PROBLEM, PROBLEM]) == (
         "2 problem(s) in 1 file(s); first: catalog/providers/groq.yaml:24:13: $.models[0].status: bad status"
     )
+
+
+def test_a_problem_without_a_position_names_the_file_alone() -> None:
+    from freegin_gitops.core.reporting import render_github, render_json, render_text
+
+    problem = Problem("catalog/providers/pipe.yaml", 0, 0, "is a FIFO (named pipe), not a regular file")
+    assert (
+        render_text([problem]) == "catalog/providers/pipe.yaml: is a FIFO (named pipe), not a regular file\n"
+    )
+    assert render_github([problem]) == (
+        "::error file=catalog/providers/pipe.yaml::is a FIFO (named pipe), not a regular file\n"
+    )
+    row = json.loads(render_json([problem.file], [problem]))["problems"][0]
+    assert (row["line"], row["col"]) == (None, None)

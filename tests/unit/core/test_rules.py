@@ -245,6 +245,17 @@ def test_a_missing_workloads_or_config_file(path: str) -> None:
     assert (problem.file, "the file is missing" in problem.message) == (path, True)
 
 
+def test_an_unread_providers_folder_makes_no_provider_unknown() -> None:
+    without_providers = catalog(**{GROQ: None})
+    assert messages(check_catalog(without_providers)) != []  # suggestions and config name groq
+    assert check_catalog(without_providers, broken=["catalog/providers/"]) == []
+
+
+def test_an_unread_catalog_folder_misses_no_file() -> None:
+    assert check_catalog({}, broken=["catalog/"]) == []
+    assert len(check_catalog({})) == 2  # workloads.yaml and config.yaml are missing
+
+
 def test_a_broken_workloads_file_does_not_make_every_workload_unknown() -> None:
     assert check_catalog(catalog(**{WORKLOADS: None}), broken=[WORKLOADS]) == []
 

@@ -91,7 +91,9 @@ def test_the_deadline_stops_git_and_everything_it_started(repo: Path, tmp_path: 
     started = time.monotonic()
     with pytest.raises(GitRefused) as caught:
         run_git(repo, "-c", alias, "hang", deadline_s=1.0)
-    assert str(caught.value) == f"git -c did not finish within 1 seconds in {repo}; it was stopped"
+    assert str(caught.value) == (
+        f"git -c did not finish within 1 seconds in {repo} (FREEGIN_GIT_LOCAL_TIMEOUT_S); it was stopped"
+    )
     assert time.monotonic() - started < 30  # not the sleeper's 60 seconds
     sleeper = int(pid_file.read_text())
     for _ in range(200):  # the kill is immediate; reaping by init may take a moment

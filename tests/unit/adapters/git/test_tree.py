@@ -45,3 +45,9 @@ def test_read_file_at(repo: Path) -> None:
 def test_a_link_or_a_folder_is_not_a_kept_file(repo: Path) -> None:
     commit = git(repo, "rev-parse", "main").strip()
     assert [read_file_at(repo, commit, p) for p in ("compiled/link.json", "compiled")] == [None, None]
+
+
+def test_an_oversized_kept_file_is_refused_unread(repo: Path) -> None:
+    commit = git(repo, "rev-parse", "main").strip()
+    with pytest.raises(GitRefused, match=r"compiled/catalog\.json is 3 bytes at .* over the 2"):
+        read_file_at(repo, commit, "compiled/catalog.json", max_bytes=2)
