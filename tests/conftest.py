@@ -12,11 +12,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.helpers import STARTER_CATALOG, Cli, Run, git, make_catalog_repo
+from tests.support.postgres import fresh_schema, server_url
 
 _REMOVED = (
     "FREEGIN_REPO",
@@ -33,6 +35,22 @@ _REMOVED = (
     "GIT_CONFIG_PARAMETERS",
     "GIT_CONFIG_COUNT",
 )
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--require-postgres",
+        action="store_true",
+        help="fail, rather than skip, the PostgreSQL tests when FREEGIN_TEST_POSTGRES_URL is not set",
+    )
+
+
+@pytest.fixture
+def postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A URL of the test PostgreSQL server whose search_path is a fresh schema of this test's
+    own (see tests/support/postgres.py); skipped when no server is configured."""
+    with fresh_schema(server_url(request.config)) as url:
+        yield url
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from freegin_gitops.services.catalog.paths import cache_dir, db_path
+from freegin_gitops.services.catalog.paths import cache_dir, db_location
 
 
 def test_home_and_user_folders_are_inside_the_test_folder(tmp_path: Path) -> None:
@@ -15,7 +15,7 @@ def test_home_and_user_folders_are_inside_the_test_folder(tmp_path: Path) -> Non
 
 
 def test_usage_database_and_cache_are_inside_the_test_folder(tmp_path: Path) -> None:
-    assert db_path(None).is_relative_to(tmp_path) and cache_dir().is_relative_to(tmp_path)
+    assert Path(db_location(None)).is_relative_to(tmp_path) and cache_dir().is_relative_to(tmp_path)
 
 
 def test_no_credentials_are_visible() -> None:

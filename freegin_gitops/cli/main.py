@@ -41,11 +41,11 @@ INTERNAL_ERROR = 3
     "--debug may also follow the command name (as a pre-commit hook or a CI step passes them).",
 )
 @click.option("--repo", type=PATH_TYPE, metavar="PATH", help=REPO_HELP)
-@click.option("--db", type=PATH_TYPE, metavar="PATH", help=DB_HELP)
+@click.option("--db", metavar="PATH|URL", help=DB_HELP)
 @click.option("--debug", is_flag=True, help=DEBUG_HELP)
 @click.version_option(__version__, "--version", prog_name="freegin-ai", message="%(prog)s %(version)s")
 @click.pass_context
-def app(ctx: click.Context, repo: Path | None, db: Path | None, debug: bool) -> None:
+def app(ctx: click.Context, repo: Path | None, db: str | None, debug: bool) -> None:
     ctx.ensure_object(Invocation).options = GlobalOptions(repo, db, debug)
 
 

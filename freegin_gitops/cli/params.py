@@ -21,7 +21,10 @@ REPO_HELP = (
     "at or above the current directory that holds catalog/ (not past the root of its git "
     "repository); outside git only, the bundled starter catalog (read-only)."
 )
-DB_HELP = "Usage database (SQLite). Default: FREEGIN_DB, else usage.db in the user data directory."
+DB_HELP = (
+    "Usage database: a SQLite file, or a postgresql:// URL shared by several routers. Default: "
+    "FREEGIN_DB, else usage.db in the user data directory."
+)
 DEBUG_HELP = "Show Python tracebacks for errors."
 
 
@@ -58,7 +61,7 @@ def global_params() -> list[click.Parameter]:
     common = {"expose_value": False, "callback": set_global, "hidden": True, "is_eager": True}
     return [
         click.Option(["--repo"], type=PATH_TYPE, metavar="PATH", help=REPO_HELP, **common),  # type: ignore[arg-type]
-        click.Option(["--db"], type=PATH_TYPE, metavar="PATH", help=DB_HELP, **common),  # type: ignore[arg-type]
+        click.Option(["--db"], metavar="PATH|URL", help=DB_HELP, **common),  # type: ignore[arg-type]
         click.Option(["--debug"], is_flag=True, help=DEBUG_HELP, **common),  # type: ignore[arg-type]
     ]
 

@@ -10,5 +10,5 @@ class GlobalOptions(NamedTuple):
     """``--repo``, ``--db`` and ``--debug`` (a NamedTuple: immutable, and cheap to define at start-up)."""
 
     repo: Path | None = None
-    db: Path | None = None
+    db: str | None = None  # a SQLite file or a postgresql:// URL
     debug: bool = False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 from freegin_gitops.commands.common import catalog_repo
@@ -32,8 +33,7 @@ def run(
         raise FreeginError(
             f"serve needs the 'serve' extra ({exc.name} is not installed): pip install 'freegin-ai[serve]'"
         ) from exc
-    from freegin_gitops.adapters.usage_db import SqliteUsageStore
-    from freegin_gitops.services.catalog.paths import db_path
+    from freegin_gitops.services.routing.usage_stats import open_store
     from freegin_gitops.services.serve.catalog_watch import CatalogSource
 
     settings = ServeSettings(
@@ -50,7 +50,9 @@ def run(
     )
     repo = catalog_repo(options)
     source = CatalogSource(repo, ref)
-    with SqliteUsageStore(db_path(options.db)) as store:
+    store = open_store(options.db)  # unreachable: one sentence and exit 1, before binding
+    assert store is not None
+    with contextlib.closing(store):
         service = GatewayService(settings, source, environ, store, handle_sighup=True)
         service.preload()  # an invalid catalog or a bad --ref stops here, before binding
         sock = runner.bind(host, port)

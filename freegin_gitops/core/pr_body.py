@@ -331,19 +331,26 @@ def _render(report: RefreshReport, limit: int) -> list[str]:
     ]
 
 
+_CLOSE_DETAILS = ["", "</details>"]
+_CUT_NOTE = "*This description was cut to fit GitHub's limit; the branch's commit lists it all.*"
+
+
 def _cut(lines: list[str], budget: int) -> list[str]:
-    """Whole lines up to ``budget`` characters, any open ``<details>`` closed, and a note."""
-    note = "*This description was cut to fit GitHub's limit; the branch's commit lists it all.*"
+    """Whole lines, any ``<details>`` left open closed, and a note saying so: as many lines as
+    fit in ``budget`` characters with what follows them (every line counts its newline)."""
+    ending = len(_CUT_NOTE) + 2  # "" and the note
+    per_open = sum(len(t) + 1 for t in _CLOSE_DETAILS)
     kept: list[str] = []
-    size = len(note) + 40
+    size = 0
     open_details = 0
     for line in lines:
-        if size + len(line) + 1 > budget:
+        opened = open_details + (line == "<details>") - (line == "</details>")
+        if size + len(line) + 1 + opened * per_open + ending > budget:
             break
         kept.append(line)
         size += len(line) + 1
-        open_details += (line == "<details>") - (line == "</details>")
-    return [*kept, *(["", "</details>"] * open_details), "", note]
+        open_details = opened
+    return [*kept, *(_CLOSE_DETAILS * open_details), "", _CUT_NOTE]
 
 
 def render_pr_body(report: RefreshReport, max_chars: int = MAX_BODY) -> str:
@@ -353,7 +360,7 @@ def render_pr_body(report: RefreshReport, max_chars: int = MAX_BODY) -> str:
     rendered again with shorter texts, then cut at a line boundary.
     """
     tail = ["", marker(report), ""]
-    budget = max_chars - sum(len(t) + 1 for t in tail)
+    budget = max_chars - len("\n".join(tail))  # each line of ``lines`` counts its own newline
     lines: list[str] = []
     for limit in (MAX_TEXT, 120, 40):
         lines = _render(report, limit)

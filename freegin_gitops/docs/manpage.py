@@ -47,7 +47,11 @@ ENVIRONMENT: Sequence[tuple[str, str]] = (
         "directory if it has catalog/ (or the current folder outside git), else the bundled "
         "starter catalog (read-only).",
     ),
-    ("FREEGIN_DB", "The usage database, as --db."),
+    (
+        "FREEGIN_DB",
+        "The usage database, as --db: a SQLite file, or a postgresql:// URL that several routers "
+        "and gateways share (its password is never shown).",
+    ),
     (
         "FREEGIN_CACHE_DIR",
         "Where caches are kept (compiled catalogs, routing views, the validate parse cache, edit "
@@ -130,8 +134,9 @@ _DESCRIPTION = (
     "order. refresh-models asks an LLM for better models and proposes them on a branch and pull "
     "request; a person reviews them, and adopt-model, reject-model and retire-model record the "
     "decision. route and ask read the compiled catalog and try its candidates in order, falling "
-    "back to the next one when a provider fails; every call is recorded in a SQLite usage "
-    "database whose figures list-models and refresh-models show.",
+    "back to the next one when a provider fails; every call is recorded in a usage database "
+    "(a SQLite file, or PostgreSQL shared by several routers) whose figures list-models and "
+    "refresh-models show.",
     "Errors are one sentence on standard error naming the file, provider or model concerned; "
     "--debug shows the Python traceback instead. Listing commands take --json and then print "
     "JSON only on standard output.",

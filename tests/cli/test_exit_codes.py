@@ -68,7 +68,7 @@ def test_global_options_do_not_leak_into_the_next_run(
     assert cli("--repo", catalog_repo, "--debug", "--db", "x.db", "route").code == 0
     assert cli("route", "--repo", catalog_repo).code == 0
     first, second = seen
-    assert (first.repo, first.db, first.debug) == (catalog_repo, Path("x.db"), True)
+    assert (first.repo, first.db, first.debug) == (catalog_repo, "x.db", True)
     assert (second.repo, second.db, second.debug) == (catalog_repo, None, False)
 
 

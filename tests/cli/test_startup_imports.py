@@ -21,6 +21,7 @@ HEAVY = {
     "rich",
     "pydantic",
     "platformdirs",
+    "psycopg",  # only for a postgresql:// --db
     "subprocess",  # git is run only by commands that need it
 }
 

@@ -14,7 +14,6 @@ import contextlib
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from freegin_gitops.adapters.catalog_dir import read_catalog_dir
@@ -33,7 +32,7 @@ from freegin_gitops.services.refresh.plan import (
 )
 from freegin_gitops.services.refresh.publish import Published
 from freegin_gitops.services.routing.router import Router
-from freegin_gitops.services.routing.usage_stats import open_store
+from freegin_gitops.services.routing.usage_stats import DbOption, open_store
 
 if TYPE_CHECKING:
     from freegin_gitops.adapters.github.target import GitHubTarget
@@ -74,7 +73,7 @@ def run_refresh(
     dry_run: bool,
     push: bool,
     open_pr: bool,
-    db_option: Path | None,
+    db_option: DbOption,
     environ: Mapping[str, str],
     now: dt.datetime,
     progress: Callable[[str], None],

@@ -5,17 +5,16 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 from freegin_gitops.services.catalog.compiled_store import load_compiled
 from freegin_gitops.services.catalog.repo import CatalogRepo
 from freegin_gitops.services.routing.router import Router
-from freegin_gitops.services.routing.usage_stats import open_store
+from freegin_gitops.services.routing.usage_stats import DbOption, open_store
 
 
 @contextlib.contextmanager
 def open_router(
-    repo: CatalogRepo, ref: str | None, db_option: Path | None, *, create_db: bool
+    repo: CatalogRepo, ref: str | None, db_option: DbOption, *, create_db: bool
 ) -> Iterator[Router]:
     """A :class:`Router` over ``repo`` (at ``ref``); the usage database is opened if it exists,
     or created when ``create_db`` (commands that call providers record usage)."""

@@ -3,25 +3,49 @@ usage figures for listing and refresh, read without creating a database that is 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from freegin_gitops.core.usage import UsageKey, UsageStats
 from freegin_gitops.core.usage_store import UsageStore
-from freegin_gitops.services.catalog.paths import db_path
+from freegin_gitops.errors import UsageStoreError
+from freegin_gitops.services.catalog.paths import db_location
+
+DbOption = str | os.PathLike[str] | None
 
 
-def open_store(db_option: Path | None, *, create: bool = True) -> UsageStore | None:
-    """The usage store at ``db_option`` (or the default place), migrated; None when it does not
-    exist and ``create`` is false. The one place that picks the store's implementation."""
-    path = db_path(db_option)
-    if not create and not path.exists():
-        return None
-    from freegin_gitops.adapters.usage_db import SqliteUsageStore
+def open_store(db_option: DbOption, *, create: bool = True) -> UsageStore | None:
+    """The usage store ``db_option`` names (or the default one), migrated; None when it does not
+    exist yet and ``create`` is false. A ``postgresql://`` URL opens the PostgreSQL store (its
+    tables created on first use), anything else a SQLite file. The one place that picks the
+    store's implementation; psycopg is imported only here, and only for a URL."""
+    location = db_location(db_option)
+    if isinstance(location, Path):
+        if not create and not location.exists():
+            return None
+        from freegin_gitops.adapters.usage_db import SqliteUsageStore
 
-    return SqliteUsageStore(path)
+        return SqliteUsageStore(location)
+    try:
+        from freegin_gitops.adapters.usage_pg import PostgresUsageStore
+    except ImportError as exc:
+        raise UsageStoreError(
+            f"a postgresql:// usage database needs the 'postgres' extra ({exc.name} is not "
+            "installed): pip install 'freegin-ai[postgres]'"
+        ) from exc
+    store = PostgresUsageStore(location, migrate=False)
+    try:
+        if not create and not store.initialised():
+            store.close()
+            return None
+        store.migrate()
+    except BaseException:
+        store.close()
+        raise
+    return store
 
 
-def read_stats(db_option: Path | None) -> dict[UsageKey, UsageStats]:
+def read_stats(db_option: DbOption) -> dict[UsageKey, UsageStats]:
     """Figures per provider x model x workload; empty when nothing was ever recorded."""
     store = open_store(db_option, create=False)
     if store is None:

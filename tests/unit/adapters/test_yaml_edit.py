@@ -115,11 +115,13 @@ def test_indentation_is_guessed_from_the_file() -> None:
 
 
 def test_like_keeps_the_quoting_of_the_replaced_string() -> None:
-    root = yaml_edit.load(b"a: 'x'\nb: \"y\"\nc: z\n", "x.yaml").root
-    for key in ("a", "b", "c"):
-        root[key] = yaml_edit.like(root[key], "new")
-    assert root["a"] == "new"
     doc = yaml_edit.load(b"a: 'x'\nb: \"y\"\nc: z\n", "x.yaml")
+    assert [type(yaml_edit.like(doc.root[k], "new")).__name__ for k in "abc"] == [
+        "SingleQuotedScalarString",
+        "DoubleQuotedScalarString",
+        "str",  # a plain string stays plain
+    ]
+    assert type(yaml_edit.like("plain", "new")) is str and yaml_edit.like(3, "new") == "new"
     for key in ("a", "b", "c"):
         doc.root[key] = yaml_edit.like(doc.root[key], "new")
     assert yaml_edit.dump(doc) == b"a: 'new'\nb: \"new\"\nc: new\n"
@@ -139,10 +141,25 @@ def test_folded_breaks_long_text_at_spaces() -> None:
 def test_unreadable_yaml_is_catalog_invalid_with_its_line() -> None:
     with pytest.raises(CatalogInvalid) as caught:
         yaml_edit.load(b"# c\na: 1\nb: [unclosed\nc: 2\n", "catalog/providers/x.yaml")
-    problem = caught.value.problems[0]
-    assert problem.file == "catalog/providers/x.yaml"
-    assert problem.line >= 3
+    [problem] = caught.value.problems
+    assert (problem.file, problem.line, problem.col) == ("catalog/providers/x.yaml", 4, 2)
+    assert problem.message == "expected ',' or ']', but got ':'"
     assert isinstance(caught.value.__cause__, Exception)
+
+
+@pytest.mark.parametrize(
+    ("raw", "line", "col"),
+    [
+        (b"# yaml-language-server: $schema=x\n---\na: 1\nb: [unclosed\nc: 2\n", 5, 2),  # header counted
+        (b"%YAML 1.2\n---\nb: c: d\n", 3, 5),
+        (b"a: 1\nb: c: d\n", 2, 5),
+        (b"a: 1\n\tb: 2\n", 2, 1),
+    ],
+)
+def test_a_yaml_error_names_its_line_and_column_in_the_file(raw: bytes, line: int, col: int) -> None:
+    with pytest.raises(CatalogInvalid) as caught:
+        yaml_edit.load(raw, "x.yaml")
+    assert (caught.value.problems[0].line, caught.value.problems[0].col) == (line, col)
 
 
 def test_non_utf8_and_non_mapping_files_are_refused() -> None:

@@ -201,3 +201,27 @@ def test_compiled_starter_is_valid_per_our_checker() -> None:
 def test_compiled_starter_outside_git_is_valid() -> None:
     document = compile_catalog(starter(), SourceInfo("f" * 64))
     assert schema_check.check("compiled", document, "compiled.json") == []
+
+
+def test_the_compiled_file_format_is_pinned() -> None:
+    # the documented format: UTF-8 (not \u escapes), two-space indent, keys as given, newline at the end
+    assert render({"b": {"name": "Llamá"}, "a": [1]}) == (
+        b'{\n  "b": {\n    "name": "Llam\xc3\xa1"\n  },\n  "a": [\n    1\n  ]\n}\n'
+    )
+
+
+def test_provider_headers_and_api_settings_are_compiled() -> None:
+    api = {
+        "style": "openai",
+        "base_url": "https://openrouter.ai/api/v1",
+        "api_key_env": "OPENROUTER_API_KEY",
+        "headers": {"X-Title": "freegin-ai", "HTTP-Referer": "https://example.org"},
+        "timeout_s": 45,
+    }
+    documents = catalog(**{GROQ: provider("groq", model("llama"), api=api)})
+    assert compiled(documents)["providers"]["groq"]["api"] == api
+
+
+def test_a_provider_without_optional_api_settings_compiles_without_them() -> None:
+    compiled_api = compiled(catalog())["providers"]["groq"]["api"]
+    assert compiled_api == {"style": "openai", "base_url": "https://api.groq.example/v1"}

@@ -10,7 +10,6 @@ import pytest
 
 from freegin_gitops.core.catalog import ModelRef
 from freegin_gitops.core.pr_body import (
-    MAX_BODY,
     MAX_TEXT,
     inline_text,
     marker,
@@ -239,27 +238,6 @@ def test_branch_and_base_are_escaped() -> None:
 
 def test_output_is_deterministic() -> None:
     assert render_pr_body(hostile_report("same")) == render_pr_body(hostile_report("same"))
-
-
-def test_huge_report_is_cut_to_githubs_limit_and_keeps_its_marker() -> None:
-    changes = tuple(change("@#<|>" * 100, model=f"model-{i}") for i in range(150))
-    skipped = tuple(SkippedRecommendation("groq", "chat", f"s{i}", "@" * 300) for i in range(150))
-    provider = ProviderRefresh("groq", None, "fetched", changes=changes, skipped=skipped)
-    report = RefreshReport("groq", "freegin/refresh/groq", "main", (provider,))
-    body = render_pr_body(report)
-    assert len(body) <= MAX_BODY
-    assert_inert(body)
-    assert parse_marker(body) == ("groq", report.digest())
-    assert "cut to fit GitHub's limit" in body
-
-
-def test_shorter_texts_are_tried_before_cutting() -> None:
-    changes = tuple(change("r" * 300, model=f"model-{i}") for i in range(120))
-    provider = ProviderRefresh("groq", None, "fetched", changes=changes)
-    body = render_pr_body(RefreshReport("groq", "b", "main", (provider,)))
-    assert len(body) <= MAX_BODY
-    assert "cut to fit" not in body
-    assert len(tables(body)[1]) == 2 + 120
 
 
 @pytest.mark.parametrize(

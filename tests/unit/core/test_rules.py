@@ -94,6 +94,21 @@ def test_workload_both_served_and_retired() -> None:
     assert "listed both as served and as retired" in only(check_catalog(documents)).message
 
 
+def test_a_retired_workload_needs_a_real_date() -> None:
+    chat_only = {"workloads": ["chat"]}
+    gone = [{"workload": "code", "retired": "2026-02-30"}]
+    documents = edited(GROQ, lambda d: d["models"][0].update(retired_workloads=gone, **chat_only))
+    problem = only(check_catalog(documents))
+    assert problem.message == "'2026-02-30' is not a real calendar date (YYYY-MM-DD)"
+    assert problem.path == ("models", 0, "retired_workloads", 0, "retired")
+
+
+def test_a_retired_workload_with_a_real_date_is_fine() -> None:
+    gone = [{"workload": "code", "retired": "2026-11-21"}]
+    documents = edited(GROQ, lambda d: d["models"][0].update(retired_workloads=gone, workloads=["chat"]))
+    assert check_catalog(documents) == []
+
+
 @pytest.mark.parametrize("header", ["Authorization", "x-api-key", "Cookie"])
 def test_secret_headers(header: str) -> None:
     documents = edited(GROQ, lambda d: d["api"].update(headers={"X-Title": "t", header: "v"}))

@@ -6,6 +6,7 @@ falls back, cools a provider down after a 429 and lets it back when the cool-dow
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import pytest
 
 from freegin_gitops.adapters.usage_db import SqliteUsageStore as UsageStore
 from freegin_gitops.core.usage import Cooldown
-from freegin_gitops.errors import NoCandidateAnswered
+from freegin_gitops.errors import NoCandidateAnswered, UsageStoreError
 from freegin_gitops.services.routing.router import Router
 from tests.support.compiled import api, compiled_catalog
 
@@ -253,3 +254,15 @@ def test_a_shared_cool_down_map_is_used_and_filled(wire: Wire, clock: Clock) -> 
     r = Router(CATALOG, environ={"ALPHA_KEY": KEY}, client=client, clock=clock.time, cooldowns=shared)
     assert r.call(r.plan("chat"), MESSAGES).provider == "gamma"
     assert shared["alpha"] == (NOW + 30, "HTTP 429")
+
+
+def test_an_attempt_that_cannot_be_recorded_fails_the_call(
+    wire: Wire, clock: Clock, store: UsageStore, tmp_path: Path
+) -> None:
+    with sqlite3.connect(tmp_path / "usage.db") as conn:
+        conn.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON provider_usage BEGIN SELECT RAISE(ABORT, 'full'); END"
+        )
+    r = router(wire, clock, store)
+    with pytest.raises(UsageStoreError, match="usage could not be recorded"):
+        r.call(r.plan("chat"), MESSAGES)

@@ -1,0 +1,217 @@
+"""The PostgreSQL usage store's schema: its ordered migrations and the SQL of its queries.
+
+The tables are the SQLite store's (:mod:`~freegin_gitops.adapters.usage_schema`), in the first
+schema of the connection's ``search_path``, with PostgreSQL's types (``timestamptz``, ``boolean``).
+The migrations applied are recorded in ``freegin_migrations``, one row per migration (number,
+name, when), made by the store itself; a migration, once released, is never changed.
+
+The figures are kept by one statement-level trigger: each ``INSERT`` into ``provider_usage`` adds
+its rows, grouped, to ``usage_rollup`` (calls, successes, latency sum, last use),
+``usage_latency`` (the p95 histogram, one row per bucket) and ``usage_minute`` (the budget
+counts). The groups are upserted in key order, table after table, so writers that touch the same
+figures take their row locks in one order and never deadlock; the store inserts a whole batch
+with one statement for the same reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from freegin_gitops.adapters.usage_schema import BUCKET_RATIO, BUCKETS
+from freegin_gitops.core.usage import NOT_REACHED_KINDS
+
+if TYPE_CHECKING:
+    import psycopg
+
+_KINDS = ", ".join(f"'{kind}'" for kind in sorted(NOT_REACHED_KINDS))
+# The trigger holds these expressions as they were when it was made: a change of
+# NOT_REACHED_KINDS or of the histogram needs a migration that replaces the function.
+_REACHED = f"(success OR error_kind IS NULL OR error_kind NOT IN ({_KINDS}))"
+_TOKENS = "COALESCE(total_tokens, COALESCE(prompt_tokens, 0) + COALESCE(completion_tokens, 0))"
+_BUCKET = (
+    f"CASE WHEN latency_ms < 1 THEN 0 ELSE "
+    f"LEAST({BUCKETS - 1}, FLOOR(LN(latency_ms) / LN({BUCKET_RATIO!r}::float8)))::int END"
+)
+_MINUTE = "FLOOR(EXTRACT(EPOCH FROM ts) / 60)::bigint"
+
+
+def _v1_tables(db: psycopg.Connection) -> None:
+    """Attempts, cool-downs and the rate-limit headers seen."""
+    db.execute(
+        """CREATE TABLE provider_usage (
+            id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            ts timestamptz NOT NULL,
+            provider text NOT NULL,
+            model text NOT NULL,
+            workload text NOT NULL,
+            latency_ms double precision NOT NULL,
+            success boolean NOT NULL,
+            error_kind text,
+            status_code integer,
+            prompt_tokens bigint,
+            completion_tokens bigint,
+            total_tokens bigint
+        )"""
+    )
+    # The part of a budget window that starts inside a minute is counted from the rows.
+    db.execute("CREATE INDEX provider_usage_model_ts ON provider_usage (provider, model, ts)")
+    db.execute("CREATE INDEX provider_usage_provider_ts ON provider_usage (provider, ts)")
+    db.execute(
+        """CREATE TABLE cooldown (
+            provider text NOT NULL,
+            model text NOT NULL,  -- '' cools down every model of the provider
+            until_epoch double precision NOT NULL,
+            reason text NOT NULL,
+            PRIMARY KEY (provider, model)
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE rate_limit_seen (
+            provider text NOT NULL,
+            model text NOT NULL,
+            name text NOT NULL,  -- header suffix: requests, tokens-day, ... ('' for the bare one)
+            limit_value bigint,
+            remaining bigint,
+            ts timestamptz NOT NULL,
+            PRIMARY KEY (provider, model, name)
+        )"""
+    )
+
+
+def _add_figures(source: str) -> list[str]:
+    """The statements that add the rows of ``source`` to the three figure tables (constant SQL
+    of this module: ``source`` is a table name written here)."""
+    return [
+        f"""INSERT INTO usage_rollup AS r
+            SELECT provider, model, workload, COUNT(*), COUNT(*) FILTER (WHERE success),
+                   COALESCE(SUM(latency_ms) FILTER (WHERE success), 0), MAX(ts)
+            FROM {source} GROUP BY provider, model, workload ORDER BY provider, model, workload
+            ON CONFLICT (provider, model, workload) DO UPDATE SET
+                calls = r.calls + excluded.calls,
+                successes = r.successes + excluded.successes,
+                success_latency_sum = r.success_latency_sum + excluded.success_latency_sum,
+                last_ts = GREATEST(r.last_ts, excluded.last_ts)""",  # noqa: S608
+        f"""INSERT INTO usage_latency AS l
+            SELECT provider, model, workload, {_BUCKET} AS bucket, COUNT(*)
+            FROM {source} WHERE success
+            GROUP BY provider, model, workload, bucket ORDER BY provider, model, workload, bucket
+            ON CONFLICT (provider, model, workload, bucket) DO UPDATE SET
+                calls = l.calls + excluded.calls""",  # noqa: S608
+        # Each attempt that reached the provider counts for its model and, under '', for the
+        # provider as a whole.
+        f"""INSERT INTO usage_minute AS m
+            SELECT provider, scope, minute, SUM(requests), SUM(tokens)
+            FROM (
+                SELECT provider, model AS scope, {_MINUTE} AS minute, 1 AS requests, {_TOKENS} AS tokens
+                FROM {source} WHERE {_REACHED}
+                UNION ALL
+                SELECT provider, '', {_MINUTE}, 1, {_TOKENS} FROM {source} WHERE {_REACHED}
+            ) reached
+            GROUP BY provider, scope, minute ORDER BY provider, scope, minute
+            ON CONFLICT (provider, model, minute) DO UPDATE SET
+                requests = m.requests + excluded.requests,
+                tokens = m.tokens + excluded.tokens""",  # noqa: S608
+    ]
+
+
+def _v2_figures(db: psycopg.Connection) -> None:
+    """Figures per provider x model x workload and per-minute budget counts, kept by a trigger
+    and filled from the rows already there."""
+    db.execute(
+        """CREATE TABLE usage_rollup (
+            provider text NOT NULL, model text NOT NULL, workload text NOT NULL,
+            calls bigint NOT NULL, successes bigint NOT NULL,
+            success_latency_sum double precision NOT NULL, last_ts timestamptz NOT NULL,
+            PRIMARY KEY (provider, model, workload)
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE usage_latency (
+            provider text NOT NULL, model text NOT NULL, workload text NOT NULL,
+            bucket smallint NOT NULL,  -- successful calls of [1.05**b, 1.05**(b+1)) ms
+            calls bigint NOT NULL,
+            PRIMARY KEY (provider, model, workload, bucket)
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE usage_minute (
+            provider text NOT NULL,
+            model text NOT NULL,  -- '' counts every model of the provider
+            minute bigint NOT NULL,  -- minutes since the epoch, UTC
+            requests bigint NOT NULL,
+            tokens bigint NOT NULL,
+            PRIMARY KEY (provider, model, minute)
+        )"""
+    )
+    body = ";\n".join(_add_figures("new_rows"))
+    # SET search_path FROM CURRENT: the function finds these tables whoever inserts, whatever
+    # their own search_path.
+    db.execute(
+        f"""CREATE FUNCTION freegin_usage_figures() RETURNS trigger LANGUAGE plpgsql
+            SET search_path FROM CURRENT AS $fn$
+            BEGIN
+                {body};
+                RETURN NULL;
+            END $fn$"""
+    )
+    db.execute(
+        """CREATE TRIGGER provider_usage_figures AFTER INSERT ON provider_usage
+           REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
+           EXECUTE FUNCTION freegin_usage_figures()"""
+    )
+    for statement in _add_figures("provider_usage"):
+        db.execute(statement)
+
+
+Migration = Callable[["psycopg.Connection"], None]
+MIGRATIONS: Sequence[Migration] = (_v1_tables, _v2_figures)
+
+# -- queries ---------------------------------------------------------------------------------
+
+INSERT_ROWS = """INSERT INTO provider_usage (ts, provider, model, workload, latency_ms, success,
+        error_kind, status_code, prompt_tokens, completion_tokens, total_tokens)
+    SELECT * FROM unnest(%s::timestamptz[], %s::text[], %s::text[], %s::text[], %s::float8[],
+        %s::boolean[], %s::text[], %s::integer[], %s::bigint[], %s::bigint[], %s::bigint[])"""
+
+UPSERT_RATE_LIMITS = """INSERT INTO rate_limit_seen AS s
+    SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::bigint[], %s::bigint[],
+        %s::timestamptz[])
+    ON CONFLICT (provider, model, name) DO UPDATE SET
+        limit_value = excluded.limit_value, remaining = excluded.remaining, ts = excluded.ts
+    WHERE excluded.ts >= s.ts"""
+
+# Every window of a call in one statement: its whole minutes from usage_minute, the rest of its
+# first minute from the rows (through the (provider, model, ts) / (provider, ts) indexes).
+COUNT_WINDOWS = f"""SELECT q.i, minutes.requests, minutes.tokens, minutes.oldest,
+        edge.requests, edge.tokens, edge.oldest
+    FROM unnest(%s::text[], %s::text[], %s::bigint[], %s::timestamptz[], %s::timestamptz[])
+        WITH ORDINALITY AS q(provider, model, first_minute, since, edge_end, i)
+    CROSS JOIN LATERAL (
+        SELECT COALESCE(SUM(requests), 0) AS requests, COALESCE(SUM(tokens), 0) AS tokens,
+               MIN(minute) AS oldest
+        FROM usage_minute u
+        WHERE u.provider = q.provider AND u.model = COALESCE(q.model, '')
+          AND u.minute >= q.first_minute
+    ) minutes
+    CROSS JOIN LATERAL (
+        SELECT COUNT(*) AS requests, COALESCE(SUM({_TOKENS}), 0) AS tokens, MIN(ts) AS oldest
+        FROM provider_usage p
+        WHERE p.provider = q.provider AND (q.model IS NULL OR p.model = q.model)
+          AND p.ts >= q.since AND p.ts < q.edge_end AND {_REACHED}
+    ) edge
+    ORDER BY q.i"""  # noqa: S608 (constant SQL of this module)
+
+UPSERT_COOLDOWN = """INSERT INTO cooldown AS c VALUES (%s, %s, %s, %s)
+    ON CONFLICT (provider, model) DO UPDATE SET
+        reason = CASE WHEN excluded.until_epoch > c.until_epoch THEN excluded.reason ELSE c.reason END,
+        until_epoch = GREATEST(c.until_epoch, excluded.until_epoch)"""
+
+ACTIVE_COOLDOWNS = "SELECT provider, model, until_epoch, reason FROM cooldown WHERE until_epoch > %s"
+
+STATS = """SELECT r.provider, r.model, r.workload, r.calls, r.successes, r.success_latency_sum,
+        r.last_ts, l.bucket, l.calls
+    FROM usage_rollup r LEFT JOIN usage_latency l USING (provider, model, workload)"""
+
+RATE_LIMITS = """SELECT provider, model, name, limit_value, remaining, ts FROM rate_limit_seen
+    ORDER BY provider, model, name"""

@@ -1,0 +1,286 @@
+"""The PostgreSQL usage store's own parts: migrations in their table, the statement trigger's
+figures, deadlines and reconnection, and a password that never shows. Against the real server,
+each test in a schema of its own (tests/support/postgres.py)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import socket
+import threading
+import uuid
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+
+from freegin_gitops.adapters import usage_pg_schema, usage_schema
+from freegin_gitops.adapters.usage_pg import PostgresUsageStore
+from freegin_gitops.core.usage import UsageRecord, WindowQuery, iso_utc
+from freegin_gitops.errors import UsageStoreError
+from freegin_gitops.services.routing.usage_stats import open_store
+from tests.support.postgres import execute, in_schema
+
+T0 = 1_795_600_800.0  # 2026-11-25T10:00:00Z
+
+
+def rec(latency: float = 100.0, *, key=("p", "m", "chat"), seconds: float = 0.0, **kw: object) -> UsageRecord:
+    return UsageRecord(
+        *key, latency_ms=latency, success=kw.pop("success", True), ts=iso_utc(T0 + seconds), **kw
+    )
+
+
+def rows(url: str, sql: str) -> list[tuple[object, ...]]:
+    with psycopg.connect(url, autocommit=True) as db:
+        return db.execute(sql).fetchall()
+
+
+def test_a_blank_schema_gets_every_table_and_records_its_migrations(postgres_url: str):
+    with PostgresUsageStore(postgres_url) as store:
+        assert store.version == len(usage_pg_schema.MIGRATIONS) == 2
+    tables = {
+        r[0]
+        for r in rows(postgres_url, "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+    }
+    assert tables == {
+        "freegin_migrations",
+        "provider_usage",
+        "cooldown",
+        "rate_limit_seen",
+        "usage_rollup",
+        "usage_latency",
+        "usage_minute",
+    }
+    assert rows(postgres_url, "SELECT version, name FROM freegin_migrations ORDER BY version") == [
+        (1, "v1_tables"),
+        (2, "v2_figures"),
+    ]
+    columns = rows(
+        postgres_url,
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+        "AND table_name = 'provider_usage' ORDER BY ordinal_position",
+    )
+    assert [c[0] for c in columns] == [
+        "id",
+        "ts",
+        "provider",
+        "model",
+        "workload",
+        "latency_ms",
+        "success",
+        "error_kind",
+        "status_code",
+        "prompt_tokens",
+        "completion_tokens",
+        "total_tokens",
+    ]
+
+
+def test_opening_again_changes_nothing(postgres_url: str):
+    with PostgresUsageStore(postgres_url) as store:
+        store.record([rec()])
+    with PostgresUsageStore(postgres_url) as store:
+        assert store.version == 2 and store.count() == 1
+    assert len(rows(postgres_url, "SELECT * FROM freegin_migrations")) == 2
+
+
+def test_upgrade_from_the_first_schema_fills_the_figures_from_its_rows(postgres_url: str):
+    with PostgresUsageStore(postgres_url, migrate=False) as store:
+        store.migrate(upto=1)
+        assert store.version == 1
+    execute(  # rows written by a version-1 freegin-ai
+        postgres_url,
+        """INSERT INTO provider_usage (ts, provider, model, workload, latency_ms, success, error_kind,
+               total_tokens) VALUES
+           ('2026-11-25T10:00:00Z', 'p', 'm', 'chat', 100, true, NULL, 10),
+           ('2026-11-25T10:00:30Z', 'p', 'm', 'chat', 300, true, NULL, 5),
+           ('2026-11-25T10:01:10Z', 'p', 'm', 'chat', 50, false, 'connect', NULL),
+           ('2026-11-25T10:01:20Z', 'p', 'n', 'code', 70, false, 'timeout', NULL)""",
+    )
+    with PostgresUsageStore(postgres_url) as store:
+        assert store.version == 2
+        stats = store.stats()
+        model, provider = store.count_windows([WindowQuery("p", "m", T0), WindowQuery("p", None, T0)])
+        store.record([rec(seconds=61)])
+        (after,) = store.count_windows([WindowQuery("p", None, T0)])
+    m = stats[("p", "m", "chat")]
+    assert (m.calls, m.successes, m.mean_latency_ms, m.last_used) == (3, 2, 200.0, "2026-11-25T10:01:10.000Z")
+    assert stats[("p", "n", "code")].calls == 1
+    assert (model.requests, model.tokens, provider.requests) == (
+        2,
+        15,
+        3,
+    )  # the connect failure never reached p
+    assert after.requests == 4
+
+
+def test_a_newer_database_is_refused_in_one_sentence(postgres_url: str):
+    with PostgresUsageStore(postgres_url):
+        pass
+    execute(postgres_url, "INSERT INTO freegin_migrations (version, name) VALUES (9, 'from the future')")
+    with pytest.raises(UsageStoreError) as caught:
+        open_store(postgres_url)
+    assert str(caught.value) == (
+        f"the usage database {postgres_url} has schema version 9, newer than this freegin-ai knows (2); "
+        "upgrade freegin-ai or use another --db"
+    )
+
+
+def _open_and_record(url: str) -> None:
+    store = open_store(url)
+    assert store is not None
+    store.record([rec()])
+    store.close()
+
+
+def test_many_processes_creating_the_tables_at_once_create_them_once(postgres_url: str):
+    ctx = multiprocessing.get_context("spawn")
+    workers = [ctx.Process(target=_open_and_record, args=(postgres_url,)) for _ in range(4)]
+    for p in workers:
+        p.start()
+    for p in workers:
+        p.join(60)
+        assert p.exitcode == 0
+    assert rows(postgres_url, "SELECT count(*) FROM freegin_migrations") == [(2,)]
+    assert rows(postgres_url, "SELECT calls FROM usage_rollup") == [(4,)]
+
+
+def test_a_schema_without_tables_is_not_created_by_a_reading_command(postgres_url: str):
+    assert open_store(postgres_url, create=False) is None
+    assert rows(postgres_url, "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()") == [(0,)]
+    store = open_store(postgres_url, create=True)
+    assert store is not None
+    store.close()
+    reopened = open_store(postgres_url, create=False)
+    assert reopened is not None
+    reopened.close()
+
+
+def test_the_trigger_fills_the_histogram_bucket_by_bucket(postgres_url: str):
+    values = [0.2, 1, 1.04, 1.06, 99.9, 100, 12345.6, 10**9]
+    with PostgresUsageStore(postgres_url) as store:
+        store.record([rec(v) for v in values])
+        store.record([rec(500, success=False, error_kind="timeout")])
+    found = dict(rows(postgres_url, "SELECT bucket, calls FROM usage_latency"))
+    expected: dict[int, int] = {}
+    for v in values:
+        expected[usage_schema.latency_bucket(v)] = expected.get(usage_schema.latency_bucket(v), 0) + 1
+    assert found == expected
+    assert max(found) == usage_schema.BUCKETS - 1
+
+
+def test_rows_inserted_by_anyone_keep_the_figures(postgres_url: str):
+    """The trigger finds its tables whatever the search_path of whoever inserts."""
+    with PostgresUsageStore(postgres_url):
+        pass
+    (schema,) = rows(postgres_url, "SELECT current_schema()")[0]
+    plain = postgres_url.split("?", 1)[0]
+    execute(
+        plain,
+        f"""INSERT INTO "{schema}".provider_usage (ts, provider, model, workload, latency_ms, success)
+            VALUES (now(), 'p', 'm', 'chat', 5, true), (now(), 'p', 'm', 'chat', 7, true)""",
+    )
+    with PostgresUsageStore(postgres_url) as store:
+        assert store.stats()[("p", "m", "chat")].calls == 2
+        assert store.count_windows([WindowQuery("p", None, 0.0)])[0].requests == 2
+
+
+def test_the_same_rate_limit_header_twice_in_one_batch_keeps_the_later(postgres_url: str):
+    from freegin_gitops.core.usage import RateLimitValue
+
+    first = rec(seconds=1, rate_limits=(RateLimitValue("requests", 30, 5),))
+    second = rec(seconds=2, rate_limits=(RateLimitValue("requests", 30, 4),))
+    with PostgresUsageStore(postgres_url) as store:
+        store.record([second, first])
+        assert [r.value.remaining for r in store.rate_limits()] == [4]
+
+
+def test_writers_crossing_each_others_figures_never_deadlock(postgres_url: str):
+    """Batches touching the same figures in opposite orders, from many threads at once."""
+    keys = [("p", m, w) for m in ("a", "b", "c") for w in ("chat", "code")]
+    failures: list[BaseException] = []
+    with PostgresUsageStore(postgres_url) as store:
+
+        def write(reverse: bool) -> None:
+            try:
+                for i in range(15):
+                    order = keys[::-1] if reverse else keys
+                    store.record([rec(key=k, seconds=i * 61) for k in order])
+            except BaseException as exc:
+                failures.append(exc)
+
+        threads = [threading.Thread(target=write, args=(n % 2 == 0,)) for n in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert failures == []
+        assert sum(s.calls for s in store.stats().values()) == 6 * 15 * len(keys)
+
+
+def test_a_connection_the_server_dropped_is_replaced(postgres_url: str):
+    name = f"freegin-test-{uuid.uuid4().hex[:8]}"  # this store's connections, no one else's
+    with PostgresUsageStore(f"{postgres_url}&application_name={name}") as store:
+        store.record([rec()])
+        execute(
+            postgres_url,
+            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '{name}'",
+        )
+        with pytest.raises(UsageStoreError, match="could not record usage"):
+            store.record([rec()])  # the dropped connection fails once, naming the database
+        store.record([rec()])  # and a new one is made
+        assert store.count() == 2
+
+
+@pytest.fixture
+def silent_server() -> Iterator[int]:
+    """A port that accepts connections and never says a word."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        listener.close()
+
+
+def closed_port() -> int:
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    return port
+
+
+def test_an_unreachable_server_is_one_sentence_without_the_password():
+    port = closed_port()
+    with pytest.raises(UsageStoreError) as caught:
+        open_store(f"postgresql://ada:hunter2-secret@127.0.0.1:{port}/test")
+    message = str(caught.value)
+    assert message.startswith(
+        f"the usage database postgresql://ada:***@127.0.0.1:{port}/test cannot be reached: "
+    )
+    assert "Connection refused" in message
+    assert "hunter2" not in message and "\n" not in message
+
+
+def test_a_server_that_never_answers_is_given_up_after_the_connect_deadline(silent_server: int):
+    url = f"postgresql://127.0.0.1:{silent_server}/test?connect_timeout=2&password=pw-very-secret"
+    with pytest.raises(UsageStoreError) as caught:
+        open_store(url)
+    message = str(caught.value)
+    assert "no answer within 2 s" in message
+    assert "pw-very-secret" not in message and "password=***" in message
+
+
+def test_a_url_the_driver_cannot_parse_is_refused_without_echoing_the_password():
+    with pytest.raises(UsageStoreError) as caught:
+        open_store("postgresql://ada:my secret pass@127.0.0.1:5432/test")
+    message = str(caught.value)
+    assert message.startswith("--db postgresql://ada:***@127.0.0.1:5432/test is not a valid PostgreSQL URL")
+    assert "secret" not in message
+
+
+def test_a_search_path_naming_no_schema_is_one_sentence(postgres_url: str):
+    base = postgres_url.split("?", 1)[0]
+    with pytest.raises(UsageStoreError, match="has no schema to create its tables in"):
+        open_store(in_schema(base, "freegin_no_such_schema"))
