@@ -43,6 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "benchmarks" / ".work"
 PYTHON = sys.executable
 PROVIDER_DELAY_MS = 20.0
+LITELLM_KEY = "sk-bench-master-0123456789abcdef"
 BODY = json.dumps(
     {
         "model": "chat",
@@ -324,6 +325,35 @@ def main() -> int:
     litellm = None if args.no_litellm else litellm_venv(quiet=True)
     work = Path(tempfile.mkdtemp(prefix="freegin-gateway-bench-"))
     provider_port, gateway_port, litellm_port = free_port(), free_port(), free_port()
+    try:
+        return run_all(
+            args,
+            litellm,
+            work,
+            provider_port,
+            gateway_port,
+            litellm_port,
+            concurrency,
+            requests,
+            rounds,
+            stream_requests,
+        )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def run_all(
+    args: argparse.Namespace,
+    litellm: Path | None,
+    work: Path,
+    provider_port: int,
+    gateway_port: int,
+    litellm_port: int,
+    concurrency: list[int],
+    requests: dict[int, int],
+    rounds: int,
+    stream_requests: int,
+) -> int:
     env = {
         **os.environ,
         "BENCH_API_KEY": "sk-bench-0123456789",
@@ -383,6 +413,7 @@ def main() -> int:
                 "LITELLM_LOCAL_MODEL_COST_MAP": "True",
                 "LITELLM_LOG": "ERROR",
                 "DISABLE_SCHEMA_UPDATE": "true",
+                "LITELLM_MASTER_KEY": LITELLM_KEY,
                 "NO_DOCS": "True",
             }
             stack.enter_context(
@@ -408,14 +439,13 @@ def main() -> int:
                     "litellm proxy",
                     litellm_port,
                     "/v1/chat/completions",
-                    headers={"Authorization": "Bearer sk-anything"},
+                    headers={"Authorization": f"Bearer {LITELLM_KEY}"},
                 )
             )
         started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
         plain, streamed = measure(targets, concurrency, requests, rounds, stream_requests)
     rows_stored = sqlite_count(work / "usage.db")
     report(targets, plain, streamed, concurrency, rounds, requests, started, rows_stored)
-    shutil.rmtree(work, ignore_errors=True)
     return 0
 
 

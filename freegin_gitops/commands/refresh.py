@@ -21,22 +21,43 @@ from freegin_gitops.services.refresh.plan import RefreshPlan, RefreshRequest
 from freegin_gitops.services.refresh.run import RefreshRun, run_refresh
 
 
+def _answer_like(value: object) -> bool:
+    """A value of a JSON object of saved answers by provider: an answer's text, or its JSON."""
+
+    def item(v: object) -> bool:
+        return isinstance(v, dict) and bool({"workload", "recommendations"} & set(v))
+
+    return isinstance(value, str) or item(value) or (isinstance(value, list) and all(map(item, value)))
+
+
 def saved_answers(path: Path) -> str | dict[str, str]:
     """A saved LLM answer (``--from-file``): the answer text used for every provider, or a JSON
-    object mapping provider ids to their answers."""
+    object mapping provider ids to their answers. Read up to ``FREEGIN_MAX_RESPONSE_BYTES``,
+    like an answer over HTTP (a pipe such as /dev/stdin may be named)."""
+    from freegin_gitops.adapters.env_limits import current_limits
+
+    limit = current_limits().max_response_bytes
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FileError(f"the saved answer {path} cannot be read: {exc}") from exc
+        with path.open("rb") as handle:
+            raw = handle.read(limit + 1)
+    except OSError as exc:
+        raise FileError(f"the saved answer {path} cannot be read: {exc.strerror}") from exc
+    if len(raw) > limit:
+        raise FileError(f"the saved answer {path} is larger than {limit} bytes (FREEGIN_MAX_RESPONSE_BYTES)")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise FileError(f"the saved answer {path} is not UTF-8 text (byte {exc.start})") from exc
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return text
     if (
         isinstance(data, dict)
         and data
         and not {"workload", "recommendations"} & set(data)
         and all(isinstance(k, str) and PROVIDER_ID.match(k) for k in data)
+        and all(map(_answer_like, data.values()))
     ):
         return {k: v if isinstance(v, str) else json.dumps(v) for k, v in data.items()}
     return text

@@ -8,6 +8,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from freegin_gitops.core.catalog import Provider, Suggestion
+from freegin_gitops.core.identifiers import shown, skeleton
 from freegin_gitops.core.refresh_model import (
     RetirementProposal,
     SkippedRecommendation,
@@ -70,13 +71,21 @@ def merge_recommendations(
     def skip(workload: str, model: str, why: str) -> None:
         skipped.append(SkippedRecommendation(provider.id, workload, model, why))
 
+    looks = {skeleton(m.id): m.id for m in provider.models}
     for group in recommendations:
         workload = group.workload
         taken = 0
         for rec in group.items:
             key = (workload, rec.model)
+            twin = looks.get(skeleton(rec.model))
             if workload not in known_workloads:
                 skip(workload, rec.model, "unknown workload")
+            elif twin is not None and twin != rec.model:
+                skip(
+                    workload,
+                    rec.model,
+                    f"looks exactly like the catalog model {shown(twin)}: likely a duplicate",
+                )
             elif wanted_workloads is not None and workload not in wanted_workloads:
                 skip(workload, rec.model, "workload not asked for")
             elif taken >= per_workload:

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from freegin_gitops.core.identifiers import id_problem, shown, skeleton
 from freegin_gitops.core.layout import (
     CONFIG_FILE,
     PROVIDERS_DIR,
@@ -177,16 +178,27 @@ def _check_provider(
         out.date(path, ("limits", "checked"), doc["limits"]["checked"])
 
     seen: dict[str, int] = {}
+    looks: dict[str, int] = {}  # skeleton -> first index
     statuses = {str(m["id"]): str(m["status"]) for m in doc["models"]}
     for i, model in enumerate(doc["models"]):
         here: JsonPath = ("models", i)
         model_id: str = model["id"]
+        _check_id(out, path, (*here, "id"), model_id)
         if model_id in seen:
             out.add(
                 path, (*here, "id"), f"model {model_id!r} is listed twice (first at models[{seen[model_id]}])"
             )
         else:
             seen[model_id] = i
+            first = looks.setdefault(skeleton(model_id), i)
+            if first != i:
+                other = doc["models"][first]["id"]
+                out.add(
+                    path,
+                    (*here, "id"),
+                    f"model {shown(model_id)} looks exactly like {shown(other)} (models[{first}]) but is "
+                    "not the same id: likely a duplicate",
+                )
         for j, workload in enumerate(model["workloads"]):
             _check_workload(out, path, (*here, "workloads", j), workload, workloads)
         added = out.date(path, (*here, "added"), model["added"])
@@ -295,6 +307,12 @@ def _check_lifecycle(
         )
 
 
+def _check_id(out: _Collector, file: str, path: JsonPath, model_id: str) -> None:
+    problem = id_problem(model_id)
+    if problem is not None:
+        out.add(file, path, f"the model id {shown(model_id)} {problem}")
+
+
 def _check_suggestions(
     out: _Collector,
     path: str,
@@ -314,6 +332,7 @@ def _check_suggestions(
     seen: dict[tuple[str, str], int] = {}
     for i, item in enumerate(doc["suggestions"]):
         here: JsonPath = ("suggestions", i)
+        _check_id(out, path, (*here, "model"), item["model"])
         key = (item["workload"], item["model"])
         if key in seen:
             out.add(

@@ -449,3 +449,61 @@ def test_a_remote_that_accepts_and_never_answers_ends_at_the_git_deadline(cli, r
         "it was stopped"
     )
     assert "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("bad", "says"),
+    [
+        (
+            json.dumps({"workload": "chat", "recommendations": [{"model": "b2\u0000evil", "reason": "r"}]}),
+            "$.recommendations[0].model: the model id 'b2\\x00evil' holds a control character (U+0000)",
+        ),
+        ("[" * 100_000, "is nested deeper than 32 levels"),
+        ("{" * 1_000_000, "is nested deeper than 32 levels"),
+        (
+            '{"models": ["b2", "b3"]}',
+            "is not the expected shape: it holds an object with the key(s) 'models'",
+        ),
+        (
+            json.dumps({"workload": "chatt", "recommendations": [{"model": "b2", "reason": "r"}]}),
+            "is for workload(s) 'chatt', which catalog/workloads.yaml does not define",
+        ),
+    ],
+)
+def test_a_hostile_answer_is_one_sentence_and_writes_nothing(cli, repo, llm, bad, says):
+    llm.script("alpha", Reply.answer(bad))
+    before = git(repo, "for-each-ref")
+    run = refresh(cli, repo, "beta", "--push")
+    assert run.code == 1
+    assert says in run.stderr
+    assert "Traceback" not in run.stderr and "internal error" not in run.stderr
+    assert git(repo, "for-each-ref") == before
+
+
+def test_a_saved_answer_that_is_not_an_answer_is_not_taken_for_answers_by_provider(cli, repo, tmp_path):
+    saved = tmp_path / "models.json"
+    saved.write_text('{"models": [{"id": "b2"}]}')
+    run = refresh(cli, repo, "beta", "--from-file", str(saved))
+    assert run.code == 1
+    assert "the answer from the saved answer is not the expected shape" in run.stderr
+    assert "have none for provider" not in run.stderr
+
+
+def test_recommendations_for_an_unknown_workload_are_reported(cli, repo, llm):
+    llm.script("alpha", Reply.answer(answer(("chat", [("b2", "good")]), ("chatt", [("b3", "typo")]))))
+    run = refresh(cli, repo, "beta")
+    assert run.code == 0, run.stderr
+    assert "beta: 1 suggestion(s)" in run.stderr
+    assert "recommendations for unknown workload(s) 'chatt' left out" in run.stderr
+
+
+def test_a_saved_answer_over_the_size_cap_is_refused(cli, repo, tmp_path, monkeypatch):
+    saved = tmp_path / "big.txt"
+    saved.write_text("x" * 2048)
+    monkeypatch.setenv("FREEGIN_MAX_RESPONSE_BYTES", "1k")
+    run = refresh(cli, repo, "beta", "--from-file", str(saved))
+    assert run.code == 1
+    assert (
+        run.stderr
+        == f"freegin-ai: the saved answer {saved} is larger than 1024 bytes (FREEGIN_MAX_RESPONSE_BYTES)\n"
+    )

@@ -19,7 +19,7 @@ from freegin_gitops.adapters import schema_check
 from freegin_gitops.core.answers import parse_answer
 from freegin_gitops.core.catalog import Catalog, ModelRef
 from freegin_gitops.core.compiled_catalog import Candidate, CompiledCatalog
-from freegin_gitops.core.layout import CONFIG_FILE
+from freegin_gitops.core.layout import CONFIG_FILE, WORKLOADS_FILE
 from freegin_gitops.core.naming import did_you_mean
 from freegin_gitops.core.problems import format_path
 from freegin_gitops.core.refresh_merge import ModelList, merge_recommendations, propose_retirements
@@ -89,7 +89,10 @@ def _answer_for(request: RefreshRequest, provider: str) -> str | None:
     if isinstance(request.answers, str):
         return request.answers
     if provider not in request.answers:
-        raise AnswerInvalid(f"the saved answers have none for provider {provider!r}")
+        raise AnswerInvalid(
+            f"the saved answers (a JSON object of answers by provider, for "
+            f"{', '.join(sorted(request.answers))}) have none for provider {provider!r}"
+        )
     return request.answers[provider]
 
 
@@ -153,6 +156,12 @@ def _refresh_one(
         recommendations = parse_answer(text, _check_answer, who)
     except AnswerInvalid as exc:
         return outcome, str(exc)
+    answered = {group.workload for group in recommendations}
+    if answered and not answered & catalog.workloads.keys():
+        return outcome, (
+            f"the answer from {who} is for workload(s) {', '.join(map(repr, sorted(answered)))}, which "
+            f"{WORKLOADS_FILE} does not define (it defines {', '.join(sorted(catalog.workloads))})"
+        )
     changes, skipped = merge_recommendations(
         provider,
         catalog.suggestions.get(provider_id, ()),
@@ -209,9 +218,16 @@ def plan_refresh(
                 failures.append(ProviderFailure(outcome.provider, failure))
                 ctx.progress(f"{outcome.provider}: failed: {failure}")
             else:
+                unknown = sorted({s.workload for s in outcome.skipped if s.why == "unknown workload"})
+                left_out = (
+                    f"; recommendations for unknown workload(s) {', '.join(map(repr, unknown))} left out"
+                    if unknown
+                    else ""
+                )
                 ctx.progress(
                     f"{outcome.provider}: {len(outcome.changes)} suggestion(s), "
                     f"{len(outcome.retirements)} retirement proposal(s); model list {outcome.model_list}"
+                    f"{left_out}"
                 )
     report = RefreshReport(scope, branch_name(scope), base, tuple(outcomes[p] for p in providers))
     new_files = apply_refresh(base_files, report, ctx.now)

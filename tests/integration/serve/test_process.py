@@ -282,3 +282,22 @@ def test_a_moved_compiled_file_is_reloaded_and_a_broken_catalog_is_not(start, re
     answer = gateway.client().chat.completions.create(model="beta/b2", messages=MESSAGES)
     assert answer.choices[0].message.content == "still here"
     assert gateway.stop() == 0
+
+
+def test_a_client_leaving_mid_stream_is_recorded_and_the_gateway_goes_on(start, server, env):
+    slow = Reply.stream(*[f"w{n} " for n in range(50)])
+    slow.event_delay_s = 0.05
+    server.script("alpha", slow, Reply.answer("after"))
+    gateway = start()
+    with httpx.stream(
+        "POST",
+        f"{gateway.url}/chat/completions",
+        json={"model": "chat", "messages": MESSAGES, "stream": True},
+        timeout=10,
+    ) as response:
+        first = next(response.iter_bytes())
+    assert first.startswith(b"data: ")
+    answer = gateway.client().chat.completions.create(model="chat", messages=MESSAGES)
+    assert answer.choices[0].message.content == "after"
+    assert gateway.stop() == 0
+    assert [(r[0], r[3]) for r in rows(env)] == [("alpha", 1), ("alpha", 1)]

@@ -112,3 +112,13 @@ def test_active_models_missing_from_the_list_are_proposed_for_retirement_with_us
 def test_no_retirement_proposals_without_a_list_or_with_an_empty_one():
     assert propose_retirements(PROVIDER, None, NOW.date(), {}) == []
     assert propose_retirements(PROVIDER, ModelList.of([]), NOW.date(), {}) == []
+
+
+def test_a_recommendation_that_only_looks_like_a_catalog_model_is_left_out():
+    lookalike = "\u0430ctive-chat"  # Cyrillic а: id_problem allows one script, the skeleton is the same
+    groups = [WorkloadRecommendations("code", (Recommendation(lookalike, "same, really"),))]
+    changes, skipped = merge(groups)
+    assert changes == []
+    assert [s.why for s in skipped] == [
+        "looks exactly like the catalog model 'active-chat': likely a duplicate"
+    ]
