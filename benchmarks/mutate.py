@@ -27,6 +27,7 @@ import argparse
 import ast
 import importlib
 import os
+import re
 import signal
 import sys
 import threading
@@ -333,7 +334,11 @@ def install(module: ModuleType, baseline: str, source: str) -> bool:
         replacement, original = new.get(name), base.get(name)
         if replacement is None or original is None:
             continue
-        if replacement.__code__ != original.__code__ or replacement.__defaults__ != original.__defaults__:
+        if (
+            replacement.__code__ != original.__code__
+            or replacement.__defaults__ != original.__defaults__
+            or replacement.__kwdefaults__ != original.__kwdefaults__
+        ):
             try:
                 func.__code__ = replacement.__code__
             except ValueError:  # a different closure: cannot be swapped in place
@@ -349,7 +354,7 @@ def install(module: ModuleType, baseline: str, source: str) -> bool:
             if isinstance(current, type):
                 changed |= _rebind_class_constants(current, before[name], value)
             continue
-        if isinstance(value, (FunctionType, type, ModuleType)):
+        if not isinstance(value, _PLAIN):  # functions, classes, modules, typing aliases
             continue
         if not _same(before.get(name), value):
             setattr(module, name, value)
@@ -360,16 +365,15 @@ def install(module: ModuleType, baseline: str, source: str) -> bool:
 def _rebind_class_constants(current: type, before: type, new: type) -> bool:
     changed = False
     for name, value in vars(new).items():
-        if (
-            name.startswith("__")
-            or callable(value)
-            or isinstance(value, (property, staticmethod, classmethod))
-        ):
+        if name.startswith("__") or not isinstance(value, _PLAIN):  # slots, properties, methods
             continue
         if not _same(vars(before).get(name), value):
             setattr(current, name, value)
             changed = True
     return changed
+
+
+_PLAIN = (int, float, str, bytes, tuple, frozenset, dict, list, type(None), re.Pattern)
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -27,9 +27,8 @@ def _keep(
 ) -> Sequence[Candidate]:
     lists = catalog.candidates(workload)
     assert lists is not None
-    if provider is not None:
-        found = catalog.of_provider(workload, which, provider)
-        return found if model is None else tuple(c for c in found if c.model == model)
+    if provider is not None:  # with a model too, select_candidates made it an override
+        return catalog.of_provider(workload, which, provider)
     candidates: Sequence[Candidate] = getattr(lists, which)
     return candidates if model is None else tuple(c for c in candidates if c.model == model)
 

@@ -6,8 +6,19 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from freegin_gitops.adapters.usage_db import SqliteUsageStore as UsageStore
-from freegin_gitops.adapters.usage_schema import MIGRATIONS, hist_add
+from freegin_gitops.adapters.usage_schema import (
+    BUCKETS,
+    MIGRATIONS,
+    bucket_upper_ms,
+    decode_histogram,
+    encode_histogram,
+    hist_add,
+    latency_bucket,
+    p95,
+)
 from freegin_gitops.core.usage import UsageRecord
 
 KEY = ("p", "m", "chat")
@@ -68,3 +79,30 @@ def test_after_an_upgrade_a_new_row_is_counted_once(tmp_path: Path) -> None:
         fresh.record([extra])
         assert upgraded.stats()[KEY] == fresh.stats()[KEY]
         assert upgraded.stats()[KEY].calls == 11 and upgraded.count() == 11
+
+
+@pytest.mark.parametrize(
+    ("latency", "bucket"),
+    [(0.0, 0), (0.99, 0), (1.0, 0), (1.04, 0), (1.0501, 1), (100.0, 94), (1e12, BUCKETS - 1)],
+)
+def test_latency_buckets_are_five_percent_wide(latency: float, bucket: int) -> None:
+    assert latency_bucket(latency) == bucket
+    assert BUCKETS == 320 and bucket_upper_ms(0) == pytest.approx(1.05)
+
+
+def test_the_histogram_blob_is_little_endian_uint32_per_bucket() -> None:
+    assert encode_histogram(decode_histogram(None)) == bytes(4 * 320)
+    blob = hist_add(hist_add(None, 1.2, 1), 1.2, 1)
+    assert blob is not None and blob[12:16] == b"\x02\x00\x00\x00" and blob.count(0) == 4 * 320 - 1
+    assert hist_add(blob, 1.2, 0) == blob  # a failure adds no latency
+    assert hist_add(None, 5.0, 0) == bytes(4 * 320)
+
+
+def test_p95_is_the_upper_edge_of_the_bucket_holding_the_95th_percentile() -> None:
+    counts = decode_histogram(None)
+    counts[3], counts[10] = 19, 1
+    assert p95(counts, 20) == pytest.approx(1.05**4)  # rank 19 is in bucket 3
+    counts[10] = 2
+    assert p95(counts, 21) == pytest.approx(1.05**11)  # rank 20 is in bucket 10
+    assert p95(counts, 0) is None
+    assert p95(decode_histogram(None), 5) == pytest.approx(1.05**320)  # counted but not bucketed

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from freegin_gitops.core.layout import is_catalog_file, kind_of, modeline
+from freegin_gitops.core.layout import is_catalog_file, kind_of, modeline, provider_file, suggestions_file
 
 
 @pytest.mark.parametrize(
@@ -47,3 +47,9 @@ def test_modeline_is_relative_to_the_file(kind: str, path: str, line: str) -> No
 )
 def test_is_catalog_file(name: str, read: bool) -> None:
     assert is_catalog_file(name) is read
+
+
+def test_where_a_providers_files_live() -> None:
+    assert provider_file("groq") == "catalog/providers/groq.yaml"
+    assert suggestions_file("groq") == "catalog/suggestions/groq.yaml"
+    assert kind_of(provider_file("groq")) == "provider" and kind_of(suggestions_file("x")) == "suggestions"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from freegin_gitops.core.pr_body import MAX_BODY, parse_marker, render_pr_body
+from freegin_gitops.core.pr_body import _CUT_NOTE, MAX_BODY, _render, marker, parse_marker, render_pr_body
 from freegin_gitops.core.refresh_model import ProviderRefresh, RefreshReport, SkippedRecommendation
 from tests.unit.core.test_pr_body import assert_inert, change, tables
 
@@ -56,3 +56,23 @@ def test_a_body_that_fits_is_not_cut() -> None:
     whole = render_pr_body(report, max_chars=10**9)
     assert render_pr_body(report, max_chars=len(whole)) == whole
     assert "cut to fit" not in whole
+
+
+def best_cut(report: RefreshReport, max_chars: int) -> str:
+    """By brute force: the body with the most leading lines (of the shortest-text rendering)
+    that fits, any open ``<details>`` closed, the note and the marker after them."""
+    lines = _render(report, 40)
+    tail = ["", marker(report), ""]
+    for kept in range(len(lines), -1, -1):
+        head = lines[:kept]
+        still_open = head.count("<details>") - head.count("</details>")
+        body = "\n".join([*head, *(["", "</details>"] * still_open), "", _CUT_NOTE, *tail])
+        if len(body) <= max_chars:
+            return body
+    raise AssertionError("nothing fits")
+
+
+@pytest.mark.parametrize("max_chars", range(1_500, 1_900, 7))
+def test_the_cut_keeps_exactly_as_many_lines_as_fit(max_chars: int) -> None:
+    report = big_report()
+    assert render_pr_body(report, max_chars=max_chars) == best_cut(report, max_chars)

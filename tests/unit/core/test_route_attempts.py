@@ -147,3 +147,23 @@ def test_the_failure_sentence_with_only_failures() -> None:
 def test_the_failure_sentence_of_an_empty_plan() -> None:
     assert failure_sentence(plan(), []) == "no candidate for workload 'chat': the catalog has none"
     assert RouteAttempts(plan(), 8).failure_sentence() == failure_sentence(plan(), [])
+
+
+def test_an_attempt_as_json() -> None:
+    attempt = Attempt("a", "1", "catalog", "failed", "a/1: boom", "server_error", 500, 12.345)
+    assert attempt.as_json() == {
+        "provider": "a",
+        "model": "1",
+        "origin": "catalog",
+        "outcome": "failed",
+        "reason": "a/1: boom",
+        "error_kind": "server_error",
+        "status_code": 500,
+        "latency_ms": 12.3,
+    }
+    assert skipped("b", "no key").as_json()["latency_ms"] is None
+
+
+def test_one_provider_beyond_those_shown_is_counted() -> None:
+    attempts = [skipped(f"p{i}", "no key") for i in range(9)]
+    assert failure_sentence(plan(), attempts).endswith("p7 (no key) and 1 more provider(s)")

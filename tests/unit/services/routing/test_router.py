@@ -15,7 +15,7 @@ import pytest
 
 from freegin_gitops.adapters.usage_db import SqliteUsageStore as UsageStore
 from freegin_gitops.core.usage import Cooldown
-from freegin_gitops.errors import NoCandidateAnswered, UsageStoreError
+from freegin_gitops.errors import NoCandidateAnswered, ProviderError, UsageStoreError
 from freegin_gitops.services.routing.router import Router
 from tests.support.compiled import api, compiled_catalog
 
@@ -266,3 +266,53 @@ def test_an_attempt_that_cannot_be_recorded_fails_the_call(
     r = router(wire, clock, store)
     with pytest.raises(UsageStoreError, match="usage could not be recorded"):
         r.call(r.plan("chat"), MESSAGES)
+
+
+def test_a_failed_attempt_records_its_latency(wire: Wire, clock: Clock, store: UsageStore) -> None:
+    wire.script("alpha.test", httpx.Response(500))
+    r = router(wire, clock, store)
+    got = r.call(r.plan("chat"), MESSAGES)
+    assert [a.latency_ms for a in got.attempts] == [250.0, 250.0]
+    assert [row[3] for row in rows(store)] == [250.0, 250.0]
+
+
+def test_the_plan_stops_at_max_attempts_unless_all_are_asked_for(wire: Wire, clock: Clock) -> None:
+    r = router(wire, clock, None)
+    assert (len(r.plan("chat").entries), r.plan("chat").not_reached) == (3, 1)
+    assert (len(r.plan("chat", show_all=True).entries), r.plan("chat", show_all=True).not_reached) == (4, 0)
+    candidates = [e.candidate for e in r.plan("chat", show_all=True).entries]
+    assert len(r.plan_candidates("chat", candidates).entries) == 3
+    assert len(r.plan_candidates("chat", candidates, show_all=True).entries) == 4
+
+
+def test_unreachable_names_why_a_provider_cannot_be_called(wire: Wire, clock: Clock) -> None:
+    r = router(wire, clock, None, environ={})
+    assert r.unreachable("alpha") == "no API key: ALPHA_KEY is not set"
+    assert r.unreachable("beta") is None
+
+
+def test_cool_down_keeps_a_429_and_ignores_other_failures(
+    wire: Wire, clock: Clock, store: UsageStore
+) -> None:
+    r = router(wire, clock, store)
+    limited = ProviderError(
+        "alpha/a1: rate limited", provider="alpha", kind="rate_limited", retry_after_s=9.0
+    )
+    assert r.cool_down("alpha", ProviderError("boom", provider="alpha", kind="server_error")) is None
+    assert r.cooldowns() == {}
+    assert r.cool_down("alpha", limited) == (NOW + 9, "HTTP 429, Retry-After 9s")
+    assert r.cooldowns() == {"alpha": (NOW + 9, "HTTP 429, Retry-After 9s")}
+    assert [(c.provider, c.until_epoch) for c in store.active_cooldowns(NOW)] == [("alpha", NOW + 9)]
+
+
+def test_warm_up_makes_the_client_once_and_close_closes_it() -> None:
+    r = Router(CATALOG, environ={})
+    assert r.client is None
+    r.warm_up()
+    made = r.client
+    assert isinstance(made, httpx.Client) and not made.is_closed
+    r.warm_up()
+    assert r.client is made
+    r.close()
+    assert made.is_closed
+    Router(CATALOG, environ={}).close()  # nothing made, nothing to close
