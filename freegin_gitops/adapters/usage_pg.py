@@ -44,7 +44,7 @@ from freegin_gitops.adapters.usage_pg_schema import (
     UPSERT_COOLDOWN,
     UPSERT_RATE_LIMITS,
 )
-from freegin_gitops.adapters.usage_schema import decode_histogram, p95
+from freegin_gitops.adapters.usage_schema import p95
 from freegin_gitops.core.database_url import shown_url, url_secrets
 from freegin_gitops.core.redact import scrub
 from freegin_gitops.core.usage import (
@@ -296,28 +296,20 @@ class PostgresUsageStore:
                 db.execute(UPSERT_RATE_LIMITS, limits)
 
     def stats(self) -> dict[UsageKey, UsageStats]:
-        """Figures for every provider x model x workload seen, from the rollup (one statement,
-        so one snapshot)."""
+        """Figures for every provider x model x workload seen: one rollup row per key, its p95
+        read from the histogram in it (fetched in binary: 320 counts a key)."""
         with self._errors("cannot be read"), self._connection() as db:
-            rows = db.execute(STATS).fetchall()
-        figures: dict[UsageKey, tuple[int, int, float, dt.datetime]] = {}
-        histograms: dict[UsageKey, array[int]] = {}
-        for provider, model, workload, calls, successes, latency_sum, last_ts, bucket, count in rows:
-            key = (provider, model, workload)
-            figures[key] = (calls, successes, latency_sum, last_ts)
-            counts = histograms.setdefault(key, decode_histogram(None))
-            if bucket is not None:
-                counts[bucket] = count
-        stats = {}
-        for key, (calls, successes, latency_sum, last_ts) in figures.items():
-            stats[key] = UsageStats(
+            rows = db.cursor(binary=True).execute(STATS).fetchall()
+        return {
+            (provider, model, workload): UsageStats(
                 calls=int(calls),
                 successes=int(successes),
                 mean_latency_ms=latency_sum / successes if successes else None,
-                p95_latency_ms=p95(histograms[key], int(successes)),
+                p95_latency_ms=p95(array("I", histogram), int(successes)),
                 last_used=_iso(last_ts),
             )
-        return stats
+            for provider, model, workload, calls, successes, latency_sum, last_ts, histogram in rows
+        }
 
     def count_windows(self, queries: Sequence[WindowQuery]) -> list[WindowUsage]:
         """What reached each provider (or model) since each query's start: all of them in one

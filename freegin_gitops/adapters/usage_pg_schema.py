@@ -6,11 +6,11 @@ The migrations applied are recorded in ``freegin_migrations``, one row per migra
 name, when), made by the store itself; a migration, once released, is never changed.
 
 The figures are kept by one statement-level trigger: each ``INSERT`` into ``provider_usage`` adds
-its rows, grouped, to ``usage_rollup`` (calls, successes, latency sum, last use),
-``usage_latency`` (the p95 histogram, one row per bucket) and ``usage_minute`` (the budget
-counts). The groups are upserted in key order, table after table, so writers that touch the same
-figures take their row locks in one order and never deadlock; the store inserts a whole batch
-with one statement for the same reason.
+its rows, grouped, to ``usage_rollup`` (calls, successes, latency sum, last use, and the p95
+histogram as an array of 320 counts) and ``usage_minute`` (the budget counts). The groups are
+upserted in key order, table after table, so writers that touch the same figures take their row
+locks in one order and never deadlock; the store inserts a whole batch with one statement for
+the same reason.
 """
 
 from __future__ import annotations
@@ -79,9 +79,26 @@ def _v1_tables(db: psycopg.Connection) -> None:
     )
 
 
-def _add_figures(source: str) -> list[str]:
-    """The statements that add the rows of ``source`` to the three figure tables (constant SQL
-    of this module: ``source`` is a table name written here)."""
+def _minute_counts(source: str) -> str:
+    """Each attempt of ``source`` that reached the provider counts for its model and, under '',
+    for the provider as a whole (constant SQL of this module: ``source`` is a table name)."""
+    return f"""INSERT INTO usage_minute AS m
+            SELECT provider, scope, minute, SUM(requests), SUM(tokens)
+            FROM (
+                SELECT provider, model AS scope, {_MINUTE} AS minute, 1 AS requests, {_TOKENS} AS tokens
+                FROM {source} WHERE {_REACHED}
+                UNION ALL
+                SELECT provider, '', {_MINUTE}, 1, {_TOKENS} FROM {source} WHERE {_REACHED}
+            ) reached
+            GROUP BY provider, scope, minute ORDER BY provider, scope, minute
+            ON CONFLICT (provider, model, minute) DO UPDATE SET
+                requests = m.requests + excluded.requests,
+                tokens = m.tokens + excluded.tokens"""  # noqa: S608
+
+
+def _figures_v2(source: str) -> list[str]:
+    """The statements of version 2 that add the rows of ``source`` to the three figure tables
+    (constant SQL of this module: ``source`` is a table name written here)."""
     return [
         f"""INSERT INTO usage_rollup AS r
             SELECT provider, model, workload, COUNT(*), COUNT(*) FILTER (WHERE success),
@@ -98,20 +115,7 @@ def _add_figures(source: str) -> list[str]:
             GROUP BY provider, model, workload, bucket ORDER BY provider, model, workload, bucket
             ON CONFLICT (provider, model, workload, bucket) DO UPDATE SET
                 calls = l.calls + excluded.calls""",  # noqa: S608
-        # Each attempt that reached the provider counts for its model and, under '', for the
-        # provider as a whole.
-        f"""INSERT INTO usage_minute AS m
-            SELECT provider, scope, minute, SUM(requests), SUM(tokens)
-            FROM (
-                SELECT provider, model AS scope, {_MINUTE} AS minute, 1 AS requests, {_TOKENS} AS tokens
-                FROM {source} WHERE {_REACHED}
-                UNION ALL
-                SELECT provider, '', {_MINUTE}, 1, {_TOKENS} FROM {source} WHERE {_REACHED}
-            ) reached
-            GROUP BY provider, scope, minute ORDER BY provider, scope, minute
-            ON CONFLICT (provider, model, minute) DO UPDATE SET
-                requests = m.requests + excluded.requests,
-                tokens = m.tokens + excluded.tokens""",  # noqa: S608
+        _minute_counts(source),
     ]
 
 
@@ -144,7 +148,7 @@ def _v2_figures(db: psycopg.Connection) -> None:
             PRIMARY KEY (provider, model, minute)
         )"""
     )
-    body = ";\n".join(_add_figures("new_rows"))
+    body = ";\n".join(_figures_v2("new_rows"))
     # SET search_path FROM CURRENT: the function finds these tables whoever inserts, whatever
     # their own search_path.
     db.execute(
@@ -160,12 +164,91 @@ def _v2_figures(db: psycopg.Connection) -> None:
            REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
            EXECUTE FUNCTION freegin_usage_figures()"""
     )
-    for statement in _add_figures("provider_usage"):
+    for statement in _figures_v2("provider_usage"):
         db.execute(statement)
 
 
+def _figures_v3(source: str) -> list[str]:
+    """The statements of version 3: the latency histogram lives in the rollup row."""
+    return [
+        f"""INSERT INTO usage_rollup AS r
+            SELECT k.provider, k.model, k.workload, k.calls, k.successes, k.latency_sum, k.last_ts,
+                   freegin_histogram(h.buckets, h.counts)
+            FROM (
+                SELECT provider, model, workload, COUNT(*) AS calls,
+                       COUNT(*) FILTER (WHERE success) AS successes,
+                       COALESCE(SUM(latency_ms) FILTER (WHERE success), 0) AS latency_sum,
+                       MAX(ts) AS last_ts
+                FROM {source} GROUP BY provider, model, workload
+            ) k
+            LEFT JOIN (
+                SELECT provider, model, workload, array_agg(bucket) AS buckets, array_agg(n) AS counts
+                FROM (
+                    SELECT provider, model, workload, {_BUCKET} AS bucket, COUNT(*)::int AS n
+                    FROM {source} WHERE success GROUP BY provider, model, workload, bucket
+                ) b
+                GROUP BY provider, model, workload
+            ) h USING (provider, model, workload)
+            ORDER BY provider, model, workload
+            ON CONFLICT (provider, model, workload) DO UPDATE SET
+                calls = r.calls + excluded.calls,
+                successes = r.successes + excluded.successes,
+                success_latency_sum = r.success_latency_sum + excluded.success_latency_sum,
+                last_ts = GREATEST(r.last_ts, excluded.last_ts),
+                latency_hist = freegin_histogram_sum(r.latency_hist, excluded.latency_hist)""",  # noqa: S608
+        _minute_counts(source),
+    ]
+
+
+def _v3_histogram_in_the_rollup(db: psycopg.Connection) -> None:
+    """Each key's latency histogram as an array in its rollup row (as SQLite keeps a blob), so
+    the figures are one row per key: ``usage_latency``'s rows, up to 320 a key, made reading
+    the figures cost as many index probes."""
+    db.execute(
+        f"""CREATE FUNCTION freegin_histogram(buckets integer[], counts integer[])
+            RETURNS integer[] LANGUAGE plpgsql IMMUTABLE AS $fn$
+            DECLARE
+                histogram integer[] := array_fill(0, ARRAY[{BUCKETS}]);
+            BEGIN
+                FOR i IN 1 .. COALESCE(array_length(buckets, 1), 0) LOOP
+                    histogram[buckets[i] + 1] := histogram[buckets[i] + 1] + counts[i];
+                END LOOP;
+                RETURN histogram;
+            END $fn$"""
+    )
+    db.execute(
+        """CREATE FUNCTION freegin_histogram_sum(a integer[], b integer[])
+            RETURNS integer[] LANGUAGE sql IMMUTABLE AS $fn$
+            SELECT array_agg(x + y ORDER BY i) FROM unnest(a, b) WITH ORDINALITY AS t(x, y, i)
+            $fn$"""
+    )
+    db.execute(
+        "ALTER TABLE usage_rollup ADD COLUMN latency_hist integer[] NOT NULL "
+        f"DEFAULT array_fill(0, ARRAY[{BUCKETS}])"
+    )
+    db.execute(
+        """UPDATE usage_rollup r SET latency_hist = freegin_histogram(l.buckets, l.counts)
+           FROM (
+               SELECT provider, model, workload, array_agg(bucket::int) AS buckets,
+                      array_agg(calls::int) AS counts
+               FROM usage_latency GROUP BY provider, model, workload
+           ) l
+           WHERE (r.provider, r.model, r.workload) = (l.provider, l.model, l.workload)"""
+    )
+    db.execute("DROP TABLE usage_latency")
+    body = ";\n".join(_figures_v3("new_rows"))
+    db.execute(
+        f"""CREATE OR REPLACE FUNCTION freegin_usage_figures() RETURNS trigger LANGUAGE plpgsql
+            SET search_path FROM CURRENT AS $fn$
+            BEGIN
+                {body};
+                RETURN NULL;
+            END $fn$"""
+    )
+
+
 Migration = Callable[["psycopg.Connection"], None]
-MIGRATIONS: Sequence[Migration] = (_v1_tables, _v2_figures)
+MIGRATIONS: Sequence[Migration] = (_v1_tables, _v2_figures, _v3_histogram_in_the_rollup)
 
 # -- queries ---------------------------------------------------------------------------------
 
@@ -209,9 +292,9 @@ UPSERT_COOLDOWN = """INSERT INTO cooldown AS c VALUES (%s, %s, %s, %s)
 
 ACTIVE_COOLDOWNS = "SELECT provider, model, until_epoch, reason FROM cooldown WHERE until_epoch > %s"
 
-STATS = """SELECT r.provider, r.model, r.workload, r.calls, r.successes, r.success_latency_sum,
-        r.last_ts, l.bucket, l.calls
-    FROM usage_rollup r LEFT JOIN usage_latency l USING (provider, model, workload)"""
+STATS = """SELECT provider, model, workload, calls, successes, success_latency_sum, last_ts,
+        latency_hist
+    FROM usage_rollup"""
 
 RATE_LIMITS = """SELECT provider, model, name, limit_value, remaining, ts FROM rate_limit_seen
     ORDER BY provider, model, name"""

@@ -19,4 +19,13 @@ def catalog_repo(options: GlobalOptions) -> CatalogRepo:
     """The catalog repository of the command line (see :mod:`freegin_gitops.services.catalog.repo`)."""
     repo = resolve_repo(options.repo)
     announce(repo)
+    if repo.writable:  # an edit a killed command left is finished or undone first
+        from freegin_gitops.services.catalog.paths import edit_interrupted
+
+        if edit_interrupted(repo.root):
+            from freegin_gitops.services.edits.session import recover
+
+            recovered = recover(repo)
+            if recovered:
+                note(f"freegin-ai: {recovered}")
     return repo

@@ -1,7 +1,10 @@
 """The words of a refresh: its branch names, the system prompt it asks with, and the message of
-the commit it writes, with the trailer that marks a commit as a refresh's."""
+the commit it writes, with the trailer that records what refresh wrote: a commit is refresh's to
+replace only while its tree and message are still exactly those (:func:`made_by_refresh`)."""
 
 from __future__ import annotations
+
+import hashlib
 
 from freegin_gitops.core.refresh_model import RefreshReport
 
@@ -18,8 +21,10 @@ def branch_name(scope: str) -> str:
     return f"{BRANCH_PREFIX}{scope}"
 
 
-def commit_message(report: RefreshReport) -> str:
-    """The message of a refresh commit: what it suggests and retires, and its trailer."""
+def commit_message(report: RefreshReport, tree: str) -> str:
+    """The message of a refresh commit: what it suggests and retires, and its trailer, which
+    records the ``tree`` the commit has and a digest of the message above it (see
+    :func:`made_by_refresh`)."""
     lines = [f"freegin-ai refresh: {report.scope}", ""]
     if report.changes:
         lines.append("Suggestions:")
@@ -29,23 +34,58 @@ def commit_message(report: RefreshReport) -> str:
     if report.retirements:
         lines += ["", "Retirement proposals:"]
         lines += [f"- {r.provider}/{r.model}: {r.reason}" for r in report.retirements]
-    lines += ["", f"{TRAILER}: {trailer_value(report)}"]
-    return "\n".join(lines) + "\n"
+    body = "\n".join(lines)
+    trailer = f"{TRAILER}: {trailer_value(report)} tree={tree} message={_digest(body)}"
+    return f"{body}\n\n{trailer}\n"
+
+
+def _digest(body: str) -> str:
+    return hashlib.sha256(body.rstrip().encode("utf-8", "surrogateescape")).hexdigest()[:16]
 
 
 def trailer_value(report: RefreshReport) -> str:
-    """``<scope> <digest>``: marks a commit as a refresh's and says what it proposes."""
+    """``<scope> <digest>``: says what a refresh commit proposes (its trailer's first words)."""
     return f"{report.scope} {report.digest()[:16]}"
+
+
+def _trailer_line(message: str) -> int | None:
+    for index, line in enumerate(message.splitlines()):
+        if line.startswith(f"{TRAILER}: "):
+            return index
+    return None
 
 
 def refresh_trailer(message: str) -> str | None:
     """The value of a commit message's refresh trailer, or None if it has none."""
-    for line in message.splitlines():
-        if line.startswith(f"{TRAILER}: "):
-            return line[len(TRAILER) + 2 :].strip()
-    return None
+    index = _trailer_line(message)
+    if index is None:
+        return None
+    return message.splitlines()[index][len(TRAILER) + 2 :].strip()
+
+
+def proposal_of(message: str) -> str | None:
+    """What a refresh commit proposes, ``<scope> <digest>`` (its trailer without the fields)."""
+    value = refresh_trailer(message)
+    if value is None:
+        return None
+    return " ".join(word for word in value.split() if "=" not in word)
 
 
 def is_refresh_commit(message: str) -> bool:
-    """Whether a commit with ``message`` was made by refresh (its trailer says so)."""
+    """Whether a commit with ``message`` claims to be a refresh's (its trailer says so). A claim
+    only: :func:`made_by_refresh` says whether the commit is still what refresh wrote."""
     return refresh_trailer(message) is not None
+
+
+def made_by_refresh(message: str, tree: str) -> bool:
+    """Whether a commit with ``message`` and ``tree`` is exactly what refresh wrote: its trailer
+    records that tree and the digest of the message above it. A person who amends the commit
+    (files or message), even keeping the trailer, makes it theirs, and refresh leaves it alone."""
+    index = _trailer_line(message)
+    if index is None:
+        return False
+    fields = dict(
+        word.split("=", 1) for word in message.splitlines()[index][len(TRAILER) + 2 :].split() if "=" in word
+    )
+    body = "\n".join(message.splitlines()[:index])
+    return fields.get("tree") == tree and fields.get("message") == _digest(body)

@@ -507,3 +507,51 @@ def test_a_saved_answer_over_the_size_cap_is_refused(cli, repo, tmp_path, monkey
         run.stderr
         == f"freegin-ai: the saved answer {saved} is larger than 1024 bytes (FREEGIN_MAX_RESPONSE_BYTES)\n"
     )
+
+
+@pytest.mark.parametrize("change", ["files", "message"])
+def test_an_amended_refresh_commit_that_keeps_its_trailer_is_never_overwritten(
+    cli, repo, llm, tmp_path, change
+):
+    assert refresh(cli, repo, "beta", "--push").code == 0
+    other = tmp_path / "colleague"
+    subprocess.run(
+        ["git", "clone", "-q", "-b", BRANCH, str(repo.parent / "origin.git"), str(other)], check=True
+    )
+    message = git(other, "log", "-1", "--format=%B")
+    assert "Freegin-Refresh: beta " in message
+    if change == "files":
+        path = other / "catalog/suggestions/beta.yaml"
+        path.write_text(path.read_text().replace("rationale:", "rationale: (checked by Ada)", 1))
+        git(other, "commit", "-q", "-a", "--amend", "--no-edit")
+    else:
+        git(
+            other,
+            "commit",
+            "-q",
+            "--amend",
+            "-m",
+            message.replace("freegin-ai refresh: beta", "Reviewed: beta"),
+        )
+    assert "Freegin-Refresh: beta " in git(other, "log", "-1", "--format=%B")  # the trailer is kept
+    git(other, "push", "-q", "--force", "origin", BRANCH)
+    theirs = git(other, "rev-parse", "HEAD")
+    git(repo, "branch", "-q", "-D", BRANCH)  # as in CI: a fresh clone has no local branch
+    llm.script("alpha", Reply.answer(answer(("chat", [("b2", "a newer reason")]))))
+    run = refresh(cli, repo, "beta", "--push")
+    assert run.code == 0  # skipped with a notice: someone is reviewing (SPEC, Grounded refresh)
+    assert (
+        "origin's branch freegin/refresh/beta has 1 commit(s) not made by freegin-ai refresh, "
+        "or changed since" in run.stderr
+    )
+    assert git(repo.parent / "origin.git", "rev-parse", BRANCH) == theirs
+
+
+def test_refreshs_own_commit_is_replaced_by_the_next_refresh(cli, repo, llm):
+    assert refresh(cli, repo, "beta", "--push").code == 0
+    first = git(repo.parent / "origin.git", "rev-parse", BRANCH)
+    llm.script("alpha", Reply.answer(answer(("chat", [("b2", "a newer reason")]))))
+    run = refresh(cli, repo, "beta", "--push")
+    assert run.code == 0, run.stderr
+    assert "updated" in run.stdout
+    assert git(repo.parent / "origin.git", "rev-parse", BRANCH) != first

@@ -38,6 +38,7 @@ class CommitInfo:
     author: str
     subject: str
     message: str
+    tree: str = ""
 
 
 class GitRepo:
@@ -81,13 +82,13 @@ class GitRepo:
 
     def commits_between(self, base: str, tip: str) -> list[CommitInfo]:
         """Commits reachable from ``tip`` but not from ``base``, newest first."""
-        out = self._run("log", "--format=%H%x00%an <%ae>%x00%s%x00%B%x1e", f"{base}..{tip}")
+        out = self._run("log", "--format=%H%x00%T%x00%an <%ae>%x00%s%x00%B%x1e", f"{base}..{tip}")
         commits = []
         for record in out.split("\x1e"):
             record = record.strip("\n")
             if record:
-                sha, author, subject, message = record.split("\x00", 3)
-                commits.append(CommitInfo(sha, author, subject, message))
+                sha, tree, author, subject, message = record.split("\x00", 4)
+                commits.append(CommitInfo(sha, author, subject, message, tree))
         return commits
 
     def checked_out(self) -> dict[str, str]:
@@ -132,16 +133,19 @@ class GitRepo:
         finally:
             path.unlink(missing_ok=True)
 
-    def write_commit(self, parent: str, files: Mapping[str, bytes], message: str) -> str:
-        """A commit whose tree is ``parent``'s with ``files`` (path -> bytes) written over it; no
-        ref, working tree or index of the user's is touched."""
+    def write_tree(self, parent: str, files: Mapping[str, bytes]) -> str:
+        """The tree of ``parent`` with ``files`` (path -> bytes) written over it; no ref, working
+        tree or index of the user's is touched."""
         blobs = {path: self._run("hash-object", "-w", "--stdin", stdin=files[path]) for path in sorted(files)}
         entries = "".join(f"100644 {blob}\t{path}\n" for path, blob in blobs.items())
         with self._temporary_index() as env:
             self._run("read-tree", parent, env=env)
             if entries:
                 self._run("update-index", "--index-info", env=env, stdin=entries.encode())
-            tree = self._run("write-tree", env=env)
+            return self._run("write-tree", env=env)
+
+    def commit_tree(self, tree: str, parent: str, message: str) -> str:
+        """A commit of ``tree`` on ``parent`` with ``message`` (no ref moves)."""
         return self._run(
             "commit-tree", tree, "-p", parent, "-F", "-", env=self._identity(), stdin=message.encode()
         )

@@ -1,9 +1,12 @@
-"""Put a refresh on its branch and push it.
+"""Put a refresh on its branch and push it (the pull request is opened by the run, after this).
 
 The branch holds one commit on top of the base: re-running refresh replaces it (compare-and-swap
 locally, ``--force-with-lease`` on the remote) and never creates a second branch. A branch that
-carries anyone else's commits is left alone: skipped with a notice, as Renovate skips a pull
-request someone edited (the person reviewing it is not an error).
+carries anyone else's commits is left alone, and a commit is refresh's only while it is exactly
+what refresh wrote (the tree and message its trailer records): a refresh commit that a person
+amended and force-pushed, trailer and all, is theirs. Leaving a branch alone is a skip with a
+notice, not an error, as Renovate skips a pull request someone edited: the person reviewing it is
+not a failure of the weekly refresh.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from freegin_gitops.adapters.git.refs import CommitInfo, GitRepo
-from freegin_gitops.core.refresh_text import commit_message, is_refresh_commit, refresh_trailer, trailer_value
+from freegin_gitops.core.refresh_text import commit_message, made_by_refresh, proposal_of, trailer_value
 from freegin_gitops.errors import GitRefused
 from freegin_gitops.services.refresh.plan import RefreshPlan
 
@@ -30,7 +33,7 @@ class Published:
 
 
 def _foreign(commits: list[CommitInfo]) -> list[CommitInfo]:
-    return [c for c in commits if not is_refresh_commit(c.message)]
+    return [c for c in commits if not made_by_refresh(c.message, c.tree)]
 
 
 def _foreign_notice(branch: str, where: str, commits: list[CommitInfo]) -> str | None:
@@ -38,8 +41,8 @@ def _foreign_notice(branch: str, where: str, commits: list[CommitInfo]) -> str |
         return None
     first = commits[-1]
     return (
-        f"{where} {branch} has {len(commits)} commit(s) not made by freegin-ai refresh "
-        f"(first: {first.sha[:12]} by {first.author}: {first.subject!r}); leaving it alone — "
+        f"{where} {branch} has {len(commits)} commit(s) not made by freegin-ai refresh, or changed "
+        f"since (first: {first.sha[:12]} by {first.author}: {first.subject!r}); leaving it alone — "
         "merge or close its pull request, or delete the branch, then refresh again"
     )
 
@@ -48,8 +51,10 @@ def _same_proposal(git: GitRepo, commit: str, base_sha: str, plan: RefreshPlan) 
     """True if ``commit`` is a refresh of the same base proposing exactly what ``plan`` does."""
     if git.parents_of(commit) != [base_sha]:
         return False
-    message = git.commits_between(base_sha, commit)[0].message
-    return refresh_trailer(message) == trailer_value(plan.report)
+    (made,) = git.commits_between(base_sha, commit)
+    return made_by_refresh(made.message, made.tree) and proposal_of(made.message) == trailer_value(
+        plan.report
+    )
 
 
 def refuse_checked_out(git: GitRepo, branch: str) -> None:
@@ -96,8 +101,8 @@ def publish(
     if existing is not None and _same_proposal(git, existing, base_sha, plan):
         new, action = existing, "unchanged"  # the same proposal again: no new commit, no churn
     else:
-        written = plan.changed if files is None else files
-        new = git.write_commit(base_sha, written, commit_message(plan.report))
+        tree = git.write_tree(base_sha, plan.changed if files is None else files)
+        new = git.commit_tree(tree, base_sha, commit_message(plan.report, tree))
         action = "created" if existing is None else "updated"
     if new != tip:
         git.update_branch(branch, new, tip, f"freegin-ai refresh: {plan.report.scope}")

@@ -7,6 +7,15 @@ The queue is bounded at admission: a request waits in :meth:`UsageWriter.room` w
 is over its limit (the database is slower than the traffic), and the rows of the requests already
 admitted are always taken, so recording can never fail or block inside a request.
 
+When the store fails (a database that went away), the rows stay queued and the writer tries again,
+a little later each time (up to :data:`MAX_RETRY_DELAY_S`), until it answers: the gateway goes on
+routing meanwhile, and requests no longer wait for room. Past the limit the oldest rows are given
+up (counted in ``lost``, said once per outage). It says once that the store is gone and once that
+it is back, through ``report``; ``health`` (a
+:class:`~freegin_gitops.services.serve.shared_state.StoreHealth`) is where the rest of the gateway
+reads it. On close the writer tries :data:`CLOSE_TRIES` times
+more, then reports the rows it could not store.
+
 The writer talks to the usage store only through :class:`UsageSink`, the store's interface, so
 any store behind it (SQLite, PostgreSQL) works the same.
 """
@@ -20,9 +29,11 @@ from typing import Protocol
 
 from freegin_gitops.core.usage import Cooldown, UsageRecord
 from freegin_gitops.errors import UsageStoreError
+from freegin_gitops.services.serve.shared_state import StoreHealth
 
 BATCH = 500
-RETRIES = 5
+MAX_RETRY_DELAY_S = 5.0
+CLOSE_TRIES = 3
 
 
 class UsageSink(Protocol):
@@ -35,6 +46,15 @@ class UsageSink(Protocol):
     def active_cooldowns(self, now_epoch: float) -> list[Cooldown]: ...
 
 
+class UsageListener(Protocol):
+    """Told of each row queued and of rows settled (stored or given up): the gateway's budget
+    counts add the rows that are not stored yet."""
+
+    def queued(self, record: UsageRecord) -> None: ...
+
+    def settled(self, records: Sequence[UsageRecord]) -> None: ...
+
+
 class UsageWriter:
     """A bounded queue of usage rows and cool-downs, and the one task that stores them."""
 
@@ -44,8 +64,12 @@ class UsageWriter:
         limit: int = 10_000,
         retry_delay_s: float = 0.2,
         report: Callable[[str], None] | None = None,
+        health: StoreHealth | None = None,
+        listener: UsageListener | None = None,
     ) -> None:
         self.sink = sink
+        self.health = health if health is not None else StoreHealth()
+        self.listener = listener
         self.report = report or (lambda message: None)
         self.limit = limit
         self.retry_delay_s = retry_delay_s
@@ -60,6 +84,7 @@ class UsageWriter:
         self._task: asyncio.Task[None] | None = None
         self.written = 0
         self.lost = 0
+        self._overflowed = False  # said that rows are given up, this outage
 
     @property
     def backlog(self) -> int:
@@ -71,8 +96,13 @@ class UsageWriter:
     def add(self, record: UsageRecord) -> None:
         """Queue one row (never blocks, never fails)."""
         self._rows.append(record)
+        if self.listener is not None:
+            self.listener.queued(record)
         if len(self._rows) >= self.limit:
-            self._room.clear()
+            if self.health.reachable:
+                self._room.clear()
+            else:
+                self._give_up_oldest()
         self._idle.clear()
         self._wake.set()
 
@@ -82,29 +112,59 @@ class UsageWriter:
         self._wake.set()
 
     async def room(self) -> None:
-        """Wait while the backlog is over the limit."""
-        while len(self._rows) >= self.limit and not self._closing:
+        """Wait while the backlog is over the limit (not while the store is away: routing goes
+        on, and the oldest rows are given up instead)."""
+        while len(self._rows) >= self.limit and not self._closing and self.health.reachable:
             await self._room.wait()
 
-    async def _store(self, rows: list[UsageRecord], cooldowns: list[Cooldown]) -> None:
-        for attempt in range(1, RETRIES + 1):
-            try:
-                if rows:
-                    await asyncio.to_thread(self.sink.record, rows)
-                for c in cooldowns:
-                    await asyncio.to_thread(self.sink.cool_down, c)
-            except UsageStoreError as exc:
-                if attempt == RETRIES:
-                    self.lost += len(rows)
-                    self.report(f"{len(rows)} usage row(s) could not be recorded: {exc}")
-                    return
-                self.report(f"recording usage failed (try {attempt} of {RETRIES}): {exc}")
-                await asyncio.sleep(self.retry_delay_s * attempt)
-            else:
-                self.written += len(rows)
-                return
+    def _give_up_oldest(self) -> None:
+        excess = len(self._rows) - self.limit
+        if excess <= 0:
+            return
+        dropped = [self._rows.popleft() for _ in range(excess)]
+        self.lost += len(dropped)
+        if self.listener is not None:
+            self.listener.settled(dropped)
+        if not self._overflowed:
+            self._overflowed = True
+            self.report(
+                f"the usage queue is full ({self.limit:,} rows) while the usage database is away: "
+                "the oldest rows are given up until it is back"
+            )
+
+    async def _store(self, rows: list[UsageRecord], cooldowns: list[Cooldown]) -> bool:
+        """Store one batch; False (everything put back in the queue, in order) when the store
+        fails."""
+        kept = len(rows) + len(self._rows)  # what waited, if this ends an outage
+        try:
+            if rows:
+                await asyncio.to_thread(self.sink.record, rows)
+                rows_done, rows = rows, []
+                self.written += len(rows_done)
+                if self.listener is not None:
+                    self.listener.settled(rows_done)
+            while cooldowns:
+                await asyncio.to_thread(self.sink.cool_down, cooldowns[0])
+                cooldowns.pop(0)
+        except UsageStoreError as exc:
+            self._rows.extendleft(reversed(rows))
+            self._cooldowns.extendleft(reversed(cooldowns))
+            if self.health.failed(str(exc)):
+                self._room.set()  # requests waiting for room go on: the store is away
+                self.report(
+                    f"usage cannot be recorded ({exc}): routing goes on with budgets and cool-downs "
+                    f"from memory, and up to {self.limit:,} usage rows wait here until the database "
+                    "is back"
+                )
+            return False
+        if self.health.answered():
+            self._overflowed = False
+            self.report(f"the usage database answers again: {kept:,} usage row(s) kept meanwhile are stored")
+        return True
 
     async def _run(self) -> None:
+        delay = self.retry_delay_s
+        tries_left = CLOSE_TRIES
         while True:
             if not self._rows and not self._cooldowns:
                 self._idle.set()
@@ -116,9 +176,29 @@ class UsageWriter:
             rows = [self._rows.popleft() for _ in range(min(BATCH, len(self._rows)))]
             cooldowns = list(self._cooldowns)
             self._cooldowns.clear()
-            await self._store(rows, cooldowns)
+            if await self._store(rows, cooldowns):
+                delay = self.retry_delay_s
+            else:
+                if self._closing:
+                    tries_left -= 1
+                    if tries_left <= 0:
+                        self._abandon()
+                        return
+                await asyncio.sleep(delay)  # an outage: try again, less often the longer it lasts
+                delay = min(MAX_RETRY_DELAY_S, delay * 2)
             if len(self._rows) < self.limit:
                 self._room.set()  # let waiting requests in
+
+    def _abandon(self) -> None:
+        """Closing with a store that does not answer: the rows left are lost, and said so."""
+        left = list(self._rows)
+        self._rows.clear()
+        self._cooldowns.clear()
+        self.lost += len(left)
+        if self.listener is not None:
+            self.listener.settled(left)
+        self.report(f"{len(left)} usage row(s) could not be recorded: {self.health.last_error}")
+        self._idle.set()
 
     async def flush(self) -> None:
         """Wait until everything queued so far is stored."""

@@ -36,7 +36,7 @@ def rows(url: str, sql: str) -> list[tuple[object, ...]]:
 
 def test_a_blank_schema_gets_every_table_and_records_its_migrations(postgres_url: str):
     with PostgresUsageStore(postgres_url) as store:
-        assert store.version == len(usage_pg_schema.MIGRATIONS) == 2
+        assert store.version == len(usage_pg_schema.MIGRATIONS) == 3
     tables = {
         r[0]
         for r in rows(postgres_url, "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
@@ -47,12 +47,12 @@ def test_a_blank_schema_gets_every_table_and_records_its_migrations(postgres_url
         "cooldown",
         "rate_limit_seen",
         "usage_rollup",
-        "usage_latency",
         "usage_minute",
     }
     assert rows(postgres_url, "SELECT version, name FROM freegin_migrations ORDER BY version") == [
         (1, "v1_tables"),
         (2, "v2_figures"),
+        (3, "v3_histogram_in_the_rollup"),
     ]
     columns = rows(
         postgres_url,
@@ -79,8 +79,8 @@ def test_opening_again_changes_nothing(postgres_url: str):
     with PostgresUsageStore(postgres_url) as store:
         store.record([rec()])
     with PostgresUsageStore(postgres_url) as store:
-        assert store.version == 2 and store.count() == 1
-    assert len(rows(postgres_url, "SELECT * FROM freegin_migrations")) == 2
+        assert store.version == 3 and store.count() == 1
+    assert len(rows(postgres_url, "SELECT * FROM freegin_migrations")) == 3
 
 
 def test_upgrade_from_the_first_schema_fills_the_figures_from_its_rows(postgres_url: str):
@@ -97,7 +97,7 @@ def test_upgrade_from_the_first_schema_fills_the_figures_from_its_rows(postgres_
            ('2026-11-25T10:01:20Z', 'p', 'n', 'code', 70, false, 'timeout', NULL)""",
     )
     with PostgresUsageStore(postgres_url) as store:
-        assert store.version == 2
+        assert store.version == 3
         stats = store.stats()
         model, provider = store.count_windows([WindowQuery("p", "m", T0), WindowQuery("p", None, T0)])
         store.record([rec(seconds=61)])
@@ -113,6 +113,28 @@ def test_upgrade_from_the_first_schema_fills_the_figures_from_its_rows(postgres_
     assert after.requests == 4
 
 
+def test_upgrade_from_latency_rows_to_the_histogram_in_the_rollup_keeps_the_p95(postgres_url: str):
+    latencies = [10.0] * 18 + [500.0, 2000.0] + [7.0] * 3
+    with PostgresUsageStore(postgres_url, migrate=False) as store:
+        store.migrate(upto=2)
+        store.record([rec(v, key=("p", "m", "chat")) for v in latencies])
+        store.record([rec(v, key=("p", "n", "code"), success=False) for v in latencies])
+        (count,) = rows(postgres_url, "SELECT count(*) FROM usage_latency")[0]
+        assert count == 4  # the buckets of 7, 10, 500 and 2000 ms
+        store.migrate()
+        stats = store.stats()
+        store.record([rec(3000.0)])  # the new trigger adds to the histogram
+        after = store.stats()[("p", "m", "chat")]
+    assert stats[("p", "m", "chat")].p95_latency_ms == usage_schema.bucket_upper_ms(
+        usage_schema.latency_bucket(500)
+    )
+    assert stats[("p", "n", "code")].p95_latency_ms is None
+    assert after.calls == 24 and after.p95_latency_ms == usage_schema.bucket_upper_ms(
+        usage_schema.latency_bucket(2000)
+    )
+    assert rows(postgres_url, "SELECT to_regclass('usage_latency')") == [(None,)]
+
+
 def test_a_newer_database_is_refused_in_one_sentence(postgres_url: str):
     with PostgresUsageStore(postgres_url):
         pass
@@ -120,7 +142,7 @@ def test_a_newer_database_is_refused_in_one_sentence(postgres_url: str):
     with pytest.raises(UsageStoreError) as caught:
         open_store(postgres_url)
     assert str(caught.value) == (
-        f"the usage database {postgres_url} has schema version 9, newer than this freegin-ai knows (2); "
+        f"the usage database {postgres_url} has schema version 9, newer than this freegin-ai knows (3); "
         "upgrade freegin-ai or use another --db"
     )
 
@@ -140,7 +162,7 @@ def test_many_processes_creating_the_tables_at_once_create_them_once(postgres_ur
     for p in workers:
         p.join(60)
         assert p.exitcode == 0
-    assert rows(postgres_url, "SELECT count(*) FROM freegin_migrations") == [(2,)]
+    assert rows(postgres_url, "SELECT count(*) FROM freegin_migrations") == [(3,)]
     assert rows(postgres_url, "SELECT calls FROM usage_rollup") == [(4,)]
 
 
@@ -160,12 +182,12 @@ def test_the_trigger_fills_the_histogram_bucket_by_bucket(postgres_url: str):
     with PostgresUsageStore(postgres_url) as store:
         store.record([rec(v) for v in values])
         store.record([rec(500, success=False, error_kind="timeout")])
-    found = dict(rows(postgres_url, "SELECT bucket, calls FROM usage_latency"))
-    expected: dict[int, int] = {}
+    (histogram,) = rows(postgres_url, "SELECT latency_hist FROM usage_rollup")[0]
+    expected = [0] * usage_schema.BUCKETS
     for v in values:
-        expected[usage_schema.latency_bucket(v)] = expected.get(usage_schema.latency_bucket(v), 0) + 1
-    assert found == expected
-    assert max(found) == usage_schema.BUCKETS - 1
+        expected[usage_schema.latency_bucket(v)] += 1
+    assert histogram == expected
+    assert usage_schema.latency_bucket(10**9) == usage_schema.BUCKETS - 1
 
 
 def test_rows_inserted_by_anyone_keep_the_figures(postgres_url: str):
@@ -284,3 +306,42 @@ def test_a_search_path_naming_no_schema_is_one_sentence(postgres_url: str):
     base = postgres_url.split("?", 1)[0]
     with pytest.raises(UsageStoreError, match="has no schema to create its tables in"):
         open_store(in_schema(base, "freegin_no_such_schema"))
+
+
+def test_both_stores_give_the_same_figures_and_counts_for_the_same_rows(postgres_url: str, tmp_path):
+    import random
+
+    from freegin_gitops.adapters.usage_db import SqliteUsageStore
+
+    rng = random.Random(16)
+    records = [
+        rec(
+            rng.choice((0.5, 3.0, 40.0, 41.0, 250.0, 9999.0, rng.uniform(1, 20000))),
+            key=(rng.choice("pq"), rng.choice("ab"), rng.choice(("chat", "code"))),
+            seconds=rng.uniform(-90000, 3600),
+            success=(ok := rng.random() < 0.8),
+            error_kind=None if ok else rng.choice(("connect", "timeout")),
+            total_tokens=rng.choice((None, rng.randint(0, 500))),
+        )
+        for _ in range(1500)
+    ]
+    queries = [
+        WindowQuery(rng.choice("pq"), rng.choice(("a", "b", None)), T0 + rng.uniform(-90000, 3600))
+        for _ in range(40)
+    ]
+    with PostgresUsageStore(postgres_url) as pg, SqliteUsageStore(tmp_path / "u.db") as lite:
+        for start in range(0, len(records), 250):
+            pg.record(records[start : start + 250])
+            lite.record(records[start : start + 250])
+        figures, expected = pg.stats(), lite.stats()
+        assert figures.keys() == expected.keys()
+        for key, found in figures.items():
+            want = expected[key]
+            assert (found.calls, found.successes, found.p95_latency_ms, found.last_used) == (
+                want.calls,
+                want.successes,
+                want.p95_latency_ms,
+                want.last_used,
+            ), key
+            assert found.mean_latency_ms == pytest.approx(want.mean_latency_ms, rel=1e-12), key  # sum order
+        assert pg.count_windows(queries) == lite.count_windows(queries)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from freegin_gitops.core.refresh_model import (
     ProviderRefresh,
     RefreshReport,
@@ -15,9 +17,13 @@ from freegin_gitops.core.refresh_text import (
     branch_name,
     commit_message,
     is_refresh_commit,
+    made_by_refresh,
+    proposal_of,
     refresh_trailer,
     trailer_value,
 )
+
+TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 
 
 def report(changes=(), retirements=()) -> RefreshReport:
@@ -41,7 +47,9 @@ def test_the_commit_message_lists_suggestions_and_retirements_and_ends_with_the_
         [change("a", True), change("b", False, "updated"), change("c", None)],
         [RetirementProposal("groq", "old", ("chat",), "no longer listed by the provider")],
     )
-    assert commit_message(made) == (
+    message = commit_message(made, TREE)
+    body = message.rsplit("\n\n", 1)[0]
+    assert message == (
         "freegin-ai refresh: groq\n"
         "\n"
         "Suggestions:\n"
@@ -52,19 +60,22 @@ def test_the_commit_message_lists_suggestions_and_retirements_and_ends_with_the_
         "Retirement proposals:\n"
         "- groq/old: no longer listed by the provider\n"
         "\n"
-        f"Freegin-Refresh: groq {made.digest()[:16]}\n"
+        f"Freegin-Refresh: groq {made.digest()[:16]} tree={TREE} "
+        f"message={hashlib.sha256(body.encode()).hexdigest()[:16]}\n"
     )
 
 
 def test_a_message_with_retirements_only() -> None:
     made = report(retirements=[RetirementProposal("groq", "old", ("chat",), "gone")])
-    assert commit_message(made).startswith("freegin-ai refresh: groq\n\n\nRetirement proposals:\n")
-    assert "Suggestions:" not in commit_message(made)
+    assert commit_message(made, TREE).startswith("freegin-ai refresh: groq\n\n\nRetirement proposals:\n")
+    assert "Suggestions:" not in commit_message(made, TREE)
 
 
 def test_an_empty_report_has_the_subject_and_trailer_only() -> None:
     made = report()
-    assert commit_message(made) == f"freegin-ai refresh: groq\n\n\n{TRAILER}: {trailer_value(made)}\n"
+    assert commit_message(made, TREE).startswith(
+        f"freegin-ai refresh: groq\n\n\n{TRAILER}: {trailer_value(made)} tree="
+    )
 
 
 def test_the_trailer_names_the_scope_and_a_digest_of_the_proposal() -> None:
@@ -75,8 +86,9 @@ def test_the_trailer_names_the_scope_and_a_digest_of_the_proposal() -> None:
 
 def test_reading_the_trailer_back() -> None:
     made = report([change("a", True)])
-    message = commit_message(made)
-    assert refresh_trailer(message) == trailer_value(made)
+    message = commit_message(made, TREE)
+    assert proposal_of(message) == trailer_value(made)
+    assert refresh_trailer(message).startswith(trailer_value(made) + " tree=")
     assert is_refresh_commit(message)
     assert refresh_trailer("fix typo\n\nFreegin-Refresh:no-space\n") is None
     assert refresh_trailer("x\n\n  Freegin-Refresh: indented\n") is None
@@ -86,3 +98,16 @@ def test_reading_the_trailer_back() -> None:
 
 def test_the_system_prompt_asks_for_json_only() -> None:
     assert "JSON only" in SYSTEM_PROMPT
+
+
+def test_a_commit_is_refreshs_only_while_its_tree_and_message_are_what_refresh_wrote() -> None:
+    made = report([change("a", True)])
+    message = commit_message(made, TREE)
+    assert made_by_refresh(message, TREE)
+    assert not made_by_refresh(message, "0" * 40)  # amended files, trailer kept
+    reworded = message.replace("- groq/a for chat", "- groq/a for chat, checked by Ada")
+    assert is_refresh_commit(reworded) and not made_by_refresh(reworded, TREE)  # amended message
+    legacy = f"freegin-ai refresh: groq\n\n{TRAILER}: {trailer_value(made)}\n"
+    assert is_refresh_commit(legacy) and not made_by_refresh(legacy, TREE)  # cannot be checked
+    assert not made_by_refresh("catalog: adopt groq/a for chat\n", TREE)
+    assert made_by_refresh(message.rstrip("\n"), TREE)  # git may drop the final newline

@@ -121,3 +121,97 @@ def test_a_failing_store_is_retried_and_then_reported() -> None:
     assert [len(b) for b in flaky.batches] == [1]
     assert broken.batches == []
     assert reports[-1] == "1 usage row(s) could not be recorded: database is locked"
+
+
+class Outage(Recording):
+    """A store that is away until ``back`` is set."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.back = threading.Event()
+        self.tries = 0
+
+    def record(self, records: Sequence[UsageRecord]) -> None:
+        self.tries += 1
+        if not self.back.is_set():
+            raise UsageStoreError("the usage database postgresql://db/u cannot be reached: refused")
+        super().record(records)
+
+
+def test_rows_wait_through_an_outage_and_are_written_when_the_store_is_back() -> None:
+    sink, reports = Outage(), []
+    settled: list[UsageRecord] = []
+
+    class Told:
+        def queued(self, record: UsageRecord) -> None:
+            pass
+
+        def settled(self, records: Sequence[UsageRecord]) -> None:
+            settled.extend(records)
+
+    async def main() -> None:
+        writer = UsageWriter(sink, retry_delay_s=0.01, report=reports.append, listener=Told())
+        writer.start()
+        for n in range(5):
+            writer.add(row(n))
+        while sink.tries < 3:
+            await asyncio.sleep(0.01)
+        assert not writer.health.reachable and writer.backlog == 5 and writer.lost == 0
+        assert settled == []
+        await asyncio.wait_for(writer.room(), 1)  # requests do not wait on a store that is away
+        sink.back.set()
+        await asyncio.wait_for(writer.flush(), 10)
+        assert writer.health.reachable and writer.written == 5
+        await writer.close()
+
+    asyncio.run(main())
+    assert [r.model for b in sink.batches for r in b] == [f"m{n}" for n in range(5)]
+    assert [r.model for r in settled] == [f"m{n}" for n in range(5)]
+    assert len(reports) == 2  # once gone, once back: not once per try
+    assert reports[0].startswith("usage cannot be recorded (the usage database postgresql://db/u cannot")
+    assert "up to 10,000 usage rows wait here" in reports[0]
+    assert reports[1] == "the usage database answers again: 5 usage row(s) kept meanwhile are stored"
+
+
+def test_past_its_limit_during_an_outage_the_oldest_rows_are_given_up() -> None:
+    sink, reports = Outage(), []
+
+    async def main() -> None:
+        writer = UsageWriter(sink, limit=3, retry_delay_s=0.01, report=reports.append)
+        writer.start()
+        writer.add(row(0))
+        while writer.health.reachable:
+            await asyncio.sleep(0.01)
+        for n in range(1, 7):
+            writer.add(row(n))
+        assert writer.backlog == 3 and writer.lost == 4
+        sink.back.set()
+        await asyncio.wait_for(writer.flush(), 10)
+        await writer.close()
+        assert writer.written == 3
+
+    asyncio.run(main())
+    assert [r.model for b in sink.batches for r in b] == ["m4", "m5", "m6"]
+    full = [r for r in reports if "queue is full" in r]
+    assert full == [
+        "the usage queue is full (3 rows) while the usage database is away: the oldest rows are "
+        "given up until it is back"
+    ]
+
+
+def test_closing_during_an_outage_gives_up_after_a_few_tries_and_says_how_many_rows() -> None:
+    sink, reports = Outage(), []
+
+    async def main() -> None:
+        writer = UsageWriter(sink, retry_delay_s=0.001, report=reports.append)
+        writer.start()
+        for n in range(4):
+            writer.add(row(n))
+        await asyncio.wait_for(writer.close(), 10)
+        assert writer.lost == 4 and writer.written == 0
+
+    asyncio.run(main())
+    assert reports[-1] == (
+        "4 usage row(s) could not be recorded: "
+        "the usage database postgresql://db/u cannot be reached: refused"
+    )
