@@ -109,12 +109,25 @@ def toplevel(start: Path) -> Path | None:
 
 def head_state(root: Path, pathspec: str = CATALOG_DIR) -> tuple[str | None, bool | None]:
     """The HEAD commit of ``root`` and whether ``pathspec`` has uncommitted changes; (None, None)
-    when ``root`` is not a git work tree or has no commit yet."""
+    when ``root`` is not a git work tree or has no commit yet. One ``git status`` says both."""
     if toplevel(root) is None:
         return None, None
     try:
-        commit = run_git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}").decode().strip()
-        status = run_git(root, "status", "--porcelain", "--untracked-files=all", "--", pathspec)
+        status = run_git(
+            root,
+            *("status", "--porcelain=v2", "--branch", "--no-ahead-behind", "--untracked-files=all"),
+            *("--", pathspec),
+        )
     except GitRefused:
         return None, None
-    return commit, bool(status.strip())
+    commit: str | None = None
+    dirty = False
+    for line in status.decode("utf-8", "surrogateescape").splitlines():
+        if line.startswith("# branch.oid "):
+            oid = line.removeprefix("# branch.oid ").strip()
+            commit = oid if oid != "(initial)" else None
+        elif line and not line.startswith("#"):
+            dirty = True
+    if commit is None:
+        return None, None
+    return commit, dirty
