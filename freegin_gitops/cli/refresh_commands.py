@@ -38,6 +38,12 @@ from freegin_gitops.cli.params import PATH_TYPE, exit_with, global_options
     help="Write recommendations the provider's model list does not hold as pending suggestions "
     "(verified: false). Default: list them in the pull request only.",
 )
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Exit 1 when any provider failed (default: only when every provider failed; the others "
+    "are still proposed, and the failures reported).",
+)
 def refresh_models(
     provider: str | None,
     workload: str | None,
@@ -47,6 +53,7 @@ def refresh_models(
     open_pr: bool,
     base: str | None,
     keep_unlisted: bool,
+    strict: bool,
 ) -> None:
     """Ask an LLM for better models and propose them on a branch and pull request.
 
@@ -59,7 +66,14 @@ def refresh_models(
     still missing after refresh.grace_days, retired; listed again, active. A list holding none of
     the active models, or missing more than half, is suspect: nothing is proposed for its models.
     The result is committed on freegin/refresh/<provider or all>, built from --base without
-    touching your working tree. Re-running updates the same branch and pull request.
+    touching your working tree (with compiled/catalog.json regenerated when the repository keeps
+    one). Re-running updates the same branch and pull request; a branch
+    carrying someone's commits is left alone, with a notice.
+
+    Exit 0 when every provider was refreshed, or some failed and the others were proposed (the
+    failures are reported on stderr, as GitHub warning annotations under GitHub Actions, and in
+    the pull request); exit 1 when every provider failed, with --strict when any did, or when
+    the branch, the push or the pull request failed.
 
     \b
     Example: freegin-ai refresh-models groq --push --open-pr
@@ -77,5 +91,6 @@ def refresh_models(
             open_pr=open_pr,
             base=base,
             keep_unlisted=keep_unlisted,
+            strict=strict,
         )
     )

@@ -64,7 +64,8 @@ def pr_title(report: RefreshReport) -> str:
 SECTIONS: tuple[Section, ...] = (
     pr_sections.summary,
     pr_sections.providers,
-    pr_sections.not_refreshed,
+    pr_sections.failures,
+    pr_sections.skipped_providers,
     pr_sections.suspect,
     pr_sections.suggestions,
     pr_sections.not_served,

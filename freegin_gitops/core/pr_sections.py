@@ -88,22 +88,31 @@ def providers(report: RefreshReport, limit: int) -> list[str]:
     return ["", "### Providers", "", *table(header, rows)] if rows else []
 
 
-def not_refreshed(report: RefreshReport, limit: int) -> list[str]:
+def skipped_providers(report: RefreshReport, limit: int) -> list[str]:
     items = [
         f"- {inline_text(s.provider, limit)}: skipped: {inline_text(s.reason, limit)}" for s in report.skipped
-    ]
-    items += [
-        f"- {inline_text(p.provider, limit)}: failed: {inline_text(p.failure, limit)}"
-        for p in report.providers
-        if p.failure
     ]
     if not items:
         return []
     intro = (
-        "Nothing was proposed for these providers. A provider whose key is not set is left out of "
-        "a refresh of all providers (nothing could be verified); name it to refresh it anyway."
+        "A provider whose key is not set is left out of a refresh of all providers (nothing could be "
+        "verified); name it to refresh it anyway."
     )
-    return [*_heading("Providers not refreshed", intro), *items]
+    return [*_heading(f"Providers left out ({len(items)})", intro), *items]
+
+
+def failures(report: RefreshReport, limit: int) -> list[str]:
+    failed = report.failed
+    if not failed:
+        return []
+    return [
+        "",
+        f"### ⚠️ Providers that could not be refreshed ({len(failed)})",
+        "",
+        "Nothing of theirs is in this pull request; the next refresh tries them again.",
+        "",
+        *(f"- {inline_text(p.provider, limit)}: {inline_text(p.failure, limit)}" for p in failed),
+    ]
 
 
 def suspect(report: RefreshReport, limit: int) -> list[str]:

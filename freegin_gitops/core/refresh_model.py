@@ -104,7 +104,7 @@ class ProviderRefresh:
     model_list_error: str | None = None
     listed: int | None = None  # how many models the list holds
     suspect: str | None = None  # why the list is not trusted for the provider's models
-    failure: str | None = None  # why nothing could be proposed (the answer, the LLM)
+    failure: str | None = None  # why this provider could not be refreshed (nothing of it applied)
 
     @property
     def has_changes(self) -> bool:
@@ -135,6 +135,11 @@ class RefreshReport:
     @property
     def changes(self) -> list[SuggestionChange]:
         return [c for p in self.providers for c in p.changes]
+
+    @property
+    def failed(self) -> list[ProviderRefresh]:
+        """The providers that could not be refreshed this time."""
+        return [p for p in self.providers if p.failure is not None]
 
     @property
     def lifecycle(self) -> list[LifecycleProposal]:

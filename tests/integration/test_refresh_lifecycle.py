@@ -332,7 +332,7 @@ def test_a_provider_without_its_key_is_left_out_of_a_refresh_of_all_and_reported
     assert llm.calls("gamma", "/models") == []
     assert all("catalog id `gamma`" not in p for p in prompts(llm))
     body = github.open_pulls()[0].body or ""
-    section = body.split("### Providers not refreshed", 1)[1].split("###", 1)[0]
+    section = body.split("### Providers left out (1)", 1)[1].split("###", 1)[0]
     assert "gamma: skipped: no API key: GAMMA&#95;API&#95;KEY is not set" in section
     llm.script("alpha", Reply.answer(recommendations(("chat", [("g2", "suggested at gamma", "free")]))))
     named = refresh(cli, repo, "gamma")  # named: refreshed anyway, unverified
