@@ -482,10 +482,10 @@ GOLDEN = "\n".join(
         "| mistral | the saved answer | ❔ unavailable: mistral: cannot connect "
         "&#40;ConnectError&#41; | 0 | 0 | 0 | 0 |",
         "",
-        "### Providers not refreshed",
+        "### Providers left out (1)",
         "",
-        "Nothing was proposed for these providers. A provider whose key is not set is left out of "
-        "a refresh of all providers (nothing could be verified); name it to refresh it anyway.",
+        "A provider whose key is not set is left out of a refresh of all providers (nothing could be "
+        "verified); name it to refresh it anyway.",
         "",
         "- cohere: skipped: no API key: COHERE&#95;API&#95;KEY is not set",
         "",
