@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -116,6 +117,33 @@ def compile_repo(repo: CatalogRepo) -> CompiledBytes:
     commit, dirty = head_state(repo.root) if repo.writable else (None, None)
     snap = snapshot.take(repo.root)
     return CompiledBytes(repo, snap, _key(snap.content_sha256, commit, dirty))
+
+
+def kept_compiled(files: Mapping[str, bytes], kept: bytes | None, parent: str | None) -> bytes | None:
+    """The compiled catalog to commit with an edit, when the repository keeps one.
+
+    ``files`` is the whole catalog after the edit, ``kept`` the bytes of the kept compiled file
+    now (None: the repository keeps none), ``parent`` the commit the edit is made on. Every path
+    that commits catalog files (refresh, the ``--commit`` edits) calls this, so that
+    ``compile --check`` stays green on what it commits. None when nothing is kept, or when the
+    kept file is current already. The compiled document names ``parent`` with ``dirty: true``
+    (the catalog differs from it), as ``compile`` run before committing would.
+    """
+    if kept is None:
+        return None
+    import json
+
+    from freegin_gitops.core.compiled_document import comparable
+    from freegin_gitops.services.catalog.loading import load_files
+
+    compiled = compile_result(load_files(files), parent, True)
+    try:
+        existing = json.loads(kept)
+    except (ValueError, RecursionError):  # not JSON, or nested too deep: regenerated all the same
+        existing = None
+    if isinstance(existing, dict) and comparable(existing) == comparable(compiled.document):
+        return None
+    return compiled.data
 
 
 def _record_path(output: Path) -> Path:

@@ -25,12 +25,13 @@ from freegin_gitops.adapters.env_limits import current_limits
 from freegin_gitops.core import json_text
 from freegin_gitops.core.compiled_catalog import CompiledCatalog, runs_of
 from freegin_gitops.core.content import content_sha256
+from freegin_gitops.core.layout import COMPILED_FILE
 from freegin_gitops.errors import FileError
 from freegin_gitops.services.catalog import snapshot
 from freegin_gitops.services.catalog.paths import cache_dir
 from freegin_gitops.services.catalog.repo import CatalogRepo
 
-COMPILED_IN_REPO = "compiled/catalog.json"
+COMPILED_IN_REPO = COMPILED_FILE
 KEEP_CACHED = 32
 VIEW_FORMAT = 4
 
@@ -170,7 +171,7 @@ def load_compiled(repo: CatalogRepo, ref: str | None = None) -> CompiledCatalog:
     if ref is not None:
         from freegin_gitops.adapters.git.tree import read_catalog_at
 
-        commit, files = read_catalog_at(repo.root, ref)
+        commit, files = read_catalog_at(repo.root, ref, repo.git_prefix())
         sha = content_sha256(files)
     else:
         snap = snapshot.take(repo.root)

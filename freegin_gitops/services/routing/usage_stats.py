@@ -4,8 +4,11 @@ usage figures for listing and refresh, read without creating a database that is 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
+from freegin_gitops.core.budgets import BudgetState, plan_budget, provider_limits
+from freegin_gitops.core.catalog import Provider
 from freegin_gitops.core.usage import UsageKey, UsageStats
 from freegin_gitops.core.usage_store import UsageStore
 from freegin_gitops.errors import UsageStoreError
@@ -54,3 +57,37 @@ def read_stats(db_option: DbOption) -> dict[UsageKey, UsageStats]:
         return store.stats()
     finally:
         store.close()
+
+
+class BudgetReader:
+    """Counts the budgets of listed models in the usage store, one provider at a time; counts
+    nothing when there is no store yet (nothing was used). Use as a context manager."""
+
+    def __init__(self, db_option: DbOption, now: float) -> None:
+        self.now = now
+        self._option = db_option
+        self._store: UsageStore | None = None
+        self._opened = False
+
+    def __enter__(self) -> BudgetReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._store is not None:
+            self._store.close()
+
+    def of(self, provider: Provider, models: Iterable[str]) -> dict[str, BudgetState]:
+        """The budgets of each of ``models`` (of ``provider``) that has limits, by model id."""
+        wanted = [(m, *provider_limits(provider, m)) for m in dict.fromkeys(models)]
+        wanted = [w for w in wanted if w[1].declared or w[2].declared]
+        if not wanted:
+            return {}
+        if not self._opened:
+            self._store, self._opened = open_store(self._option, create=False), True
+        if self._store is None:
+            return {}
+        out = {}
+        for model, own, shared in wanted:
+            plan = plan_budget(provider.id, model, own, shared, self.now)
+            out[model] = plan.state(self._store.count_windows(plan.queries()))
+        return out
