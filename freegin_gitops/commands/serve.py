@@ -33,6 +33,7 @@ def run(
         raise FreeginError(
             f"serve needs the 'serve' extra ({exc.name} is not installed): pip install 'freegin-ai[serve]'"
         ) from exc
+    from freegin_gitops.services.catalog.paths import db_location
     from freegin_gitops.services.routing.usage_stats import open_store
     from freegin_gitops.services.serve.catalog_watch import CatalogSource
 
@@ -53,7 +54,8 @@ def run(
     store = open_store(options.db)  # unreachable: one sentence and exit 1, before binding
     assert store is not None
     with contextlib.closing(store):
-        service = GatewayService(settings, source, environ, store, handle_sighup=True)
+        shared = isinstance(db_location(options.db), str)  # a postgresql:// URL, not a file
+        service = GatewayService(settings, source, environ, store, handle_sighup=True, shared_store=shared)
         service.preload()  # an invalid catalog or a bad --ref stops here, before binding
         sock = runner.bind(host, port)
         bound_host, bound_port = sock.getsockname()[:2]

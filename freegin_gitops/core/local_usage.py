@@ -19,12 +19,13 @@ and model; :class:`MinuteCounts` counts attempts per minute (also those waiting 
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from dataclasses import dataclass
 
 from freegin_gitops.core.usage import WindowQuery, WindowUsage
 
 HORIZON_S = 25 * 3600.0
+RECENT_S = 600.0  # own attempts kept one by one, for exact counts since a recent store count
 REMEMBERED = 8  # counts kept per provider and model scope
 
 
@@ -92,24 +93,43 @@ class MinuteCounts:
 
 
 class LocalUsage:
-    """This process's own attempts per minute, and the store's last counts."""
+    """This process's own attempts (exactly for the last :data:`RECENT_S` seconds, per minute
+    before), and the store's last counts."""
 
     def __init__(self) -> None:
         self._own = MinuteCounts()
+        self._recent: deque[tuple[float, str, str, int]] = deque()  # (epoch, provider, model, tokens)
         self._counts: dict[tuple[str, str], list[_Count]] = defaultdict(list)
         self._latest_minute = 0
+        self._latest = 0.0
 
     def add(self, provider: str, model: str, epoch: float, tokens: int) -> None:
         """An attempt of this process that reached the provider at ``epoch``."""
         self._own.add(provider, model, epoch, tokens)
+        self._recent.append((epoch, provider, model, tokens))
+        self._latest = max(self._latest, epoch)
+        while self._recent and self._recent[0][0] < self._latest - RECENT_S:
+            self._recent.popleft()
         minute = math.floor(epoch / 60)
         if minute > self._latest_minute:
             self._latest_minute = minute
             self._own.forget_before(minute - math.ceil(HORIZON_S / 60))
 
     def own(self, query: WindowQuery) -> WindowUsage:
-        """This process's attempts in the window (by whole minutes, see :class:`MinuteCounts`)."""
-        return self._own.count(query)
+        """This process's attempts in the window: exactly when it starts within the last
+        :data:`RECENT_S` seconds, else by whole minutes (see :class:`MinuteCounts`)."""
+        if query.since_epoch < self._latest - RECENT_S:
+            return self._own.count(query)
+        found = [
+            (epoch, tokens)
+            for epoch, provider, model, tokens in self._recent
+            if epoch >= query.since_epoch
+            and provider == query.provider
+            and query.model in (None, model)
+        ]
+        if not found:
+            return WindowUsage()
+        return WindowUsage(len(found), sum(t for _, t in found), min(e for e, _ in found))
 
     def remember(self, query: WindowQuery, usage: WindowUsage, at: float) -> None:
         """What the store counted for ``query`` at ``at``."""

@@ -37,11 +37,13 @@ from freegin_gitops.services.serve.catalog_watch import CatalogSource
 from freegin_gitops.services.serve.gateway import CatalogState, Cooldowns, Gateway, Routed, Unanswered
 from freegin_gitops.services.serve.request_log import RequestLog
 from freegin_gitops.services.serve.settings import ServeSettings
+from freegin_gitops.services.serve.shared_state import SharedState
 from freegin_gitops.services.serve.status import status_document
 from freegin_gitops.services.serve.usage_writer import UsageSink, UsageWriter
 
 JSON = "application/json"
-COOLDOWN_REFRESH_S = 1.0
+COOLDOWN_REFRESH_S = 0.5  # a cool-down another process set is honoured here within this (+ a query)
+PROBE_DEADLINE_S = 2.0  # a refresh that takes longer says the store is away
 
 
 def _json_response(status: int, body: bytes, headers: Mapping[str, str] | None = None) -> Response:
@@ -98,12 +100,17 @@ class GatewayService:
         log: RequestLog | None = None,
         upstream: Upstream | None = None,
         handle_sighup: bool = False,
+        shared_store: bool = False,
     ) -> None:
+        """``shared_store``: ``sink`` is a database shared across a network (PostgreSQL)."""
         self.settings = settings
         self.source = source
         self.environ = environ
         self.sink = sink
         self.log = log or RequestLog(settings.log_format, settings.log_prompts)
+        self.shared = (
+            SharedState(sink, remote=shared_store, report=self.log.event) if sink is not None else None
+        )
         self.handle_sighup = handle_sighup
         self.cooldowns: Cooldowns = {}
         self._upstream = upstream
@@ -129,7 +136,7 @@ class GatewayService:
             self.cooldowns,
             source=self.source.describe(catalog),
             signature=signature,
-            budgets=self.sink,
+            budgets=self.shared,
         )
 
     def preload(self) -> None:
@@ -166,7 +173,7 @@ class GatewayService:
                 self.cooldowns,
                 source=self.source.describe(catalog),
                 signature=signature,
-                budgets=self.sink,
+                budgets=self.shared,
             )
             self.gateway.state = state
             self.log.event("reloaded " + state.source)
@@ -179,30 +186,50 @@ class GatewayService:
             await self.reload()
 
     async def _refresh_cooldowns(self) -> None:
-        """Cool-downs other processes set in the shared store are honoured here too."""
-        assert self.sink is not None
+        """Cool-downs other processes set in the shared store are honoured here too, within
+        :data:`COOLDOWN_REFRESH_S`; the refresh also tells whether the store answers (it is
+        how the gateway finds out that a store that went away is back)."""
+        assert self.sink is not None and self.shared is not None
+        health = self.shared.health
         while True:
             await asyncio.sleep(COOLDOWN_REFRESH_S)
-            with contextlib.suppress(FreeginError):
-                found = await asyncio.to_thread(self.sink.active_cooldowns, time.time())
-                for c in found:
-                    if c.until_epoch > self.cooldowns.get((c.provider, c.model), (0.0, ""))[0]:
-                        self.cooldowns[(c.provider, c.model)] = (c.until_epoch, c.reason)
+            try:
+                found = await asyncio.wait_for(
+                    asyncio.to_thread(self.sink.active_cooldowns, time.time()), PROBE_DEADLINE_S
+                )
+            except FreeginError as exc:
+                health.failed(str(exc))
+                continue
+            except TimeoutError:
+                health.failed(f"the usage database did not answer within {PROBE_DEADLINE_S:g} s")
+                continue
+            health.answered()
+            for c in found:
+                if c.until_epoch > self.cooldowns.get((c.provider, c.model), (0.0, ""))[0]:
+                    self.cooldowns[(c.provider, c.model)] = (c.until_epoch, c.reason)
 
     @contextlib.asynccontextmanager
     async def lifespan(self, _app: Starlette) -> AsyncIterator[None]:
         self._reload_lock = asyncio.Lock()
         upstream = self._upstream or gateway_upstream(self.environ)
         if self.sink is not None:
-            self.writer = UsageWriter(self.sink, limit=self.settings.queue_limit, report=self.log.event)
+            assert self.shared is not None
+            self.writer = UsageWriter(
+                self.sink,
+                limit=self.settings.queue_limit,
+                report=self.log.event,
+                health=self.shared.health,
+                listener=self.shared,
+            )
             self.writer.start()
         if self.gateway is None:
             state = self._preloaded
             if state is None:
                 state = await asyncio.to_thread(self.first_state)
-            self.gateway = Gateway(state, upstream, self.writer)
+            self.gateway = Gateway(state, upstream, self.writer, shared=self.shared)
         else:
             self.gateway.upstream, self.gateway.writer = upstream, self.writer
+            self.gateway.shared = self.shared
         tasks = []
         if self.settings.reload_interval_s > 0:
             tasks.append(asyncio.create_task(self._watch(), name="freegin-catalog-watch"))

@@ -10,6 +10,7 @@ attempt is queued for the usage store as ``ask`` records it.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Generic, NamedTuple, TypeVar
@@ -24,9 +25,12 @@ from freegin_gitops.core.route_plan import CooldownKey, Plan
 from freegin_gitops.core.usage import UsageRecord
 from freegin_gitops.errors import ProviderError, RequestRefused
 from freegin_gitops.services.routing.router import BudgetCounter, Router
+from freegin_gitops.services.serve.shared_state import SharedState
 from freegin_gitops.services.serve.usage_writer import UsageWriter
 
 T = TypeVar("T")
+PLAN_DEADLINE_S = 1.0  # a remote store that has not counted a plan's budgets by then is "away"
+STORED_WAIT_S = 1.0  # the longest an answer waits for its row to be stored
 Cooldowns = dict[CooldownKey, tuple[float, str]]
 
 
@@ -45,8 +49,9 @@ class CatalogState:
         clock: Callable[[], float] = time.time,
         budgets: BudgetCounter | None = None,
     ) -> None:
-        """``budgets`` counts the candidates' budget windows (the usage store: what the usage
-        writer has not stored yet is not counted, so a budget can be overshot by that backlog)."""
+        """``budgets`` counts the candidates' budget windows (the gateway's
+        :class:`~freegin_gitops.services.serve.shared_state.SharedState`: the store's counts
+        and this process's rows not stored yet and calls in flight)."""
         self.catalog = catalog
         self.router = Router(
             catalog, environ=environ, usage=None, clock=clock, cooldowns=cooldowns, budgets=budgets
@@ -136,7 +141,11 @@ def usage_record(
 
 
 class Gateway:
-    """Routes chat requests over the current :class:`CatalogState`."""
+    """Routes chat requests over the current :class:`CatalogState`. With ``shared`` (the usage
+    store's budget counts and health), calls in flight count against budgets, a plan that counts
+    in a remote store is made off the event loop within :data:`PLAN_DEADLINE_S`, and an answer
+    from a candidate with a budget is returned once its row is stored (within
+    :data:`STORED_WAIT_S`), so that it counts for every other gateway too."""
 
     def __init__(
         self,
@@ -144,15 +153,43 @@ class Gateway:
         upstream: Upstream,
         writer: UsageWriter | None,
         clock: Callable[[], float] = time.time,
+        shared: SharedState | None = None,
     ) -> None:
         self.state = state
         self.upstream = upstream
         self.writer = writer
         self.clock = clock
+        self.shared = shared
 
-    def record(self, row: UsageRecord) -> None:
-        if self.writer is not None:
-            self.writer.add(row)
+    def record(self, row: UsageRecord) -> int:
+        """Queue one attempt's row; its number in the writer's queue (0 without a writer)."""
+        return self.writer.add(row) if self.writer is not None else 0
+
+    async def _plan(self, state: CatalogState, target: Target) -> Plan:
+        """The plan; counted off the event loop when the store is remote, and from memory when
+        the store does not answer in time."""
+        shared = self.shared
+        if shared is None or not shared.remote or not shared.health.reachable:
+            return state.router.plan(target.workload, target.provider, target.model)
+        try:
+            return await asyncio.wait_for(
+                asyncio.to_thread(state.router.plan, target.workload, target.provider, target.model),
+                PLAN_DEADLINE_S,
+            )
+        except TimeoutError:
+            shared.health.failed(f"the usage database did not count budgets within {PLAN_DEADLINE_S:g} s")
+            return state.router.plan(target.workload, target.provider, target.model)
+
+    def _budgeted(self, candidate: Candidate) -> bool:
+        catalog = self.state.catalog
+        return catalog.limits(candidate.provider, candidate.model).declared or catalog.limits(
+            candidate.provider
+        ).declared
+
+    async def _settle(self, number: int, counted: bool) -> None:
+        """Wait until the request's last row is stored when a budget counted it."""
+        if counted and number and self.writer is not None and self.shared is not None:
+            await self.writer.stored(number, STORED_WAIT_S)
 
     def target(self, request: ChatRequest) -> Target:
         return resolve_target(self.state.catalog, request.model)
@@ -166,16 +203,20 @@ class Gateway:
     ) -> Routed[T]:
         state = self.state
         target = resolve_target(state.catalog, request.model)
-        plan: Plan = state.router.plan(target.workload, target.provider, target.model)
+        plan: Plan = await self._plan(state, target)
         attempts = RouteAttempts(plan, state.catalog.max_attempts)  # the router's attempt policy
+        shared, counted, number = self.shared, False, 0
         for candidate in attempts.to_call(state.router.skip_now):
             provider = state.provider(self.upstream, candidate.provider)
+            counted = counted or self._budgeted(candidate)
+            if shared is not None:
+                shared.call_started(candidate.provider, candidate.model)
             started = time.perf_counter()
             try:
                 result = await call(provider, upstream_body(request, candidate.model), candidate.model)
             except ProviderError as error:
                 latency = (time.perf_counter() - started) * 1000
-                self.record(
+                number = self.record(
                     usage_record(
                         plan.workload,
                         candidate,
@@ -185,6 +226,8 @@ class Gateway:
                         error_kind=error.kind,
                     )
                 )
+                if shared is not None:
+                    shared.call_ended(candidate.provider, candidate.model)
                 now = self.clock()
                 cooldown = attempts.failed(
                     candidate, error, latency, now, state.router.day_reset_at(candidate)
@@ -194,10 +237,14 @@ class Gateway:
                     if self.writer is not None:
                         self.writer.add_cooldown(stored)
                 continue
+            except BaseException:
+                if shared is not None:  # cancelled: the call is no longer in flight
+                    shared.call_ended(candidate.provider, candidate.model)
+                raise
             if answered_at_once:
                 assert isinstance(result, Completion)
                 latency = (time.perf_counter() - started) * 1000
-                self.record(
+                number = self.record(
                     usage_record(
                         plan.workload,
                         candidate,
@@ -207,8 +254,12 @@ class Gateway:
                         tokens=(result.prompt_tokens, result.completion_tokens, result.total_tokens),
                     )
                 )
+                if shared is not None:
+                    shared.call_ended(candidate.provider, candidate.model)
                 attempts.answered(candidate, result.status_code, latency)
+                await self._settle(number, counted)
             return Routed(result, candidate, plan.workload, tuple(attempts.attempts), started)
+        await self._settle(number, counted)
         status = failure_status(attempts.attempts)
         retry_after = None
         if status == 429:
@@ -242,6 +293,8 @@ class Gateway:
                 tokens=(facts.prompt_tokens, facts.completion_tokens, facts.total_tokens),
             )
         )
+        if self.shared is not None:
+            self.shared.call_ended(candidate.provider, candidate.model)
         if error is not None:
             return failed_attempt(candidate, error, latency)
         return answered_attempt(candidate, stream.status_code, latency)

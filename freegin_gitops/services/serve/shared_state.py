@@ -26,8 +26,8 @@ from typing import Any
 
 from freegin_gitops.core.local_usage import InFlight, LocalUsage, MinuteCounts, plus
 from freegin_gitops.core.usage import UsageRecord, WindowQuery, WindowUsage, epoch_of
-from freegin_gitops.core.usage_store import UsageStore
 from freegin_gitops.errors import UsageStoreError
+from freegin_gitops.services.routing.router import BudgetCounter
 
 
 def _iso(epoch: float) -> str:
@@ -35,10 +35,14 @@ def _iso(epoch: float) -> str:
 
 
 class StoreHealth:
-    """Whether the usage store answers, since when it does not, and why."""
+    """Whether the usage store answers, since when it does not, and why; it says so through
+    ``report`` once when the store goes away and once when it is back, whoever notices."""
 
-    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, clock: Callable[[], float] = time.time, report: Callable[[str], None] | None = None
+    ) -> None:
         self.clock = clock
+        self.report = report or (lambda message: None)
         self.reachable = True
         self.down_since: float | None = None
         self.last_error: str | None = None
@@ -54,7 +58,11 @@ class StoreHealth:
             self.reachable = False
             self.down_since = self.clock()
             self.outages += 1
-            return True
+        self.report(
+            f"{error}: routing goes on with budgets and cool-downs from memory, and usage rows wait "
+            "in memory until the usage database is back"
+        )
+        return True
 
     def answered(self) -> bool:
         """The store answered; True when it had been failing (say so once)."""
@@ -63,7 +71,8 @@ class StoreHealth:
                 return False
             self.reachable = True
             self.down_since = None
-            return True
+        self.report("the usage database answers again: budgets are counted in it, the rows kept are stored")
+        return True
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -77,10 +86,20 @@ class StoreHealth:
 class SharedState:
     """Budget counts over a shared store, this process's own usage, and the store's health."""
 
-    def __init__(self, store: UsageStore, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        store: BudgetCounter,
+        clock: Callable[[], float] = time.time,
+        *,
+        remote: bool = False,
+        report: Callable[[str], None] | None = None,
+    ) -> None:
+        """``remote``: the store is across a network (PostgreSQL), so a count may take a while
+        or hang: the gateway then plans off the event loop, with a deadline."""
         self.store = store
         self.clock = clock
-        self.health = StoreHealth(clock)
+        self.remote = remote
+        self.health = StoreHealth(clock, report)
         self._local = LocalUsage()
         self._pending = MinuteCounts()  # queued for the writer, not stored yet
         self._in_flight = InFlight()
@@ -134,9 +153,11 @@ class SharedState:
             answers = []
             for i, query in enumerate(queries):
                 if found is not None:
-                    self._local.remember(query, found[i], now)
                     pending = self._pending.count(query)
                     usage = plus(found[i], pending.requests, pending.tokens, pending.oldest_epoch)
+                    # Remembered with this process's unstored rows: they were made before now, so
+                    # "its own attempts since" will not count them again.
+                    self._local.remember(query, usage, now)
                 else:
                     usage = self._local.estimate(query)
                 answers.append(plus(usage, self._in_flight.requests(query), 0))

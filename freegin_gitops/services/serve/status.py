@@ -61,6 +61,7 @@ def status_document(service: GatewayService, now: float) -> dict[str, Any]:
             "queued": writer.backlog if writer else 0,
             "written": writer.written if writer else 0,
             "lost": writer.lost if writer else 0,
+            "database": service.shared.health.as_json() if service.shared is not None else None,
         },
         "workloads": workloads,
     }

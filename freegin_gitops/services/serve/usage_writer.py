@@ -70,9 +70,9 @@ class UsageWriter:
         listener: UsageListener | None = None,
     ) -> None:
         self.sink = sink
-        self.health = health if health is not None else StoreHealth()
-        self.listener = listener
         self.report = report or (lambda message: None)
+        self.health = health if health is not None else StoreHealth(report=self.report)
+        self.listener = listener
         self.limit = limit
         self.retry_delay_s = retry_delay_s
         self._rows: deque[UsageRecord] = deque()
@@ -169,7 +169,6 @@ class UsageWriter:
     async def _store(self, rows: list[UsageRecord], cooldowns: list[Cooldown]) -> bool:
         """Store one batch; False (everything put back in the queue, in order) when the store
         fails."""
-        kept = len(rows) + len(self._rows)  # what waited, if this ends an outage
         try:
             if rows:
                 await asyncio.to_thread(self.sink.record, rows)
@@ -183,18 +182,12 @@ class UsageWriter:
         except UsageStoreError as exc:
             self._rows.extendleft(reversed(rows))
             self._cooldowns.extendleft(reversed(cooldowns))
-            if self.health.failed(str(exc)):
-                self._room.set()  # requests waiting for room go on: the store is away
-                await self._tell_progress()  # and so do those waiting for their row
-                self.report(
-                    f"usage cannot be recorded ({exc}): routing goes on with budgets and cool-downs "
-                    f"from memory, and up to {self.limit:,} usage rows wait here until the database "
-                    "is back"
-                )
+            self.health.failed(str(exc))
+            self._room.set()  # requests waiting for room go on: the store is away
+            await self._tell_progress()  # and so do those waiting for their row
             return False
-        if self.health.answered():
-            self._overflowed = False
-            self.report(f"the usage database answers again: {kept:,} usage row(s) kept meanwhile are stored")
+        self.health.answered()
+        self._overflowed = False  # a later outage says again when it gives rows up
         return True
 
     async def _run(self) -> None:

@@ -3,7 +3,7 @@ the estimate that stands in for the store while it cannot be reached."""
 
 from __future__ import annotations
 
-from freegin_gitops.core.local_usage import HORIZON_S, InFlight, LocalUsage, plus
+from freegin_gitops.core.local_usage import HORIZON_S, RECENT_S, InFlight, LocalUsage, plus
 from freegin_gitops.core.usage import WindowQuery, WindowUsage
 
 T0 = 1_795_600_800.0  # on a minute boundary
@@ -14,16 +14,19 @@ def test_own_attempts_count_per_model_and_for_the_provider():
     local.add("p", "a", T0 + 1, 10)
     local.add("p", "b", T0 + 70, 5)
     local.add("q", "a", T0 + 2, 1)
-    assert local.own(WindowQuery("p", "a", T0)) == WindowUsage(1, 10, T0 + 60)
-    assert local.own(WindowQuery("p", None, T0)) == WindowUsage(2, 15, T0 + 60)
-    assert local.own(WindowQuery("p", None, T0 + 60)) == WindowUsage(1, 5, T0 + 120)
+    assert local.own(WindowQuery("p", "a", T0)) == WindowUsage(1, 10, T0 + 1)
+    assert local.own(WindowQuery("p", None, T0)) == WindowUsage(2, 15, T0 + 1)
+    assert local.own(WindowQuery("p", None, T0 + 60)) == WindowUsage(1, 5, T0 + 70)
     assert local.own(WindowQuery("p", "c", T0)) == WindowUsage()
 
 
-def test_the_minute_a_window_starts_in_counts_whole_so_the_count_never_falls_short():
+def test_recent_attempts_count_exactly_older_ones_by_whole_minutes_never_short():
     local = LocalUsage()
     local.add("p", "a", T0 + 10, 1)
-    assert local.own(WindowQuery("p", "a", T0 + 30)).requests == 1  # made before the start, counted
+    assert local.own(WindowQuery("p", "a", T0 + 10)).requests == 1
+    assert local.own(WindowQuery("p", "a", T0 + 11)).requests == 0  # recent: exact
+    local.add("p", "b", T0 + RECENT_S + 100, 1)  # later: the first attempt is not recent any more
+    assert local.own(WindowQuery("p", "a", T0 + 30)).requests == 1  # its whole minute counts
     assert local.own(WindowQuery("p", "a", T0 + 60)).requests == 0
 
 
@@ -39,7 +42,7 @@ def test_minutes_older_than_the_horizon_are_forgotten():
 def test_without_a_remembered_count_the_estimate_is_this_process_alone():
     local = LocalUsage()
     local.add("p", "a", T0 + 5, 3)
-    assert local.estimate(WindowQuery("p", "a", T0)) == WindowUsage(1, 3, T0 + 60)
+    assert local.estimate(WindowQuery("p", "a", T0)) == WindowUsage(1, 3, T0 + 5)
 
 
 def test_a_calendar_day_goes_on_from_the_last_count_plus_what_this_process_did_since():
@@ -112,3 +115,11 @@ def test_minute_counts_can_take_back_what_they_counted():
     pending.add("p", "a", T0 + 2, 5, sign=-1)
     assert pending.count(WindowQuery("p", None, T0)) == WindowUsage()
     assert pending.count(WindowQuery("p", "a", T0)) == WindowUsage()
+
+
+def test_an_attempt_counted_by_the_store_is_not_counted_again_since_that_count():
+    local = LocalUsage()
+    local.add("p", "a", T0 + 5, 1)  # stored, and counted by the store at T0 + 6
+    local.remember(WindowQuery("p", "a", T0 - 3600), WindowUsage(1, 1, T0 + 5), at=T0 + 6)
+    local.add("p", "a", T0 + 8, 1)
+    assert local.estimate(WindowQuery("p", "a", T0 - 3600)).requests == 2

@@ -101,3 +101,13 @@ def test_the_remembered_counts_alone_do_not_ask_the_store(store: Switchable):
     asked = store.asked
     assert shared.remembered([DAY])[0].requests == 2
     assert store.asked == asked
+
+
+def test_rows_not_stored_when_the_store_was_last_asked_still_count_while_it_is_away(store: Switchable):
+    now = [T0 + 600]
+    shared = SharedState(store, clock=lambda: now[0])
+    shared.queued(attempt(590))  # made, still waiting in the writer
+    assert shared.count_windows([DAY])[0].requests == 1
+    store.away = True
+    now[0] += 5
+    assert shared.count_windows([DAY])[0].requests == 1
