@@ -5,10 +5,10 @@ from __future__ import annotations
 from freegin_gitops.adapters.catalog_dir import read_catalog_dir
 from freegin_gitops.commands.common import catalog_repo
 from freegin_gitops.commands.options import GlobalOptions
-from freegin_gitops.commands.output import emit, emit_json, table
+from freegin_gitops.commands.output import emit, emit_json, note, table
 from freegin_gitops.core.listing import DEFAULT_STATUSES, STATUSES, ModelRow, model_rows
 from freegin_gitops.core.naming import did_you_mean
-from freegin_gitops.errors import BadUsage, NotFound
+from freegin_gitops.errors import BadUsage, NotFound, UsageStoreError
 from freegin_gitops.services.catalog.parse_cache import load_cached
 from freegin_gitops.services.routing.usage_stats import read_stats
 
@@ -56,7 +56,12 @@ def run(
         raise NotFound(f"unknown provider {provider!r}{did_you_mean(provider, catalog.providers)}")
     if workload and workload not in catalog.workloads:
         raise NotFound(f"unknown workload {workload!r}{did_you_mean(workload, catalog.workloads)}")
-    rows = model_rows(catalog, read_stats(options.db), provider, workload, statuses)
+    try:
+        stats = read_stats(options.db)
+    except UsageStoreError as exc:  # the catalog is what was asked for: list it, say why no figures
+        note(f"freegin-ai: warning: usage figures are not shown: {exc}")
+        stats = {}
+    rows = model_rows(catalog, stats, provider, workload, statuses)
     if as_json:
         emit_json([row.as_json() for row in rows])
         return 0

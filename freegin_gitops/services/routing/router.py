@@ -15,7 +15,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from freegin_gitops.core import route_plan
 from freegin_gitops.core.compiled_catalog import Candidate, CompiledCatalog
@@ -28,13 +28,16 @@ from freegin_gitops.core.route_attempts import (
 from freegin_gitops.core.route_plan import Connection, Plan
 from freegin_gitops.core.usage import Cooldown as StoredCooldown
 from freegin_gitops.core.usage import UsageRecord
-from freegin_gitops.errors import NoCandidateAnswered, ProviderError
+from freegin_gitops.errors import NoCandidateAnswered, ProviderError, UsageStoreError
 
 if TYPE_CHECKING:
     import httpx
 
     from freegin_gitops.adapters.openai_http import ChatAnswer, OpenAICompatible
     from freegin_gitops.core.usage_store import UsageStore
+
+
+T = TypeVar("T")
 
 
 class RoutedAnswer(NamedTuple):
@@ -70,11 +73,26 @@ class Router:
         self.timer = timer
         self._cooldowns = cooldowns
         self._client_lock = threading.Lock()  # refresh calls from several threads
+        # Why usage is not recorded, once the store failed: the call goes on without it, and the
+        # command says so (the answer a person asked for is not lost to a damaged database).
+        self.usage_warning: str | None = None
+
+    def _use_store(self, action: Callable[[UsageStore], T], default: T) -> T:
+        if self.usage is None:
+            return default
+        try:
+            return action(self.usage)
+        except UsageStoreError as exc:
+            self.usage_warning = self.usage_warning or str(exc)
+            self.usage = None
+            return default
 
     # -- planning (no network) -------------------------------------------------------------
     def cooldowns(self) -> dict[str, tuple[float, str]]:
         if self._cooldowns is None:
-            found = self.usage.active_cooldowns(self.clock()) if self.usage is not None else []
+            now = self.clock()
+            none: list[StoredCooldown] = []
+            found = self._use_store(lambda store: store.active_cooldowns(now), none)
             self._cooldowns = {c.provider: (c.until_epoch, c.reason) for c in found if c.model is None}
         return self._cooldowns
 
@@ -159,8 +177,8 @@ class Router:
 
     def _keep_cooldown(self, provider: str, cooldown: Cooldown) -> None:
         self.cooldowns()[provider] = (cooldown.until, cooldown.reason)
-        if self.usage is not None:
-            self.usage.cool_down(StoredCooldown(provider, None, cooldown.until, cooldown.reason))
+        stored = StoredCooldown(provider, None, cooldown.until, cooldown.reason)
+        self._use_store(lambda store: store.cool_down(stored), None)
 
     def _record(
         self,
@@ -172,22 +190,21 @@ class Router:
     ) -> None:
         if self.usage is None:
             return
-        self.usage.record(
-            [
-                UsageRecord(
-                    provider=candidate.provider,
-                    model=candidate.model,
-                    workload=workload,
-                    latency_ms=latency_ms,
-                    success=answer is not None,
-                    error_kind=error.kind if error else None,
-                    status_code=answer.status_code if answer else (error.status_code if error else None),
-                    prompt_tokens=answer.prompt_tokens if answer else None,
-                    completion_tokens=answer.completion_tokens if answer else None,
-                    total_tokens=answer.total_tokens if answer else None,
-                )
-            ]
-        )
+        record = [
+            UsageRecord(
+                provider=candidate.provider,
+                model=candidate.model,
+                workload=workload,
+                latency_ms=latency_ms,
+                success=answer is not None,
+                error_kind=error.kind if error else None,
+                status_code=answer.status_code if answer else (error.status_code if error else None),
+                prompt_tokens=answer.prompt_tokens if answer else None,
+                completion_tokens=answer.completion_tokens if answer else None,
+                total_tokens=answer.total_tokens if answer else None,
+            )
+        ]
+        self._use_store(lambda store: store.record(record), None)
 
     def call(
         self,

@@ -46,8 +46,17 @@ def open_store(db_option: DbOption, *, create: bool = True) -> UsageStore | None
 
 
 def read_stats(db_option: DbOption) -> dict[UsageKey, UsageStats]:
-    """Figures per provider x model x workload; empty when nothing was ever recorded."""
-    store = open_store(db_option, create=False)
+    """Figures per provider x model x workload; empty when nothing was ever recorded. A SQLite
+    file is only read (it may be read-only)."""
+    location = db_location(db_option)
+    if isinstance(location, Path):
+        if not location.exists():
+            return {}
+        from freegin_gitops.adapters.usage_db import SqliteUsageStore
+
+        store: UsageStore | None = SqliteUsageStore(location, read_only=True)
+    else:
+        store = open_store(db_option, create=False)
     if store is None:
         return {}
     try:
