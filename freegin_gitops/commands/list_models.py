@@ -8,7 +8,7 @@ from freegin_gitops.commands.options import GlobalOptions
 from freegin_gitops.commands.output import emit, emit_json, note, table
 from freegin_gitops.core.listing import DEFAULT_STATUSES, STATUSES, ModelRow, model_rows
 from freegin_gitops.core.naming import did_you_mean
-from freegin_gitops.errors import BadUsage, NotFound, UsageStoreError
+from freegin_gitops.errors import BadUsage, NotFound
 from freegin_gitops.services.catalog.parse_cache import load_cached
 from freegin_gitops.services.routing.usage_stats import read_stats
 
@@ -56,11 +56,9 @@ def run(
         raise NotFound(f"unknown provider {provider!r}{did_you_mean(provider, catalog.providers)}")
     if workload and workload not in catalog.workloads:
         raise NotFound(f"unknown workload {workload!r}{did_you_mean(workload, catalog.workloads)}")
-    try:
-        stats = read_stats(options.db)
-    except UsageStoreError as exc:  # the catalog is what was asked for: list it, say why no figures
-        note(f"freegin-ai: warning: usage figures are not shown: {exc}")
-        stats = {}
+    stats, unread = read_stats(options.db)
+    if unread:  # the catalog is what was asked for: list it, and say why there are no figures
+        note(f"freegin-ai: warning: usage figures are not shown: {unread}")
     rows = model_rows(catalog, stats, provider, workload, statuses)
     if as_json:
         emit_json([row.as_json() for row in rows])

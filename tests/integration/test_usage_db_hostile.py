@@ -3,7 +3,8 @@ pages overwritten, a file that is not SQLite, a file and folder that cannot be w
 SQLite files, a real loopback provider, the real command line.
 
 ``ask`` still prints the answer it got when only the usage write failed (exit 0, one warning);
-``list-models`` lists the catalog and says why figures are missing; a read-only database reads.
+``list-models`` lists the catalog and says why figures are missing; a read-only database reads;
+a file that cannot be opened as a database is one sentence and exit 1.
 """
 
 from __future__ import annotations
@@ -72,34 +73,52 @@ def _damage(db: Path) -> None:
         handle.write(b"\xde\xad\xbe\xef" * ((size - 4096) // 4 + 1024))
 
 
-def test_damaged_pages(cli: Cli, repo: Path, db: Path):
+def test_damaged_pages_are_one_sentence(cli: Cli, repo: Path, db: Path, server):
     assert ask(cli, repo, db).code == 0  # a real database with a row
+    calls = len(server.calls("alpha"))
     _damage(db)
+    for command in (("ask", "hello"), ("route",), ("list-models",)):
+        run = cli("--repo", repo, "--db", db, *command)
+        assert run.code == 1, command
+        assert run.stderr.startswith("freegin-ai: cannot "), command
+        assert run.stderr.endswith(
+            f"the usage database {db}: it is damaged (database disk image is malformed); move it "
+            "aside or name another with --db\n"
+        ), command
+        assert run.stderr.count("\n") == 1
+    assert len(server.calls("alpha")) == calls
+
+
+def test_an_answer_whose_usage_cannot_be_written_is_still_printed(cli: Cli, repo: Path, db: Path):
+    assert ask(cli, repo, db).code == 0
+    with sqlite3.connect(db) as conn:  # the database refuses every new row, as a full disk would
+        conn.execute(
+            "CREATE TRIGGER full BEFORE INSERT ON provider_usage "
+            "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
+        )
     run = ask(cli, repo, db)
     assert run.code == 0, run.stderr
     assert run.stdout == "the answer\n"
-    assert "freegin-ai: warning: usage was not recorded: " in run.stderr
-    assert "it is damaged (database disk image is malformed)" in run.stderr
-    listing = cli("--repo", repo, "--db", db, "list-models")
-    assert listing.code == 0
-    assert "a1" in listing.stdout
-    assert "warning: usage figures are not shown: " in listing.stderr
-    assert "damaged" in listing.stderr
+    assert run.stderr.splitlines()[-1] == (
+        f"freegin-ai: warning: usage was not recorded: usage could not be recorded in the usage "
+        f"database {db}: database or disk is full; move it aside or name another with --db"
+    )
+    listing = cli("--repo", repo, "--db", db, "list-models", "--json")
+    assert listing.code == 0 and json.loads(listing.stdout)[0]["calls"] == 1
 
 
-def test_a_file_that_is_not_a_database(cli: Cli, repo: Path, db: Path):
+def test_a_file_that_is_not_a_database_is_one_sentence(cli: Cli, repo: Path, db: Path, server):
     db.parent.mkdir()
     db.write_bytes(b"this is a text file, not SQLite\n" * 200)
-    run = ask(cli, repo, db)
-    assert run.code == 0, run.stderr
-    assert run.stdout == "the answer\n"
-    assert (
-        f"freegin-ai: warning: usage was not recorded: cannot open the usage database {db}: it is "
-        "damaged (file is not a database); move it aside or name another with --db"
-    ) in run.stderr
-    route = cli("--repo", repo, "--db", db, "route")
-    assert route.code == 0
-    assert "warning: cool-downs are not known" in route.stderr
+    for command in (("ask", "hello"), ("route",), ("list-models",)):
+        run = cli("--repo", repo, "--db", db, *command)
+        assert run.code == 1, command
+        assert run.stderr.endswith(
+            f"the usage database {db}: it is damaged (file is not a database); move it aside or "
+            "name another with --db\n"
+        ), command
+        assert run.stderr.count("\n") == 1
+    assert server.calls("alpha") == []  # nothing is called without somewhere to record it
 
 
 def test_a_read_only_database_in_a_read_only_folder_is_read(cli: Cli, repo: Path, db: Path):

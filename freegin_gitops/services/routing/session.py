@@ -6,7 +6,6 @@ import contextlib
 import os
 from collections.abc import Iterator
 
-from freegin_gitops.errors import UsageStoreError
 from freegin_gitops.services.catalog.compiled_store import load_compiled
 from freegin_gitops.services.catalog.repo import CatalogRepo
 from freegin_gitops.services.routing.router import Router
@@ -19,15 +18,11 @@ def open_router(
 ) -> Iterator[Router]:
     """A :class:`Router` over ``repo`` (at ``ref``); the usage database is opened if it exists,
     or created when ``create_db`` (commands that call providers record usage). A database that
-    cannot be opened leaves the router without one, ``router.usage_warning`` saying why."""
+    cannot be opened is :class:`UsageStoreError` (nothing is called without somewhere to record
+    it); one that fails once open only costs the record (``router.usage_warning``)."""
     catalog = load_compiled(repo, ref)
-    warning = None
-    try:
-        store = open_store(db_option, create=create_db)
-    except UsageStoreError as exc:  # route and ask still work; the command says what is missing
-        store, warning = None, str(exc)
+    store = open_store(db_option, create=create_db)
     router = Router(catalog, environ=dict(os.environ), usage=store)
-    router.usage_warning = warning
     try:
         yield router
     finally:

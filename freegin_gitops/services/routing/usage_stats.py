@@ -45,21 +45,25 @@ def open_store(db_option: DbOption, *, create: bool = True) -> UsageStore | None
     return store
 
 
-def read_stats(db_option: DbOption) -> dict[UsageKey, UsageStats]:
-    """Figures per provider x model x workload; empty when nothing was ever recorded. A SQLite
-    file is only read (it may be read-only)."""
+def read_stats(db_option: DbOption) -> tuple[dict[UsageKey, UsageStats], str | None]:
+    """Figures per provider x model x workload (empty when nothing was ever recorded), and why
+    they are missing when the database opened but could not be read (damaged pages, missing
+    tables); a database that cannot be opened is :class:`UsageStoreError`. A SQLite file is only
+    read: it may be read-only."""
     location = db_location(db_option)
     if isinstance(location, Path):
         if not location.exists():
-            return {}
+            return {}, None
         from freegin_gitops.adapters.usage_db import SqliteUsageStore
 
         store: UsageStore | None = SqliteUsageStore(location, read_only=True)
     else:
         store = open_store(db_option, create=False)
     if store is None:
-        return {}
+        return {}, None
     try:
-        return store.stats()
+        return store.stats(), None
+    except UsageStoreError as exc:
+        return {}, str(exc)
     finally:
         store.close()
