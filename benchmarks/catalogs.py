@@ -18,7 +18,7 @@ import re
 import shutil
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -347,11 +347,57 @@ def load_extract(path: Path = EXTRACT) -> dict[str, Any]:
     return data
 
 
-def write_models_dev_catalog(dest: Path, *, overwrite: bool = False) -> CatalogStats:
-    """Write DEST/catalog/ with every provider and model of the bundled models.dev extract."""
-    providers, dropped = models_dev_providers(load_extract())
+def _copy_id(pid: str, copy: int) -> str:
+    """The id of the ``copy``-th copy of provider ``pid`` (the first copy keeps its id)."""
+    if copy == 1:
+        return pid
+    suffix = f"-x{copy}"
+    return pid[: 63 - len(suffix)].rstrip("-") + suffix
+
+
+def write_models_dev_catalog(dest: Path, *, copies: int = 1, overwrite: bool = False) -> CatalogStats:
+    """Write DEST/catalog/ with every provider and model of the bundled models.dev extract.
+
+    With ``copies`` > 1 every provider is written that many times (``groq``, ``groq-x2``, ...),
+    each copy with the same models: a catalog ``copies`` times the size of models.dev with its
+    real mix of ids, names and file sizes (10 copies: 1,470 providers, 52,760 models).
+    """
+    if copies < 1:
+        raise ValueError("need at least one copy")
+    originals, dropped = models_dev_providers(load_extract())
+    providers = [
+        Provider(
+            _copy_id(p.id, k), p.name if k == 1 else f"{p.name} ({k})", p.base_url, p.api_key_env, p.models
+        )
+        for p in originals
+        for k in range(1, copies + 1)
+    ]
+    providers.sort(key=lambda p: p.id)
     stats = write_catalog(dest, providers, overwrite=overwrite)
-    return CatalogStats(stats.providers, stats.models, stats.active, stats.bytes_written, dropped)
+    return CatalogStats(stats.providers, stats.models, stats.active, stats.bytes_written, dropped * copies)
+
+
+def write_one_big_provider(dest: Path, target_bytes: int, *, overwrite: bool = False) -> CatalogStats:
+    """Write DEST/catalog/ with one provider file of about ``target_bytes``: models.dev's models
+    (each id once), repeated with numbered ids (``-r2``, ``-r3``, ...) until the file is that big."""
+    originals, _dropped = models_dev_providers(load_extract())
+    pool: dict[str, Model] = {}
+    for p in originals:
+        for m in p.models:
+            pool.setdefault(m.id, m)
+    empty = Provider("big", "Big Provider", "https://api.big.example/v1", "BIG_API_KEY")
+    header = len(render_provider(empty).encode())
+    one_round = len(render_provider(replace(empty, models=tuple(pool.values()))).encode()) - header
+    rounds = max(1, round((target_bytes - header) / one_round))
+    ids = set(pool)
+    models: list[Model] = list(pool.values())
+    for r in range(2, rounds + 1):
+        for m in pool.values():
+            new_id = f"{m.id}-r{r}"
+            if new_id not in ids:
+                ids.add(new_id)
+                models.append(replace(m, id=new_id))
+    return write_catalog(dest, [replace(empty, models=tuple(models))], overwrite=overwrite)
 
 
 # --- synthetic --------------------------------------------------------------------------------

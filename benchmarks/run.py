@@ -25,26 +25,14 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.catalogs import write_models_dev_catalog, write_synthetic_catalog  # noqa: E402
-
-PYTHON = sys.executable
-FREEGIN = [PYTHON, "-m", "freegin_gitops"]
-
-
-@dataclass
-class Row:
-    name: str
-    measured: str
-    baseline: str
-    ratio: float | None
-    target: str
-    ok: bool | None
+from benchmarks.scale import scale  # noqa: E402
+from benchmarks.timing import FREEGIN, PYTHON, Row, ms, ratio_row, run_times  # noqa: E402
 
 
 def machine() -> str:
@@ -60,30 +48,6 @@ def machine() -> str:
         f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
         f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}"
     )
-
-
-def run_times(commands: dict[str, list[str]], env: dict[str, str], repeat: int) -> dict[str, float]:
-    """Median wall time (s) of each command, repetitions interleaved so load hits all alike."""
-    times: dict[str, list[float]] = {name: [] for name in commands}
-    for argv in commands.values():  # warm-up: caches, page cache
-        subprocess.run(argv, env=env, capture_output=True, check=False)
-    for _ in range(repeat):
-        for name, argv in commands.items():
-            start = time.perf_counter()
-            done = subprocess.run(argv, env=env, capture_output=True, check=False)
-            times[name].append(time.perf_counter() - start)
-            if done.returncode != 0:
-                raise SystemExit(f"{name} failed: {done.stderr.decode()[-500:]}")
-    return {name: statistics.median(values) for name, values in times.items()}
-
-
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:.0f} ms" if seconds >= 0.01 else f"{seconds * 1000:.2f} ms"
-
-
-def ratio_row(name: str, value: float, base: float, base_name: str, limit: float) -> Row:
-    r = value / base
-    return Row(name, ms(value), f"{base_name} {ms(base)}", r, f"<= {limit:g}x", r <= limit)
 
 
 def yaml_parse_time(catalog: Path, repeat: int) -> float:
@@ -389,6 +353,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions and usage rows")
     parser.add_argument("--repeat", type=int, default=None, help="repetitions of each process timing")
+    parser.add_argument(
+        "--only", default=None, help="comma-separated steps: startup,validate,selection,usage,refresh,scale"
+    )
     args = parser.parse_args(argv)
     repeat = args.repeat or (9 if args.quick else 25)
     rows_total = 200_000 if args.quick else 1_000_000
@@ -420,17 +387,20 @@ def main(argv: list[str] | None = None) -> int:
             f"models.dev ({stats.providers} providers, {stats.models:,} models), synthetic (20,000 models)"
         )
         print(f"started {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; process timings: median of {repeat}\n")
-        steps: list[Callable[[], list[Row]]] = [
-            lambda: start_up(work, env, starter, big, repeat),
-            lambda: cold_validate(work, env, big, repeat),
-            lambda: [one_file_changed(big)],
-            lambda: selection(work),
-            lambda: usage(work, rows_total),
-            lambda: refresh_fan_out(work),
+        steps: list[tuple[str, Callable[[], list[Row]]]] = [
+            ("startup", lambda: start_up(work, env, starter, big, repeat)),
+            ("validate", lambda: cold_validate(work, env, big, repeat)),
+            ("validate", lambda: [one_file_changed(big)]),
+            ("scale", lambda: scale(work, env, starter, repeat)),
+            ("selection", lambda: selection(work)),
+            ("usage", lambda: usage(work, rows_total)),
+            ("refresh", lambda: refresh_fan_out(work)),
         ]
+        wanted = set(args.only.split(",")) if args.only else {name for name, _ in steps}
         rows: list[Row] = []
-        for step in steps:
-            rows += step()
+        for name, step in steps:
+            if name in wanted:
+                rows += step()
         print_table(rows)
         failed = [r.name for r in rows if r.ok is False]
         print(

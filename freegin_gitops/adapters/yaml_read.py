@@ -6,24 +6,22 @@ sequences). Dates and timestamps stay strings: the schemas check their shape and
 them. Nothing is ever executed: unknown tags are refused, never constructed.
 
 Refused, with the line and column: duplicate keys, anchors and aliases, tags other than the core
-ones, tab indentation, non-UTF-8 bytes, empty files, several documents in one file, non-string keys
+ones, tab indentation, non-UTF-8 bytes, empty files, several documents in one file, non-string keys,
 nesting deeper than :data:`MAX_DEPTH`, integers of more than :data:`MAX_NUMBER_DIGITS` digits (Python
 cannot even convert those of over 4,300) and numbers that overflow to infinity (``1e999``).
 
-Positions are only needed for files with problems, so parsing does not record them; :func:`locate`
-re-composes a file to find the node at a JSON path.
+Values are built straight from libyaml's events, without a node tree. Positions are only needed
+for files with problems, so parsing does not record them; ``yaml_locate`` finds the nodes at
+JSON paths in a second pass over the events.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from freegin_gitops.core.problems import JsonPath
 
@@ -96,23 +94,20 @@ def _mark(mark: Any) -> tuple[int, int]:
     return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
 
 
-def _number_problem(node: ScalarNode, path: JsonPath, message: str) -> YamlProblem:
-    line, col = _mark(node.start_mark)
-    return YamlProblem(message, line, col, path)
+Parser = _Parser  # libyaml's event parser, for yaml_locate
+mark_position = _mark  # 1-based (line, column) of a libyaml mark
 
 
-def _scalar(node: ScalarNode, path: JsonPath) -> Any:
-    value: str = node.value
-    tag = node.tag
+def _scalar(value: str, tag: str, mark: Any, path: JsonPath) -> Any:
     if tag == _STR:
         return value
     if tag in (_INT, _FLOAT) and len(value) > MAX_NUMBER_DIGITS and (tag == _INT or _INT_RE.match(value)):
         # int() refuses over 4,300 digits with a ValueError; no catalog number needs a tenth of that.
-        raise _number_problem(
-            node,
+        digits = len(value.lstrip("+-").removeprefix("0x").removeprefix("0o"))
+        raise YamlProblem(
+            f"the integer has {digits} digits; catalog integers have at most {MAX_NUMBER_DIGITS}",
+            *_mark(mark),
             path,
-            f"the integer has {len(value.lstrip('+-').removeprefix('0x').removeprefix('0o'))} digits; "
-            f"catalog integers have at most {MAX_NUMBER_DIGITS}",
         )
     if tag == _INT:
         if value.startswith("0o"):
@@ -123,14 +118,13 @@ def _scalar(node: ScalarNode, path: JsonPath) -> Any:
             return int(value, 10)
     elif tag == _FLOAT:
         if value.lower().endswith(("inf", "nan")):
-            line, col = _mark(node.start_mark)
-            raise YamlProblem(f"{value} is not allowed: catalog numbers are finite", line, col, path)
+            raise YamlProblem(f"{value} is not allowed: catalog numbers are finite", *_mark(mark), path)
         if _FLOAT_RE.match(value):
             number = float(value)
             if not math.isfinite(number):  # 1e999 overflows to inf
                 shown = value if len(value) <= 40 else value[:40] + "..."
-                raise _number_problem(
-                    node, path, f"the number {shown} is too large: catalog numbers are finite"
+                raise YamlProblem(
+                    f"the number {shown} is too large: catalog numbers are finite", *_mark(mark), path
                 )
             return number
         if _INT_RE.match(value):
@@ -139,45 +133,182 @@ def _scalar(node: ScalarNode, path: JsonPath) -> Any:
         return _BOOLS[value]
     elif tag == _NULL and value in _NULLS:
         return None
-    line, col = _mark(node.start_mark)
-    raise YamlProblem(f"the value {value!r} cannot be read as {tag.rsplit(':', 1)[-1]}", line, col, path)
+    raise YamlProblem(f"the value {value!r} cannot be read as {tag.rsplit(':', 1)[-1]}", *_mark(mark), path)
 
 
-def _construct(node: Node, path: JsonPath, seen: set[int]) -> Any:
-    if len(path) > MAX_DEPTH:
-        line, col = _mark(node.start_mark)
-        raise YamlProblem(f"nesting is deeper than {MAX_DEPTH} levels", line, col)
-    if node.tag not in _ALLOWED_TAGS:
-        line, col = _mark(node.start_mark)
-        shown = "!!" + node.tag[len(_CORE) :] if node.tag.startswith(_CORE) else node.tag
-        raise YamlProblem(
-            f"the tag {shown} is not allowed in catalog files (only plain YAML values)",
-            line,
-            col,
-            path,
+_RESOLVERS: dict[str, list[tuple[str, re.Pattern[str]]]] = _CoreResolver.yaml_implicit_resolvers
+
+
+def _scalar_tag(event: yaml.ScalarEvent) -> str:
+    """The tag PyYAML's composer would give the scalar (YAML 1.2 core schema)."""
+    tag: str | None = event.tag
+    if tag is not None and tag != "!":
+        return tag
+    if not event.implicit[0]:  # quoted
+        return _STR
+    value: str = event.value
+    for resolved, pattern in _RESOLVERS.get(value[0] if value else "", ()):
+        if pattern.match(value):
+            return resolved
+    return _STR
+
+
+def _refused_tag(tag: str, mark: Any, path: JsonPath) -> YamlProblem:
+    shown = "!!" + tag[len(_CORE) :] if tag.startswith(_CORE) else tag
+    return YamlProblem(
+        f"the tag {shown} is not allowed in catalog files (only plain YAML values)",
+        *_mark(mark),
+        path,
+    )
+
+
+def _refused_anchor(event: Any) -> YamlProblem:
+    if isinstance(event, yaml.AliasEvent):
+        return YamlProblem(
+            f"YAML aliases (*{event.anchor}) are not allowed in catalog files",
+            *_mark(event.start_mark),
         )
-    if id(node) in seen:
-        line, col = _mark(node.start_mark)
-        raise YamlProblem("YAML aliases are not allowed in catalog files", line, col, path)
-    seen.add(id(node))
-    if isinstance(node, ScalarNode):
-        return _scalar(node, path)
-    if isinstance(node, SequenceNode):
-        return [_construct(item, (*path, i), seen) for i, item in enumerate(node.value)]
-    if isinstance(node, MappingNode):
-        mapping: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, ScalarNode) or key_node.tag != _STR:
-                line, col = _mark(key_node.start_mark)
-                shown = key_node.value if isinstance(key_node, ScalarNode) else "a collection"
-                raise YamlProblem(f"mapping keys must be plain strings, not {shown!r}", line, col, path)
-            key = key_node.value
-            if key in mapping:
-                line, col = _mark(key_node.start_mark)
-                raise YamlProblem(f"duplicate key {key!r}", line, col, path)
-            mapping[key] = _construct(value_node, (*path, key), seen)
-        return mapping
-    raise YamlProblem("unexpected YAML node", *_mark(node.start_mark), path)  # pragma: no cover
+    return YamlProblem(
+        f"YAML anchors (&{event.anchor}) are not allowed in catalog files", *_mark(event.start_mark)
+    )
+
+
+_NO_KEY = object()  # the mapping on top of the stack waits for a key
+_SHORT = 24  # scalars up to this length are shared: dates, statuses, workload names, keys
+
+
+def _path(containers: list[Any], keys: list[Any]) -> JsonPath:
+    """The JSON path of the value being built, from the open collections."""
+    out: list[str | int] = []
+    last = len(containers) - 1
+    for depth, (container, key) in enumerate(zip(containers, keys, strict=True)):
+        if isinstance(container, list):
+            out.append(len(container) if depth == last else len(container) - 1)
+        elif key is not _NO_KEY:
+            out.append(key)
+    return tuple(out)
+
+
+def _build(parser: Any) -> Any:
+    """The one document of ``parser``'s stream, as plain Python values, straight from libyaml's
+    events.
+
+    Composing a node tree first (as PyYAML does) keeps every scalar of the file alive as a node
+    with two position marks, about 25 times the file's size in memory. Here only the values are
+    kept, repeated short strings and integers are shared, and positions are looked up again only
+    for files that have problems (``yaml_locate``). The loop is written out flat: it runs once
+    per scalar of the file.
+    """
+    get = parser.get_event
+    get()  # stream start
+    event = get()
+    if isinstance(event, yaml.StreamEndEvent):
+        raise YamlProblem("the file is empty; it must hold a YAML mapping", 1, 1)
+    containers: list[Any] = []  # the open collections, outermost first
+    keys: list[Any] = []  # per open collection: the key being filled (mappings), else None
+    strings: dict[str, str] = {}
+    ints: dict[int, int] = {}
+    share = strings.setdefault
+    resolvable = _RESOLVERS.keys()
+    scalar_event, alias_event, mapping_start = yaml.ScalarEvent, yaml.AliasEvent, yaml.MappingStartEvent
+    sequence_start, document_end = yaml.SequenceStartEvent, yaml.DocumentEndEvent
+    ends = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+    document: Any = None
+    while True:
+        event = get()
+        kind = type(event)
+        if kind in ends:
+            done = containers.pop()
+            keys.pop()
+            if not keys:
+                document = done
+            elif keys[-1] is not None:  # a mapping: its next event is a key
+                keys[-1] = _NO_KEY
+            continue
+        if kind is document_end:
+            break
+        if kind is alias_event or event.anchor is not None:
+            raise _refused_anchor(event)
+        if len(containers) > MAX_DEPTH:
+            raise YamlProblem(f"nesting is deeper than {MAX_DEPTH} levels", *_mark(event.start_mark))
+        top = containers[-1] if containers else None
+        is_key = top is not None and keys[-1] is _NO_KEY
+        if kind is scalar_event:
+            value = event.value
+            if event.tag is None and (not event.implicit[0] or (value and value[0] not in resolvable)):
+                tag = _STR  # the common case: a plain or quoted string
+            else:
+                tag = _scalar_tag(event)
+            if tag == _STR:
+                if len(value) <= _SHORT:
+                    value = share(value, value)
+            elif is_key:
+                raise YamlProblem(
+                    f"mapping keys must be plain strings, not {value!r}",
+                    *_mark(event.start_mark),
+                    _path(containers, keys),
+                )
+            elif tag in _ALLOWED_TAGS and tag != _MAP and tag != _SEQ:
+                value = _scalar(value, tag, event.start_mark, _path(containers, keys))
+                if type(value) is int and len(event.value) <= _SHORT:
+                    value = ints.setdefault(value, value)
+            else:
+                raise _refused_tag(tag, event.start_mark, _path(containers, keys))
+            if top is None:
+                document = value
+            elif is_key:
+                if value in top:
+                    raise YamlProblem(
+                        f"duplicate key {value!r}", *_mark(event.start_mark), _path(containers, keys)
+                    )
+                keys[-1] = value
+            elif keys[-1] is None:
+                top.append(value)
+            else:
+                top[keys[-1]] = value
+                keys[-1] = _NO_KEY
+            continue
+        if kind is not mapping_start and kind is not sequence_start:  # pragma: no cover - libyaml's grammar
+            raise YamlProblem("unexpected YAML event", *_mark(event.start_mark), _path(containers, keys))
+        default = _MAP if kind is mapping_start else _SEQ
+        tag = event.tag
+        if tag is not None and tag != "!" and tag != default:
+            raise _refused_tag(tag, event.start_mark, _path(containers, keys))
+        if is_key:
+            raise YamlProblem(
+                "mapping keys must be plain strings, not 'a collection'",
+                *_mark(event.start_mark),
+                _path(containers, keys),
+            )
+        container: Any = {} if kind is mapping_start else []
+        if top is not None:
+            if keys[-1] is None:
+                top.append(container)
+            else:
+                top[keys[-1]] = container  # the key stays until the collection ends
+        containers.append(container)
+        keys.append(_NO_KEY if kind is mapping_start else None)
+    event = get()
+    if not isinstance(event, yaml.StreamEndEvent):
+        raise YamlProblem("a catalog file holds exactly one YAML document", *_mark(event.start_mark))
+    return document
+
+
+def _check_utf8(raw: bytes, chunk: int = 1 << 20) -> None:
+    """Refuse bytes that are not UTF-8, at their position, without decoding the file at once."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(raw)
+    for start in range(0, len(raw), chunk):
+        piece = view[start : start + chunk]
+        try:
+            decoder.decode(piece, final=start + chunk >= len(raw))
+        except UnicodeDecodeError as exc:
+            held = len(exc.object) - len(piece)  # bytes of a sequence begun in the previous chunk
+            bad = start - held + exc.start
+            line, col = _position(raw, bad)
+            raise YamlProblem(f"the file is not valid UTF-8 (byte 0x{raw[bad]:02x})", line, col) from exc
 
 
 def decode(raw: bytes) -> str:
@@ -185,141 +316,85 @@ def decode(raw: bytes) -> str:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        before = raw[: exc.start]
-        line = before.count(b"\n") + 1
-        col = exc.start - (before.rfind(b"\n") + 1) + 1
+        line, col = _position(raw, exc.start)
         raise YamlProblem(f"the file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})", line, col) from exc
     return text[1:] if text.startswith("\ufeff") else text
 
 
-def _check_events(text: str) -> None:
-    """Refuse anchors and aliases, which composed nodes no longer show."""
-    loader = _Composer(text)
-    try:
-        while loader.check_event():
-            _refuse_anchor(loader.get_event())
-    finally:
-        loader.dispose()
+def _line_of(source: str | bytes, line: int) -> str:
+    """Line ``line`` (1-based) of ``source``, as text."""
+    data = source.encode("utf-8", "surrogatepass") if isinstance(source, str) else source
+    start = 0
+    for _ in range(line - 1):
+        start = data.find(b"\n", start) + 1
+        if start == 0:
+            return ""
+    end = data.find(b"\n", start)
+    return data[start : end if end >= 0 else len(data)].decode("utf-8", "replace")
 
 
-def _refuse_anchor(event: yaml.Event | None) -> None:
-    if event is None:
-        return
-    if isinstance(event, yaml.AliasEvent):
-        raise YamlProblem(
-            f"YAML aliases (*{event.anchor}) are not allowed in catalog files", *_mark(event.start_mark)
-        )
-    anchor = getattr(event, "anchor", None)
-    if anchor is not None:
-        raise YamlProblem(
-            f"YAML anchors (&{anchor}) are not allowed in catalog files", *_mark(event.start_mark)
-        )
-
-
-def _explain(exc: yaml.MarkedYAMLError, text: str) -> YamlProblem:
+def _explain(exc: yaml.MarkedYAMLError, source: str | bytes) -> YamlProblem:
     mark = exc.problem_mark or exc.context_mark
     line, col = _mark(mark)
     problem = exc.problem or "the file is not valid YAML"
-    index = getattr(mark, "index", None)
-    if isinstance(index, int) and index < len(text) and text[index] == "\t":
+    text = _line_of(source, line).lstrip("\ufeff") if mark is not None else ""
+    if col - 1 < len(text) and text[col - 1] == "\t":
         problem = "tab characters are not allowed for indentation; use spaces"
-    elif "expected a single document" in (exc.context or ""):
-        problem = "a catalog file holds exactly one YAML document"
     elif exc.context:
         problem = f"{problem} ({exc.context})"
     return YamlProblem(problem, line, col)
 
 
-def _position(text: str, index: int) -> tuple[int, int]:
-    before = text[:index]
-    return before.count("\n") + 1, index - (before.rfind("\n") + 1) + 1
+def _position(data: bytes, offset: int) -> tuple[int, int]:
+    """1-based line and column (in characters) of the byte at ``offset``."""
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    col = len(data[line_start:offset].decode("utf-8", "replace")) + 1
+    if line_start == 0 and data.startswith(b"\xef\xbb\xbf"):
+        col -= 1
+    return data.count(b"\n", 0, offset) + 1, col
 
 
-def _translate(exc: yaml.YAMLError, text: str) -> YamlProblem:
+def _translate(exc: yaml.YAMLError, source: str | bytes) -> YamlProblem:
     if isinstance(exc, yaml.reader.ReaderError):
-        line, col = _position(text, exc.position)
+        data = source.encode("utf-8", "surrogatepass") if isinstance(source, str) else source
+        line, col = _position(data, exc.position)
         return YamlProblem(
             f"the file contains the character #x{exc.character:04x}, which YAML does not allow",
             line,
             col,
         )
     if isinstance(exc, yaml.MarkedYAMLError):
-        return _explain(exc, text)
+        return _explain(exc, source)
     return YamlProblem(f"the file cannot be read as YAML ({exc})", 1, 1)  # pragma: no cover
+
+
+def _parse(source: str | bytes) -> Any:
+    import gc
+
+    parser = _Parser(source)
+    # The values built here hold no reference cycles, so the cyclic collector has nothing to
+    # find; left on, it would walk every container built so far again at each full collection.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _build(parser)
+    except yaml.YAMLError as exc:
+        raise _translate(exc, source) from exc
+    finally:
+        if collecting:
+            gc.enable()
+        parser.dispose()
 
 
 def parse(text: str) -> Any:
     """Parse one catalog document; raise :class:`YamlProblem` for anything refused."""
-    loader = None
-    try:
-        if "&" in text or "*" in text:
-            _check_events(text)
-        loader = _Composer(text)
-        node = loader.get_single_node()
-    except yaml.YAMLError as exc:
-        raise _translate(exc, text) from exc
-    finally:
-        if loader is not None:
-            loader.dispose()
-    if node is None:
-        raise YamlProblem("the file is empty; it must hold a YAML mapping", 1, 1)
-    return _construct(node, (), set())
+    return _parse(text)
 
 
 def parse_bytes(raw: bytes) -> Any:
-    """Decode and parse; see :func:`parse`."""
-    return parse(decode(raw))
+    """Check that ``raw`` is UTF-8 (a BOM is allowed) and parse it; see :func:`parse`.
 
-
-@dataclass(frozen=True, slots=True)
-class Position:
-    line: int
-    col: int
-
-
-class Locator:
-    """Finds where a JSON path is in one file's text; composes the file once, on first use."""
-
-    def __init__(self, text: str) -> None:
-        self._text = text
-        self._root: Node | None = None
-        self._composed = False
-
-    def _node(self) -> Node | None:
-        if not self._composed:
-            self._composed = True
-            try:
-                loader = _Composer(self._text)
-                try:
-                    self._root = loader.get_single_node()
-                finally:
-                    loader.dispose()
-            except yaml.YAMLError:
-                self._root = None
-        return self._root
-
-    def locate(self, path: Sequence[str | int], key: str | None = None) -> Position:
-        """Where the value at ``path`` starts (with ``key``: that key of the mapping at ``path``).
-
-        Falls back to the nearest existing ancestor when the path does not exist.
-        """
-        node = self._node()
-        if node is None:
-            return Position(1, 1)
-        for part in path:
-            child: Node | None = None
-            if isinstance(node, MappingNode) and isinstance(part, str):
-                for k, v in node.value:
-                    if isinstance(k, ScalarNode) and k.value == part:
-                        child = v
-                        break
-            elif isinstance(node, SequenceNode) and isinstance(part, int) and part < len(node.value):
-                child = node.value[part]
-            if child is None:
-                break
-            node = child
-        if key is not None and isinstance(node, MappingNode):
-            for k, _v in node.value:
-                if isinstance(k, ScalarNode) and k.value == key:
-                    return Position(*_mark(k.start_mark))
-        return Position(*_mark(node.start_mark))
+    The bytes go to libyaml as they are: no decoded copy of the file is made.
+    """
+    _check_utf8(raw)
+    return _parse(raw)

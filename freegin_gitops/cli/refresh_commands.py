@@ -32,6 +32,12 @@ from freegin_gitops.cli.params import PATH_TYPE, exit_with, global_options
     "GITHUB_TOKEN; GITHUB_REPOSITORY or the origin URL names the repository.",
 )
 @click.option("--base", metavar="BRANCH", help="Branch to start from. Default: the current branch.")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Exit 1 when any provider failed (default: only when every provider failed; the others "
+    "are still proposed, and the failures reported).",
+)
 def refresh_models(
     provider: str | None,
     workload: str | None,
@@ -40,6 +46,7 @@ def refresh_models(
     push: bool | None,
     open_pr: bool,
     base: str | None,
+    strict: bool,
 ) -> None:
     """Ask an LLM for better models and propose them on a branch and pull request.
 
@@ -47,8 +54,14 @@ def refresh_models(
     router) for better models per workload; each answer is checked against the provider's own
     model list (verified: true/false/null); active models the provider no longer lists are
     proposed for retirement. The result is committed on freegin/refresh/<provider or all>, built
-    from --base without touching your working tree. Re-running updates the same branch and pull
-    request.
+    from --base without touching your working tree (with compiled/catalog.json regenerated when
+    the repository keeps one). Re-running updates the same branch and pull request; a branch
+    carrying someone's commits is left alone, with a notice.
+
+    Exit 0 when every provider was refreshed, or some failed and the others were proposed (the
+    failures are reported on stderr, as GitHub warning annotations under GitHub Actions, and in
+    the pull request); exit 1 when every provider failed, with --strict when any did, or when
+    the branch, the push or the pull request failed.
 
     \b
     Example: freegin-ai refresh-models groq --push --open-pr
@@ -65,5 +78,6 @@ def refresh_models(
             push=push,
             open_pr=open_pr,
             base=base,
+            strict=strict,
         )
     )

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from freegin_gitops.adapters.files import atomic_write
 from freegin_gitops.commands.common import catalog_repo
 from freegin_gitops.commands.options import GlobalOptions
-from freegin_gitops.commands.output import emit, note
+from freegin_gitops.commands.output import emit_bytes, note
 from freegin_gitops.errors import BadUsage
-from freegin_gitops.services.catalog.compiled_file import compile_repo, is_stale
+from freegin_gitops.services.catalog.compiled_file import compile_repo, is_stale, write_output
 
 
 def run(options: GlobalOptions, *, output: str, check: bool) -> int:
@@ -25,8 +24,13 @@ def run(options: GlobalOptions, *, output: str, check: bool) -> int:
         note(f"{output} is up to date")
         return 0
     if output == "-":
-        emit(compiled.data.decode("utf-8"))
+        emit_bytes(compiled.data)
         return 0
-    atomic_write(Path(output), compiled.data)
-    note(f"wrote {output} (content sha256 {compiled.document['source']['content_sha256'][:12]})")
+    wrote = write_output(Path(output), compiled)
+    sha = compiled.content_sha256[:12]
+    note(
+        f"wrote {output} (content sha256 {sha})"
+        if wrote
+        else f"{output} is up to date (content sha256 {sha})"
+    )
     return 0

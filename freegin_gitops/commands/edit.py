@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 
 from freegin_gitops.commands.options import GlobalOptions
 from freegin_gitops.commands.output import emit, note
+from freegin_gitops.core.layout import COMPILED_FILE
 from freegin_gitops.services.catalog.repo import resolve_repo
 from freegin_gitops.services.edits import EditResult
 from freegin_gitops.services.edits import session as edit_session
@@ -21,6 +22,7 @@ def run(options: GlobalOptions, *, command: str, edit: Edit, commit: bool) -> in
     applied = edit_session.apply(repo, command, lambda files: edit(files, now), commit=commit)
     if applied.recovered:
         note(f"freegin-ai: {applied.recovered}")
+    compiled_note = f"; {COMPILED_FILE} regenerated" if applied.compiled else ""
     commit_note = f" (commit {applied.commit[:12]})" if applied.commit else ""
-    emit(f"{applied.result.summary}{commit_note}\n")
+    emit(f"{applied.result.summary}{compiled_note}{commit_note}\n")
     return 0

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from freegin_gitops.adapters.catalog_dir import read_catalog_dir
+from collections.abc import Iterator
+
 from freegin_gitops.commands.common import catalog_repo
 from freegin_gitops.commands.options import GlobalOptions
-from freegin_gitops.commands.output import emit, emit_json, note, table
-from freegin_gitops.core.listing import DEFAULT_STATUSES, STATUSES, ModelRow, model_rows
+from freegin_gitops.commands.output import emit, emit_json_array, note, table
+from freegin_gitops.core.listing import DEFAULT_STATUSES, STATUSES, ModelRow, provider_rows
 from freegin_gitops.core.naming import did_you_mean
 from freegin_gitops.errors import BadUsage, NotFound
-from freegin_gitops.services.catalog.parse_cache import load_cached
+from freegin_gitops.services.catalog.valid_catalog import open_valid_catalog
 from freegin_gitops.services.routing.usage_stats import read_stats
 
 
@@ -51,17 +52,23 @@ def run(
 ) -> int:
     statuses = _statuses(status)
     repo = catalog_repo(options)
-    catalog = load_cached(repo.root, read_catalog_dir(repo.root), need_documents=True).require_catalog()
-    if provider and provider not in catalog.providers:
-        raise NotFound(f"unknown provider {provider!r}{did_you_mean(provider, catalog.providers)}")
+    catalog = open_valid_catalog(repo.root)
+    if provider and provider not in catalog.provider_ids:
+        raise NotFound(f"unknown provider {provider!r}{did_you_mean(provider, catalog.provider_ids)}")
     if workload and workload not in catalog.workloads:
         raise NotFound(f"unknown workload {workload!r}{did_you_mean(workload, catalog.workloads)}")
     stats, unread = read_stats(options.db)
     if unread:  # the catalog is what was asked for: list it, and say why there are no figures
         note(f"freegin-ai: warning: usage figures are not shown: {unread}")
-    rows = model_rows(catalog, stats, provider, workload, statuses)
+
+    def rows() -> Iterator[ModelRow]:
+        # One provider at a time: listing 50,000 models never holds them all.
+        for pid in [provider] if provider else catalog.provider_ids:
+            prov, suggestions = catalog.provider(pid)
+            yield from provider_rows(prov, suggestions, stats, workload, statuses)
+
     if as_json:
-        emit_json([row.as_json() for row in rows])
+        emit_json_array(row.as_json() for row in rows())
         return 0
     headers = [
         "PROVIDER",
@@ -75,5 +82,5 @@ def run(
         "P95 MS",
         "LAST USED",
     ]
-    emit(table(headers, [_cells(r) for r in rows]))
+    emit(table(headers, [_cells(r) for r in rows()]))
     return 0

@@ -3,11 +3,19 @@ start fast)."""
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
+
+from freegin_gitops.core import json_text
+
+
+def _reader_gone() -> None:
+    """The reader went away (``| head``): it has what it wanted, so end quietly."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    raise SystemExit(0) from None
 
 
 def emit(text: str) -> None:
@@ -16,13 +24,31 @@ def emit(text: str) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
     except BrokenPipeError:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        raise SystemExit(0) from None
+        _reader_gone()
+
+
+def emit_bytes(*pieces: bytes | Iterable[bytes]) -> None:
+    """Write bytes (UTF-8 text) to stdout as they come, after whatever text was written before."""
+    try:
+        sys.stdout.flush()
+        buffer = getattr(sys.stdout, "buffer", None)
+        write = buffer.write if buffer is not None else (lambda b: sys.stdout.write(b.decode("utf-8")))
+        for piece in pieces:
+            for part in (piece,) if isinstance(piece, bytes) else piece:
+                write(part)
+        (buffer or sys.stdout).flush()
+    except BrokenPipeError:
+        _reader_gone()
 
 
 def emit_json(document: Any) -> None:
-    emit(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    emit_bytes(json_text.pretty(document), b"\n")
+
+
+def emit_json_array(items: Iterable[Any]) -> None:
+    """Write ``items`` as one indented JSON array, piece by piece: the same text as
+    ``emit_json(list(items))`` without holding the list or its text in memory."""
+    emit_bytes(json_text.pretty_array(items), b"\n")
 
 
 def note(text: str) -> None:

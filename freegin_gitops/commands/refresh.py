@@ -6,10 +6,14 @@ import datetime as dt
 import difflib
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from freegin_gitops.commands.options import GlobalOptions
 from freegin_gitops.commands.output import emit, note
+from freegin_gitops.core.layout import COMPILED_FILE
+from freegin_gitops.core.refresh_model import RefreshReport
+from freegin_gitops.core.reporting import github_warning
 from freegin_gitops.core.rules import PROVIDER_ID
 from freegin_gitops.errors import BadUsage, FileError
 from freegin_gitops.services.catalog.repo import resolve_repo
@@ -80,6 +84,44 @@ def _dry_run(plan: RefreshPlan) -> None:
         emit("  nothing to change\n")
 
 
+def _branch_line(outcome: RefreshRun, pushing: bool) -> str:
+    plan, pub = outcome.plan, outcome.published
+    assert pub is not None
+    report = plan.report
+    counts = f"{len(report.changes)} suggestion(s), {len(report.retirements)} retirement proposal(s)"
+    line = f"{pub.branch}: {pub.action} {pub.commit[:12]} ({counts}"
+    line += f"; {COMPILED_FILE} regenerated)" if outcome.compiled else ")"
+    if pub.pushed:
+        line += "; pushed to origin"
+    elif pushing:
+        line += "; origin already has it"
+    if outcome.pull_request:
+        line += f"; pull request {outcome.pull_request_action}: {outcome.pull_request}"
+    return line
+
+
+def _report_failures(report: RefreshReport, strict: bool, environ: Mapping[str, str]) -> bool:
+    """Say which providers failed (each was reported as it failed, above): one line on stderr and,
+    under GitHub Actions, a warning annotation for each, so that a weekly run that half worked
+    says so on its summary page. True when the failures fail the run."""
+    failed = report.failed
+    if not failed:
+        return False
+    if environ.get("GITHUB_ACTIONS") == "true":
+        for p in failed:
+            emit(github_warning(f"{p.provider} was not refreshed: {p.failure}", "freegin-ai refresh") + "\n")
+    names = ", ".join(p.provider for p in failed)
+    summary = f"{len(failed)} of {len(report.providers)} provider(s) could not be refreshed ({names})"
+    if len(failed) == len(report.providers):
+        note(f"freegin-ai: refresh failed: {summary}")
+        return True
+    if strict:
+        note(f"freegin-ai: refresh failed (--strict): {summary}")
+        return True
+    note(f"freegin-ai: warning: {summary}; the others are proposed, and the next refresh tries again")
+    return False
+
+
 def run(
     options: GlobalOptions,
     *,
@@ -90,12 +132,14 @@ def run(
     push: bool | None,
     open_pr: bool,
     base: str | None,
+    strict: bool = False,
 ) -> int:
     if open_pr and push is False:
         raise BadUsage("--open-pr needs the branch on origin; leave out --no-push")
     repo = resolve_repo(options.repo)
     if not dry_run:
         repo.require_writable("refresh the catalog")
+    environ = dict(os.environ)
     request = RefreshRequest(provider, workload, saved_answers(from_file) if from_file else None)
     outcome: RefreshRun = run_refresh(
         repo,
@@ -105,30 +149,28 @@ def run(
         push=bool(push) or open_pr,
         open_pr=open_pr,
         db_option=options.db,
-        environ=dict(os.environ),
+        environ=environ,
         now=dt.datetime.now(dt.UTC),
         progress=note,
     )
     plan = outcome.plan
+    pub = outcome.published
     if dry_run:
         _dry_run(plan)
-    elif outcome.published is None:
+        if outcome.compiled:
+            emit(f"  and regenerate {COMPILED_FILE} (kept in the repository)\n")
+    elif pub is None:
         emit(f"nothing to suggest for {plan.report.scope}: no branch written\n")
+    elif pub.action == "skipped":
+        note(f"freegin-ai: {pub.notice}")
     else:
-        pub = outcome.published
-        counts = (
-            f"{len(plan.report.changes)} suggestion(s), {len(plan.report.retirements)} retirement proposal(s)"
+        emit(_branch_line(outcome, bool(push) or open_pr) + "\n")
+    failing = _report_failures(plan.report, strict, environ)
+    if outcome.pull_request_error:
+        assert pub is not None
+        note(
+            f"freegin-ai: {outcome.pull_request_error} The branch {pub.branch} was pushed to origin "
+            f"({pub.commit[:12]}): open the pull request by hand, or fix the cause and run refresh again."
         )
-        line = f"{pub.branch}: {pub.action} {pub.commit[:12]} ({counts})"
-        if pub.pushed:
-            line += "; pushed to origin"
-        elif push or open_pr:
-            line += "; origin already has it"
-        if pub.pull_request:
-            line += f"; pull request {pub.pull_request_action}: {pub.pull_request}"
-        emit(line + "\n")
-    if plan.failures:
-        failed = "; ".join(f"{f.message}" for f in plan.failures)
-        note(f"freegin-ai: refresh failed for {len(plan.failures)} provider(s): {failed}")
         return 1
-    return 0
+    return 1 if failing else 0

@@ -129,6 +129,10 @@ def config_from(raw: Mapping[str, Any]) -> Config:
     )
 
 
+def workloads_from(raw: Mapping[str, Any]) -> dict[str, Workload]:
+    return {name: Workload(name=name, **spec) for name, spec in raw["workloads"].items()}
+
+
 def build_catalog(documents: Mapping[str, Any]) -> Catalog:
     """The typed catalog from valid documents keyed by repository-relative path."""
     providers: dict[str, Provider] = {}
@@ -141,9 +145,7 @@ def build_catalog(documents: Mapping[str, Any]) -> Catalog:
         elif path.startswith(SUGGESTIONS_DIR + "/"):
             pid = stem(path)
             suggestions[pid] = tuple(suggestion_from(pid, s) for s in doc["suggestions"])
-    workloads = {
-        name: Workload(name=name, **spec) for name, spec in documents[WORKLOADS_FILE]["workloads"].items()
-    }
+    workloads = workloads_from(documents[WORKLOADS_FILE])
     return Catalog(
         providers=providers,
         suggestions=suggestions,

@@ -8,9 +8,11 @@ are ``NamedTuple``s rather than dataclasses: they are on the path of every route
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
-from collections.abc import Mapping
-from typing import Any, Literal, NamedTuple
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Literal, NamedTuple, overload
 
 Origin = Literal["override", "catalog", "deprecated", "pending", "default"]
 
@@ -41,22 +43,108 @@ class Deprecation(NamedTuple):
     successor: str | None = None
 
 
+Run = tuple[str, Sequence[str]]  # one provider and its models, in order
+_LISTS = ("active", "deprecated", "pending", "defaults")
+_ORIGINS: dict[str, Origin] = {
+    "active": "catalog",
+    "deprecated": "deprecated",
+    "pending": "pending",
+    "defaults": "default",
+}
+
+
+def runs_of(entries: Sequence[Mapping[str, Any]]) -> list[Run]:
+    """A compiled candidate list as runs of one provider's models (linear; keeps the order)."""
+    runs: list[Run] = []
+    provider: str | None = None
+    models: list[str] = []
+    for entry in entries:
+        if entry["provider"] != provider:
+            if provider is not None:
+                runs.append((provider, models))
+            provider, models = entry["provider"], []
+        models.append(entry["model"])
+    if provider is not None:
+        runs.append((provider, models))
+    return runs
+
+
+class CandidateList(Sequence[Candidate]):
+    """One candidate list kept as runs of one provider's models: a :class:`Candidate` is made
+    only when it is reached, so planning the first few of 50,000 costs what the first few cost."""
+
+    __slots__ = ("_len", "_origin", "_runs", "_starts")
+
+    def __init__(self, runs: Sequence[Run], origin: Origin) -> None:
+        self._runs = runs
+        self._origin = origin
+        self._len = sum(len(models) for _, models in runs)
+        self._starts: list[int] | None = None
+
+    def __len__(self) -> int:
+        return self._len
+
+    def __iter__(self) -> Iterator[Candidate]:
+        origin = self._origin
+        for provider, models in self._runs:
+            for model in models:
+                yield Candidate(provider, model, origin)
+
+    @overload
+    def __getitem__(self, index: int) -> Candidate: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Candidate]: ...
+
+    def __getitem__(self, index: int | slice) -> Candidate | Sequence[Candidate]:
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(*index.indices(self._len)))
+        if index < 0:
+            index += self._len
+        if not 0 <= index < self._len:
+            raise IndexError("candidate index out of range")
+        if self._starts is None:
+            self._starts = list(itertools.accumulate((len(m) for _, m in self._runs), initial=0))
+        run = bisect.bisect_right(self._starts, index) - 1
+        provider, models = self._runs[run]
+        return Candidate(provider, models[index - self._starts[run]], self._origin)
+
+    def of_provider(self, provider: str) -> tuple[Candidate, ...]:
+        """The candidates of one provider, in order."""
+        return tuple(
+            Candidate(p, model, self._origin) for p, models in self._runs if p == provider for model in models
+        )
+
+
 class WorkloadCandidates(NamedTuple):
-    active: tuple[Candidate, ...]
-    deprecated: tuple[Candidate, ...]  # after every active one: still served, on its way out
-    pending: tuple[Candidate, ...]
-    defaults: tuple[Candidate, ...]
+    active: CandidateList
+    deprecated: CandidateList  # after every active one: still served, on its way out
+    pending: CandidateList
+    defaults: CandidateList
 
 
 class CompiledCatalog:
-    """A compiled catalog document with typed, cached accessors."""
+    """A compiled catalog with typed, cached accessors.
 
-    def __init__(self, document: Mapping[str, Any], pinned_commit: str | None = None) -> None:
+    ``document`` is the compiled document, or the router's cached view of one (see
+    ``services/catalog/compiled_store``), whose candidate lists are given apart (``lists``, by
+    workload): ``active``, ``pending`` and ``defaults`` as runs of one provider's models, and
+    ``deprecated`` as the compiled entries (without hints). Either way candidates are read
+    through :meth:`candidates`.
+    """
+
+    def __init__(
+        self,
+        document: Mapping[str, Any],
+        pinned_commit: str | None = None,
+        lists: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> None:
         self.document = document
         self.pinned_commit = pinned_commit  # the commit of ``--ref``, when read at one
+        self._lists = lists
         self._providers: dict[str, ProviderApi] = {}
         self._workloads: dict[str, WorkloadCandidates] = {}
-        self._by_provider: dict[tuple[str, str], dict[str, tuple[Candidate, ...]]] = {}
+        self._by_provider: dict[tuple[str, str, str], tuple[Candidate, ...]] = {}
         self._deprecations: dict[tuple[str, str], Deprecation] | None = None
 
     @property
@@ -115,43 +203,53 @@ class CompiledCatalog:
         self._providers[provider_id] = made
         return made
 
+    def _workload_lists(self, workload: str) -> Mapping[str, Any] | None:
+        if self._lists is not None:
+            return self._lists.get(workload) if workload in self._lists else None
+        raw: Mapping[str, Any] | None = self.document["candidates"].get(workload)
+        return raw
+
+    def runs(self, workload: str) -> Mapping[str, Sequence[Run]] | None:
+        """The candidate lists of ``workload`` as runs (see :func:`runs_of`)."""
+        lists = self._workload_lists(workload)
+        if lists is None:
+            return None
+        runs: dict[str, Sequence[Run]] = {}
+        for which in _LISTS:
+            # a view cached before deprecation existed has no list: none was deprecated
+            entries = lists.get(which, ())
+            runs[which] = entries if self._lists is not None and which != "deprecated" else runs_of(entries)
+        return runs
+
     def candidates(self, workload: str) -> WorkloadCandidates | None:
         cached = self._workloads.get(workload)
         if cached is not None:
             return cached
-        raw = self.document["candidates"].get(workload)
-        if raw is None:
+        runs = self.runs(workload)
+        if runs is None:
             return None
-        made = WorkloadCandidates(
-            active=tuple(Candidate(c["provider"], c["model"], "catalog") for c in raw["active"]),
-            # a routing view cached before deprecation existed has no list: none was deprecated
-            deprecated=tuple(
-                Candidate(c["provider"], c["model"], "deprecated") for c in raw.get("deprecated", ())
-            ),
-            pending=tuple(Candidate(c["provider"], c["model"], "pending") for c in raw["pending"]),
-            defaults=tuple(Candidate(c["provider"], c["model"], "default") for c in raw["defaults"]),
-        )
+        made = WorkloadCandidates(*(CandidateList(runs[which], _ORIGINS[which]) for which in _LISTS))
         self._workloads[workload] = made
         return made
 
     def of_provider(self, workload: str, which: str, provider: str) -> tuple[Candidate, ...]:
-        """The ``which`` list (active, deprecated, pending, defaults) of ``workload`` at one provider, from an
-        index built once per list."""
-        index = self._by_provider.get((workload, which))
-        if index is None:
+        """The ``which`` list (active, pending, defaults) of ``workload`` at one provider."""
+        key = (workload, which, provider)
+        found = self._by_provider.get(key)
+        if found is None:
             lists = self.candidates(workload)
-            grouped: dict[str, list[Candidate]] = {}
-            for c in getattr(lists, which) if lists is not None else ():
-                grouped.setdefault(c.provider, []).append(c)
-            index = self._by_provider[(workload, which)] = {p: tuple(cs) for p, cs in grouped.items()}
-        return index.get(provider, ())
+            found = getattr(lists, which).of_provider(provider) if lists is not None else ()
+            self._by_provider[key] = found
+        return found
 
     def deprecation(self, provider: str, model: str) -> Deprecation | None:
         """Since when and why ``provider``/``model`` is deprecated, or None if it is not."""
         if self._deprecations is None:
             found: dict[tuple[str, str], Deprecation] = {}
-            for lists in self.document["candidates"].values():
-                for c in lists.get("deprecated", ()):
+            names = self._lists if self._lists is not None else self.document["candidates"]
+            for workload in names:
+                lists = self._workload_lists(workload)
+                for c in lists.get("deprecated", ()) if lists is not None else ():
                     found[(c["provider"], c["model"])] = Deprecation(
                         c.get("deprecated"), c.get("reason"), c.get("successor")
                     )

@@ -7,11 +7,11 @@ input files.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from freegin_gitops.core import json_text
 from freegin_gitops.core.catalog import Catalog, ModelEntry, Provider
 
 SCHEMA_VERSION = 1
@@ -135,7 +135,7 @@ def compile_catalog(catalog: Catalog, source: SourceInfo) -> dict[str, Any]:
 
 def render(document: Mapping[str, Any]) -> bytes:
     """Serialise a compiled document: stable, UTF-8, two-space indent, trailing newline."""
-    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    return json_text.pretty(document) + b"\n"
 
 
 def comparable(document: Mapping[str, Any]) -> dict[str, Any]:

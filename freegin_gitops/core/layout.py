@@ -8,6 +8,8 @@ WORKLOADS_FILE = f"{CATALOG_DIR}/workloads.yaml"
 CONFIG_FILE = f"{CATALOG_DIR}/config.yaml"
 PROVIDERS_DIR = f"{CATALOG_DIR}/providers"
 SUGGESTIONS_DIR = f"{CATALOG_DIR}/suggestions"
+# The compiled catalog a repository may keep beside catalog/ (the router reads it when current).
+COMPILED_FILE = "compiled/catalog.json"
 
 
 def provider_file(provider: str) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from freegin_gitops.core.catalog import Catalog, ModelEntry
+from freegin_gitops.core.catalog import Catalog, ModelEntry, Provider, Suggestion
 from freegin_gitops.core.usage import UsageKey, UsageStats
 
 STATUSES = ("active", "deprecated", "retired", "pending", "adopted", "rejected")
@@ -56,6 +56,63 @@ def _note(entry: ModelEntry) -> str | None:
     return "; ".join(parts) or None
 
 
+def provider_rows(
+    prov: Provider,
+    suggestions: Sequence[Suggestion],
+    stats: Mapping[UsageKey, UsageStats],
+    workload: str | None = None,
+    statuses: Sequence[str] = DEFAULT_STATUSES,
+) -> list[ModelRow]:
+    """Rows for one provider's models and suggestions, filtered, by workload and in preference
+    order within a workload."""
+    pid = prov.id
+    rows: list[tuple[tuple[str, int], ModelRow]] = []
+    for rank, entry in enumerate(prov.models):
+        gone = {g.workload: g for g in entry.retired_workloads}
+        for w in (*entry.workloads, *(g for g in gone if g not in entry.workloads)):
+            status = "retired" if w in gone else entry.status
+            note = gone[w].reason if w in gone else _note(entry)
+            rows.append(
+                (
+                    (w, rank),
+                    ModelRow(
+                        pid,
+                        w,
+                        entry.id,
+                        status,
+                        "catalog",
+                        None,
+                        entry.hints.context_window,
+                        note,
+                        stats.get((pid, entry.id, w)),
+                    ),
+                )
+            )
+    for rank, s in enumerate(suggestions, start=len(prov.models)):
+        rows.append(
+            (
+                (s.workload, rank),
+                ModelRow(
+                    pid,
+                    s.workload,
+                    s.model,
+                    s.status,
+                    "suggestion",
+                    s.verified,
+                    s.hints.context_window,
+                    s.rationale if s.status == "pending" else s.reason,
+                    stats.get((pid, s.model, s.workload)),
+                ),
+            )
+        )
+    wanted = set(statuses)
+    return [
+        row
+        for _, row in sorted(rows, key=lambda item: item[0])
+        if row.status in wanted and (workload is None or row.workload == workload)
+    ]
+
+
 def model_rows(
     catalog: Catalog,
     stats: Mapping[UsageKey, UsageStats],
@@ -65,51 +122,11 @@ def model_rows(
 ) -> list[ModelRow]:
     """Rows for the catalog's models and suggestions, filtered, in provider/workload order and
     preference order within them."""
-    rows: list[tuple[tuple[str, str, int], ModelRow]] = []
-    for pid, prov in catalog.providers.items():
-        if provider and pid != provider:
-            continue
-        for rank, entry in enumerate(prov.models):
-            gone = {g.workload: g for g in entry.retired_workloads}
-            for w in (*entry.workloads, *(g for g in gone if g not in entry.workloads)):
-                status = "retired" if w in gone else entry.status
-                note = gone[w].reason if w in gone else _note(entry)
-                rows.append(
-                    (
-                        (pid, w, rank),
-                        ModelRow(
-                            pid,
-                            w,
-                            entry.id,
-                            status,
-                            "catalog",
-                            None,
-                            entry.hints.context_window,
-                            note,
-                            stats.get((pid, entry.id, w)),
-                        ),
-                    )
-                )
-        for rank, s in enumerate(catalog.suggestions.get(pid, ()), start=len(prov.models)):
-            rows.append(
-                (
-                    (pid, s.workload, rank),
-                    ModelRow(
-                        pid,
-                        s.workload,
-                        s.model,
-                        s.status,
-                        "suggestion",
-                        s.verified,
-                        s.hints.context_window,
-                        s.rationale if s.status == "pending" else s.reason,
-                        stats.get((pid, s.model, s.workload)),
-                    ),
-                )
-            )
-    wanted = set(statuses)
     return [
         row
-        for _, row in sorted(rows, key=lambda item: item[0])
-        if row.status in wanted and (workload is None or row.workload == workload)
+        for pid in sorted(catalog.providers)
+        if provider is None or pid == provider
+        for row in provider_rows(
+            catalog.providers[pid], catalog.suggestions.get(pid, ()), stats, workload, statuses
+        )
     ]

@@ -195,6 +195,20 @@ def _prompts(report: RefreshReport, limit: int) -> list[str]:
     return ["### Refresh prompts", "", *_table(header, rows)]
 
 
+def _failures(report: RefreshReport, limit: int) -> list[str]:
+    failed = report.failed
+    if not failed:
+        return []
+    return [
+        "",
+        f"### ⚠️ Providers that could not be refreshed ({len(failed)})",
+        "",
+        "Nothing of theirs is in this pull request; the next refresh tries them again.",
+        "",
+        *(f"- {inline_text(p.provider, limit)}: {inline_text(p.failure, limit)}" for p in failed),
+    ]
+
+
 def _change_row(c: SuggestionChange, limit: int) -> tuple[str, ...]:
     return (
         inline_text(c.model, limit),
@@ -310,6 +324,7 @@ def _render(report: RefreshReport, limit: int) -> list[str]:
         *_intro(report, limit),
         "",
         *_prompts(report, limit),
+        *_failures(report, limit),
         *_suggestions(report, limit),
         *_retirements(report, limit),
         *_skipped(report, limit),

@@ -74,6 +74,7 @@ class ProviderRefresh:
     skipped: tuple[SkippedRecommendation, ...] = ()
     usage: Mapping[tuple[str, str], UsageStats] = field(default_factory=dict)  # (model, workload)
     model_list_error: str | None = None
+    failure: str | None = None  # why this provider could not be refreshed (nothing of it applied)
 
     @property
     def has_changes(self) -> bool:
@@ -92,6 +93,11 @@ class RefreshReport:
     @property
     def changes(self) -> list[SuggestionChange]:
         return [c for p in self.providers for c in p.changes]
+
+    @property
+    def failed(self) -> list[ProviderRefresh]:
+        """The providers that could not be refreshed this time."""
+        return [p for p in self.providers if p.failure is not None]
 
     @property
     def retirements(self) -> list[RetirementProposal]:

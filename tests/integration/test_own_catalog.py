@@ -227,3 +227,34 @@ def test_inside_a_git_repository_without_a_catalog_validate_fails(
     done = freegin(env, project / "src", "validate")
     assert (done.returncode, done.stdout) == (1, "")
     assert f"no catalog/ folder in {project / 'src'} or any folder above it up to {project}" in done.stderr
+
+
+def test_after_refresh_and_adopt_compile_check_is_green_on_the_branch(
+    at_root: Path, env: dict[str, str], tmp_path: Path
+) -> None:
+    """The catalog keeps its compiled file; a refresh from a saved answer is pushed to a bare
+    origin, a reviewer adopts the suggestion on the branch with --commit: compile --check (what
+    the written validate.yml runs) passes on the branch after each step."""
+    assert freegin(env, at_root, "compile", "--output", "compiled/catalog.json").returncode == 0
+    git(at_root, "add", "compiled")
+    git(at_root, "commit", "-q", "-m", "Keep the compiled catalog")
+    origin = tmp_path / "origin.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(origin)], check=True)
+    git(at_root, "remote", "add", "origin", str(origin))
+    git(at_root, "push", "-q", "origin", "trunk")
+    answer = tmp_path / "answer.json"
+    answer.write_text(
+        '{"workload": "code", "recommendations": [{"model": "qwen/qwen3-coder-480b", '
+        '"reason": "Code model.", "cost": "free", "speed": "fast"}]}'
+    )
+    pushed = freegin(env, at_root, "refresh-models", "groq", "--from-file", str(answer), "--push")
+    assert pushed.returncode == 0, pushed.stderr
+    review = tmp_path / "review"
+    subprocess.run(["git", "clone", "-q", "-b", "freegin/refresh/groq", str(origin), str(review)], check=True)
+    check = ("compile", "--output", "compiled/catalog.json", "--check")
+    assert freegin(env, review, *check).returncode == 0
+    adopted = freegin(env, review, "adopt-model", "groq", "qwen/qwen3-coder-480b", "--commit")
+    assert adopted.returncode == 0, adopted.stderr
+    done = freegin(env, review, *check)
+    assert done.returncode == 0, done.stderr
+    assert git(review, "status", "--porcelain") == ""

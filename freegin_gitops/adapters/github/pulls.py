@@ -38,6 +38,37 @@ class PullRequest:
     base: str  # branch name
 
 
+ACTIONS_SETTING = (
+    "the repository does not let GitHub Actions open pull requests: tick \"Allow GitHub Actions to "
+    "create and approve pull requests\" in Settings > Actions > General > Workflow permissions "
+    "(for an organization, in its settings first), or give refresh a personal access token or "
+    "GitHub App token as the secret FREEGIN_PR_TOKEN"
+)
+
+
+def forbidden_hint(message: str) -> str:
+    """What a 403 from GitHub's pull request API means, from the message GitHub sent: which
+    setting or permission is missing."""
+    text = message.lower()
+    if "not permitted to create or approve pull requests" in text:
+        return ACTIONS_SETTING
+    if "by integration" in text:
+        return (
+            "the workflow's token lacks a permission: the job needs permissions: pull-requests: "
+            "write and contents: write"
+        )
+    if "personal access token" in text:
+        return (
+            "the personal access token lacks a permission: a fine-grained token needs Pull requests "
+            "and Contents, read and write, on this repository (a classic one the repo scope)"
+        )
+    return (
+        "the token may not write pull requests: it needs pull-requests: write (and, under GitHub "
+        "Actions with the workflow's own token, the repository setting \"Allow GitHub Actions to "
+        "create and approve pull requests\")"
+    )
+
+
 class GitHubPulls:
     """The pull requests of one repository (``owner/name``)."""
 
@@ -181,7 +212,7 @@ class GitHubPulls:
         elif status == 401:
             detail = "HTTP 401, the token was refused; check GITHUB_TOKEN"
         elif status == 403:
-            detail = "HTTP 403, the token lacks permission; it needs pull-requests: write"
+            detail = f"HTTP 403, {forbidden_hint(quoted)}"
         elif status == 404:
             detail = "HTTP 404, the repository does not exist or the token cannot see it"
         elif status >= 500:

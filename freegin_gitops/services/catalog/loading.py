@@ -28,7 +28,7 @@ from freegin_gitops.errors import CatalogInvalid
 
 if TYPE_CHECKING:
     from freegin_gitops.adapters.catalog_dir import Refusal
-    from freegin_gitops.adapters.yaml_read import Locator
+    from freegin_gitops.adapters.yaml_locate import Locator
     from freegin_gitops.core.catalog import Catalog
 
 # The YAML parser and the schema validator are imported when a file is actually parsed: a
@@ -83,9 +83,17 @@ class LoadResult:
         return catalog
 
 
-def _problem(path: str, locator: Locator, pending: PendingProblem) -> Problem:
-    position = locator.locate(pending.path, pending.key)
-    return Problem(path, position.line, position.col, pending.message, pending.path)
+def _located(path: str, locator: Locator, pending: Sequence[PendingProblem]) -> list[Problem]:
+    """Problems with their positions, all found in one pass over the file."""
+    positions = locator.locate_all([(p.path, p.key) for p in pending])
+    return [
+        Problem(path, at.line, at.col, p.message, p.path) for p, at in zip(pending, positions, strict=True)
+    ]
+
+
+def _first_line(raw: bytes) -> str:
+    line = raw[: raw.find(b"\n")] if b"\n" in raw[:4096] else raw[:4096]
+    return line.decode("utf-8", "replace").lstrip("\ufeff").rstrip("\r")
 
 
 def parse_file(path: str, raw: bytes, kind: str | None = None) -> ParsedFile:
@@ -100,13 +108,11 @@ def parse_file(path: str, raw: bytes, kind: str | None = None) -> ParsedFile:
             message = f"unexpected file in the catalog; catalog files are {_LAYOUT}"
         return ParsedFile(path, None, None, (Problem(path, 1, 1, message),))
     try:
-        text = yaml_read.decode(raw)
-        data = yaml_read.parse(text)
+        data = yaml_read.parse_bytes(raw)
     except yaml_read.YamlProblem as exc:
         return ParsedFile(path, kind, None, (Problem(path, exc.line, exc.col, exc.message, exc.path),))
     problems: list[Problem] = []
-    first_line = text.split("\n", 1)[0].rstrip("\r")
-    match = _MODELINE.match(first_line)
+    match = _MODELINE.match(_first_line(raw))
     expected = modeline(kind, path)
     if match is None:
         problems.append(
@@ -123,8 +129,9 @@ def parse_file(path: str, raw: bytes, kind: str | None = None) -> ParsedFile:
         )
     pending = schema_check.check(kind, data, path)
     if pending:
-        locator = yaml_read.Locator(text)
-        problems.extend(_problem(path, locator, p) for p in pending)
+        from freegin_gitops.adapters.yaml_locate import Locator
+
+        problems.extend(_located(path, Locator(raw), pending))
     return ParsedFile(path, kind, data, tuple(problems), schema_valid=not pending)
 
 
@@ -140,18 +147,17 @@ def load_parsed(
     documents = {f.path: f.data for f in parsed if f.ok}
     broken = [f.path for f in parsed if not f.ok] + [r.path + "/" if r.folder else r.path for r in refused]
     cross = check_catalog(documents, broken)
-    locators: dict[str, Locator] = {}
+    by_file: dict[str, list[PendingProblem]] = {}
     for pending in cross:
-        raw = files.get(pending.file)
+        by_file.setdefault(pending.file, []).append(pending)
+    for file, pending_here in by_file.items():
+        raw = files.get(file)
         if raw is None:
-            problems.append(Problem(pending.file, 1, 1, pending.message, pending.path))
+            problems.extend(Problem(file, 1, 1, p.message, p.path) for p in pending_here)
             continue
-        locator = locators.get(pending.file)
-        if locator is None:
-            from freegin_gitops.adapters import yaml_read
+        from freegin_gitops.adapters.yaml_locate import Locator
 
-            locator = locators[pending.file] = yaml_read.Locator(yaml_read.decode(raw))
-        problems.append(_problem(pending.file, locator, pending))
+        problems.extend(_located(file, Locator(raw), pending_here))
     problems.sort(key=Problem.sort_key)
     return LoadResult(
         content_sha256=content_sha256(files),

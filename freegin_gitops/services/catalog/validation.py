@@ -13,6 +13,7 @@ from freegin_gitops.core.layout import CONFIG_FILE, WORKLOADS_FILE, provider_fil
 from freegin_gitops.core.problems import Problem
 from freegin_gitops.core.rules import PROVIDER_ID
 from freegin_gitops.errors import BadUsage
+from freegin_gitops.services.catalog import snapshot
 from freegin_gitops.services.catalog.loading import load_parsed, parse_file
 from freegin_gitops.services.catalog.parse_cache import ParseCache, load_cached
 from freegin_gitops.services.catalog.repo import CatalogRepo, catalog_of_file
@@ -90,11 +91,22 @@ def validate(
     ``whole``, every problem of the catalog, and of those files). Catalog files are shown by their
     path in the git repository, as GitHub annotations and pre-commit need them."""
     limit = current_limits().max_file_bytes
-    scan = scan_catalog_dir(repo.root, limit)
+    prefix = repo.git_prefix()
+    if paths:
+        scan = scan_catalog_dir(repo.root, limit)
+    else:
+        snap = snapshot.take(repo.root)
+        if snap.files is None:  # unchanged files: the last result for them, if there is one
+            cached = ParseCache(repo.root).result(snap.content_sha256)
+            if cached is not None:
+                return ValidationReport(
+                    files=tuple(prefix + f for f in sorted(snap.file_sha256)),
+                    problems=tuple(replace(p, file=prefix + p.file) for p in cached),
+                )
+        scan = snapshot.scan(repo.root, snap)
     files = dict(scan.files)
     refused = list(scan.refused)
     refused_paths = {r.path for r in refused}
-    prefix = repo.git_prefix()
     kinds: dict[str, str | None] = {}
     display: dict[str, str] = {}
     for given in paths:

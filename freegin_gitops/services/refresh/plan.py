@@ -213,7 +213,7 @@ def plan_refresh(
         futures = {pool.submit(_refresh_one, catalog, p, request, ctx, template): p for p in providers}
         for future in concurrent.futures.as_completed(futures):
             outcome, failure = future.result()
-            outcomes[outcome.provider] = outcome
+            outcomes[outcome.provider] = replace(outcome, failure=failure) if failure else outcome
             if failure:
                 failures.append(ProviderFailure(outcome.provider, failure))
                 ctx.progress(f"{outcome.provider}: failed: {failure}")

@@ -1,17 +1,26 @@
 """A whole refresh run for the command: the base commit's catalog, a router with the usage
-database, the plan, then the branch, the push and the pull request."""
+database, the plan, then the branch (with the kept compiled catalog regenerated in the same
+commit), the push and the pull request.
+
+The catalog may sit in a sub-folder of its repository (``infra/ai/catalog/``): the git work is
+done at the repository's root, with the catalog's paths under that prefix. A pull request that
+cannot be opened after the push is reported with the push (the branch is on origin, the pull
+request can be opened by hand), not as if nothing had happened.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from freegin_gitops.adapters.catalog_dir import read_catalog_dir
-from freegin_gitops.adapters.git.tree import read_catalog_at
-from freegin_gitops.errors import BadUsage, GitRefused
+from freegin_gitops.adapters.git.tree import read_catalog_at, read_file_at, toplevel
+from freegin_gitops.core.layout import COMPILED_FILE
+from freegin_gitops.errors import BadUsage, GitHubError, GitRefused
+from freegin_gitops.services.catalog.compiled_file import kept_compiled
 from freegin_gitops.services.catalog.loading import load_files
 from freegin_gitops.services.catalog.repo import CatalogRepo
 from freegin_gitops.services.refresh.plan import (
@@ -33,6 +42,10 @@ if TYPE_CHECKING:
 class RefreshRun:
     plan: RefreshPlan
     published: Published | None
+    compiled: bool = False  # the kept compiled catalog is regenerated in the refresh commit
+    pull_request: str | None = None  # URL
+    pull_request_action: str | None = None  # created / updated
+    pull_request_error: str | None = None  # why it could not be opened (after the push)
 
 
 def _pull_request_opener(
@@ -68,14 +81,16 @@ def run_refresh(
     git = None
     base_sha = None
     target: GitHubTarget | None = None
-    if repo.writable and (repo.root / ".git").exists():
+    top = toplevel(repo.root) if repo.writable else None
+    prefix = repo.git_prefix()
+    if top is not None:
         from freegin_gitops.adapters.git.refs import GitRepo
 
-        git = GitRepo(repo.root)
+        git = GitRepo(top)
         base_name = base or git.current_branch()
         if base_name is None:
             raise BadUsage("HEAD is detached: name the branch to start from with --base")
-        base_sha, files = read_catalog_at(repo.root, base_name)
+        base_sha, files = read_catalog_at(top, base_name, prefix)
         if not dry_run:  # before any work: refresh must not move a branch someone is on
             from freegin_gitops.core.refresh_text import branch_name
             from freegin_gitops.services.refresh.publish import refuse_checked_out
@@ -100,10 +115,22 @@ def run_refresh(
             plan = plan_refresh(files, base_name, request, ctx, loaded=loaded)
         finally:
             router.close()
+    kept = read_file_at(top, base_sha, prefix + COMPILED_FILE) if top is not None and base_sha else None
+    compiled = kept_compiled(plan.new_files, kept, base_sha) if plan.changed else None
     if dry_run or not plan.changed:
-        return RefreshRun(plan, None)
+        return RefreshRun(plan, None, compiled is not None)
     assert git is not None and base_sha is not None
     from freegin_gitops.services.refresh.publish import publish
 
-    opener = _pull_request_opener(target, base_name, plan) if target is not None else None
-    return RefreshRun(plan, publish(git, plan, base_sha, push=push, open_pr=opener))
+    commit_files = {prefix + path: data for path, data in plan.changed.items()}
+    if compiled is not None:
+        commit_files[prefix + COMPILED_FILE] = compiled
+    published = publish(git, plan, base_sha, push=push, files=commit_files)
+    run = RefreshRun(plan, published, compiled is not None)
+    if target is None or published.action == "skipped":
+        return run
+    try:
+        url, action = _pull_request_opener(target, base_name, plan)(published.branch)
+    except GitHubError as exc:
+        return replace(run, pull_request_error=str(exc))
+    return replace(run, pull_request=url, pull_request_action=action)

@@ -8,8 +8,6 @@ import pytest
 
 from freegin_gitops.adapters.yaml_read import (
     MAX_DEPTH,
-    Locator,
-    Position,
     YamlProblem,
     parse,
     parse_bytes,
@@ -151,51 +149,48 @@ def test_nesting_up_to_the_limit_is_read() -> None:
     assert parse(f"a: {text}\n") is not None
 
 
-DOCUMENT = """\
-# a comment
-provider: groq
-api:
-  style: openai
-models:
-  - id: first
-    workloads: [chat, code]
-  - id: second
-    hints: {speed: fast}
-"""
+def test_a_bad_byte_is_found_where_it_is_even_across_the_checks_chunks() -> None:
+    from freegin_gitops.adapters.yaml_read import _check_utf8
+
+    raw = b"a: " + "é".encode() * 10 + b"\nb: caf\xc3"  # a sequence cut short at the very end
+    for chunk in (1, 2, 3, 5, 1 << 20):
+        with pytest.raises(YamlProblem) as caught:
+            _check_utf8(raw, chunk)
+        assert (caught.value.line, caught.value.col, caught.value.message) == (
+            2,
+            7,
+            "the file is not valid UTF-8 (byte 0xc3)",
+        )
+    _check_utf8("ok: é\n".encode(), 1)
+
+
+def test_a_collection_may_not_claim_a_scalar_tag() -> None:
+    with pytest.raises(YamlProblem, match="the tag !!str is not allowed"):
+        parse("a: !!str {b: 1}\n")
 
 
 @pytest.mark.parametrize(
-    ("path", "key", "position"),
+    ("text", "path"),
     [
-        ((), None, Position(2, 1)),
-        (("provider",), None, Position(2, 11)),
-        (("api", "style"), None, Position(4, 10)),
-        (("models", 1, "id"), None, Position(8, 9)),
-        (("models", 0, "workloads", 1), None, Position(7, 23)),
-        (("models", 1, "hints", "speed"), None, Position(9, 20)),
-        (("api",), "style", Position(4, 3)),
-        ((), "models", Position(5, 1)),
+        ("a:\n  - x\n  - {b: 1, b: 2}\n", ("a", 1)),
+        ("a:\n  b:\n    c: [1, !!set {}]\n", ("a", "b", "c", 1)),
+        ("a: [x, {y: [z, 1.5e3, .inf]}]\n", ("a", 1, "y", 2)),
     ],
 )
-def test_locator_finds_values_and_keys(
-    path: tuple[str | int, ...], key: str | None, position: Position
-) -> None:
-    assert Locator(DOCUMENT).locate(path, key) == position
+def test_refusals_deep_in_a_document_name_their_json_path(text: str, path: tuple[str | int, ...]) -> None:
+    with pytest.raises(YamlProblem) as caught:
+        parse(text)
+    assert caught.value.path == path
 
 
-@pytest.mark.parametrize(
-    ("path", "position"),
-    [
-        (("models", 1, "workloads"), Position(8, 5)),
-        (("models", 7, "id"), Position(6, 3)),
-        (("nothing", "here"), Position(2, 1)),
-    ],
-)
-def test_locator_falls_back_to_the_nearest_existing_ancestor(
-    path: tuple[str | int, ...], position: Position
-) -> None:
-    assert Locator(DOCUMENT).locate(path) == position
-
-
-def test_locator_on_unreadable_text_points_at_the_start() -> None:
-    assert Locator("a: [1,\n").locate(("a", 0)) == Position(1, 1)
+def test_bytes_and_text_read_alike() -> None:
+    text = "# c\nname: café\nlist: [1, 0x1F, 'x', ~]\nmap: {k: true}\n"
+    assert (
+        parse_bytes(text.encode())
+        == parse(text)
+        == {
+            "name": "café",
+            "list": [1, 31, "x", None],
+            "map": {"k": True},
+        }
+    )

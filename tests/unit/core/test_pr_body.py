@@ -392,3 +392,20 @@ def test_golden_body_of_a_small_report() -> None:
     report = small_report()
     assert render_pr_body(report) == GOLDEN.replace("DIGEST", report.digest())
     assert_inert(render_pr_body(report))
+
+
+def test_providers_that_failed_have_their_own_section_with_the_reason_escaped() -> None:
+    ok = ProviderRefresh("groq", None, "fetched", changes=(change("fast", "m1"),))
+    failed = ProviderRefresh("cohere", None, "unavailable", failure="the answer had no JSON <b>@here</b>")
+    report = RefreshReport("all", "freegin/refresh/all", "main", (failed, ok))
+    body = render_pr_body(report)
+    section = body[body.index("### ⚠️ Providers that could not be refreshed (1)") :].splitlines()
+    assert section[2] == "Nothing of theirs is in this pull request; the next refresh tries them again."
+    assert section[4].startswith("- cohere: the answer had no JSON &lt;b&gt;&#64;")
+    assert_inert(body)
+    assert report.failed == [failed]
+
+
+def test_no_failure_section_when_all_providers_were_refreshed() -> None:
+    ok = ProviderRefresh("groq", None, "fetched", changes=(change("fast", "m1"),))
+    assert "could not be refreshed" not in render_pr_body(RefreshReport("groq", "b", "main", (ok,)))

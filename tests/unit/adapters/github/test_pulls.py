@@ -219,7 +219,20 @@ FAILURES: dict[str, tuple[Handler, str]] = {
     ),
     "403": (
         answer(403, {"message": "Resource not accessible by integration"}),
-        "HTTP 403, the token lacks permission.*Resource not accessible by integration",
+        "HTTP 403, the workflow's token lacks a permission: the job needs permissions: pull-requests: "
+        "write.*Resource not accessible by integration",
+    ),
+    "403-actions-setting": (
+        answer(403, {"message": "GitHub Actions is not permitted to create or approve pull requests."}),
+        'Allow GitHub Actions to create and approve pull requests" in Settings > Actions > General',
+    ),
+    "403-pat": (
+        answer(403, {"message": "Resource not accessible by personal access token"}),
+        "the personal access token lacks a permission: a fine-grained token needs Pull requests",
+    ),
+    "403-other": (
+        answer(403, {"message": "Forbidden"}),
+        "it needs pull-requests: write .and, under GitHub Actions",
     ),
     "403-rate": (
         answer(403, {"message": "API rate limit exceeded"}, {"x-ratelimit-remaining": "0"}),
