@@ -26,6 +26,7 @@ import httpx
 
 from freegin_gitops.adapters.bounded_http import Answer, exchange
 from freegin_gitops.adapters.env_limits import current_limits
+from freegin_gitops.core.model_list import ListedModel, listed_model
 from freegin_gitops.core.redact import excerpt, scrub, scrub_url
 from freegin_gitops.errors import ProviderError, TransportFailed
 
@@ -219,6 +220,11 @@ class OpenAICompatible:
 
     def list_models(self) -> list[str]:
         """The model ids the provider serves (``GET /models``)."""
+        return [model.id for model in self.list_model_entries()]
+
+    def list_model_entries(self) -> list[ListedModel]:
+        """The models the provider serves (``GET /models``), with the creation date and context
+        window where the list gives them."""
         response = self._send("GET", "/models", None)
         data = self._json(response, None)
         items = data.get("data") if isinstance(data, dict) else data
@@ -228,12 +234,4 @@ class OpenAICompatible:
             raise self._error(
                 "the model list has no 'data' array", None, "bad_response", status_code=response.status_code
             )
-        ids: list[str] = []
-        for item in items:
-            if isinstance(item, dict):
-                ident = item.get("id") or item.get("name") or item.get("model")
-                if isinstance(ident, str):
-                    ids.append(ident)
-            elif isinstance(item, str):
-                ids.append(item)
-        return ids
+        return [model for model in map(listed_model, items) if model is not None]

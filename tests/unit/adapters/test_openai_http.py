@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import email.utils
 import json
 import time
@@ -144,6 +145,24 @@ def test_long_error_bodies_are_cut():
 )
 def test_list_models_reads_common_shapes(payload, ids):
     assert api(lambda r: httpx.Response(200, json=payload)).list_models() == ids
+
+
+def test_list_model_entries_keep_creation_dates_and_context_windows():
+    payload = {
+        "data": [
+            {"id": "groq-style", "created": 1754438400, "context_window": 131072},
+            {"id": "openrouter-style", "created": 1754438400000, "top_provider": {"context_length": 65536}},
+            {"id": "bare"},
+            {"id": "", "created": 1},
+            {"no": "id"},
+        ]
+    }
+    entries = api(lambda r: httpx.Response(200, json=payload)).list_model_entries()
+    assert [(m.id, m.created, m.context_window) for m in entries] == [
+        ("groq-style", dt.date(2025, 8, 6), 131072),
+        ("openrouter-style", dt.date(2025, 8, 6), 65536),
+        ("bare", None, None),
+    ]
 
 
 def test_list_models_without_data_is_a_bad_response():
