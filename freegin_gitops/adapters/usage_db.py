@@ -23,7 +23,10 @@ from freegin_gitops.adapters.usage_schema import (
     MIGRATIONS,
     WINDOW_EDGE_MODEL_SQL,
     WINDOW_EDGE_PROVIDER_SQL,
+    WINDOW_HOURS_SQL,
     WINDOW_MINUTES_SQL,
+    WINDOW_OLDEST_MODEL_SQL,
+    WINDOW_OLDEST_PROVIDER_SQL,
     decode_histogram,
     hist_add,
     p95,
@@ -243,26 +246,25 @@ class SqliteUsageStore:
 
     def _count_window(self, query: WindowQuery) -> WindowUsage:
         first_minute = math.ceil(query.since_epoch / 60)
+        first_hour = math.ceil(first_minute / 60)
         model = query.model if query.model is not None else ""
-        requests, tokens, oldest_minute = self._db.execute(
-            WINDOW_MINUTES_SQL, (query.provider, model, first_minute)
-        ).fetchone()
-        # The bucket's end: its requests were made before then.
-        oldest = (oldest_minute + 1) * 60.0 if oldest_minute is not None else None
+        requests, tokens = self._db.execute(WINDOW_HOURS_SQL, (query.provider, model, first_hour)).fetchone()
+        if first_minute < first_hour * 60:
+            more_requests, more_tokens = self._db.execute(
+                WINDOW_MINUTES_SQL, (query.provider, model, first_minute, first_hour * 60)
+            ).fetchone()
+            requests, tokens = requests + more_requests, tokens + more_tokens
+        key = (query.provider, query.model) if query.model is not None else (query.provider,)
         since_ts, edge_end_ts = iso_utc(query.since_epoch), iso_utc(first_minute * 60.0)
         if since_ts < edge_end_ts:
-            sql, key = (
-                (WINDOW_EDGE_MODEL_SQL, (query.provider, query.model))
-                if query.model is not None
-                else (WINDOW_EDGE_PROVIDER_SQL, (query.provider,))
-            )
-            edge_requests, edge_tokens, edge_oldest = self._db.execute(
-                sql, (*key, since_ts, edge_end_ts)
-            ).fetchone()
-            requests += edge_requests
-            tokens += edge_tokens
-            if edge_oldest is not None:
-                oldest = epoch_of(edge_oldest)
+            edge = WINDOW_EDGE_MODEL_SQL if query.model is not None else WINDOW_EDGE_PROVIDER_SQL
+            edge_requests, edge_tokens = self._db.execute(edge, (*key, since_ts, edge_end_ts)).fetchone()
+            requests, tokens = requests + edge_requests, tokens + edge_tokens
+        oldest = None
+        if requests:
+            sql = WINDOW_OLDEST_MODEL_SQL if query.model is not None else WINDOW_OLDEST_PROVIDER_SQL
+            found = self._db.execute(sql, (*key, since_ts)).fetchone()
+            oldest = epoch_of(found[0]) if found is not None else None
         return WindowUsage(int(requests), int(tokens), oldest)
 
     def cool_down(self, cooldown: Cooldown) -> None:

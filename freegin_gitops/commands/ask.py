@@ -7,6 +7,8 @@ import sys
 from freegin_gitops.commands.common import catalog_repo
 from freegin_gitops.commands.options import GlobalOptions
 from freegin_gitops.commands.output import emit, emit_json, note
+from freegin_gitops.core.budgets import budget_json
+from freegin_gitops.core.compiled_catalog import Candidate
 from freegin_gitops.core.route_attempts import Attempt
 from freegin_gitops.errors import BadUsage, NoCandidateAnswered
 from freegin_gitops.services.routing.session import open_router
@@ -49,6 +51,7 @@ def run(
                     }
                 )
             raise
+        budget = router.budget(Candidate(answer.provider, answer.model, "catalog")) if as_json else None
         warning = router.usage_warning
     if as_json:
         emit_json(
@@ -59,6 +62,7 @@ def run(
                 "workload": answer.workload,
                 "latency_ms": round(answer.latency_ms, 1),
                 "attempts": [a.as_json() for a in answer.attempts],
+                "budget": budget_json(budget),  # what is left of the answering model's, after this call
                 "usage_warning": warning,
             }
         )
