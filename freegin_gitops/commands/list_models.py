@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from freegin_gitops.commands.common import catalog_repo
 from freegin_gitops.commands.options import GlobalOptions
-from freegin_gitops.commands.output import emit, emit_json_array, table
+from freegin_gitops.commands.output import emit, emit_json_array, note, table
 from freegin_gitops.core.budgets import budget_cell
 from freegin_gitops.core.listing import DEFAULT_STATUSES, STATUSES, ModelRow, provider_rows
 from freegin_gitops.core.naming import did_you_mean
@@ -64,7 +64,9 @@ def run(
         raise NotFound(f"unknown provider {provider!r}{did_you_mean(provider, catalog.provider_ids)}")
     if workload and workload not in catalog.workloads:
         raise NotFound(f"unknown workload {workload!r}{did_you_mean(workload, catalog.workloads)}")
-    stats = read_stats(options.db)
+    stats, unread = read_stats(options.db)
+    if unread:  # the catalog is what was asked for: list it, and say why there are no figures
+        note(f"freegin-ai: warning: usage figures are not shown: {unread}")
     budgets = BudgetReader(options.db, time.time())
 
     def rows() -> Iterator[ModelRow]:
@@ -78,8 +80,10 @@ def run(
     with budgets:
         if as_json:
             emit_json_array(row.as_json() for row in rows())
+            _budget_note(budgets.problem)
             return 0
         listed = list(rows())
+    _budget_note(budgets.problem)
     with_budget = any(r.budget is not None for r in listed)
     headers = [
         "PROVIDER",
@@ -96,3 +100,8 @@ def run(
     ]
     emit(table(headers, [_cells(r, with_budget) for r in listed]))
     return 0
+
+
+def _budget_note(problem: str | None) -> None:
+    if problem:
+        note(f"freegin-ai: warning: budgets are not shown: {problem}")

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from freegin_gitops.commands.common import catalog_repo
 from freegin_gitops.commands.options import GlobalOptions
-from freegin_gitops.commands.output import emit, emit_json, table
+from freegin_gitops.commands.output import emit, emit_json, note, table
 from freegin_gitops.core.budgets import budget_cell, budget_json
 from freegin_gitops.core.compiled_catalog import Candidate, CompiledCatalog
 from freegin_gitops.core.route_plan import PlannedCandidate
@@ -81,6 +81,8 @@ def run(
     repo = catalog_repo(options)
     with open_router(repo, ref, options.db, create_db=False) as router:
         plan = router.plan(workload, provider, model, show_all=show_all)
+    if router.usage_warning:
+        note(f"freegin-ai: warning: cool-downs are not known: {router.usage_warning}")
     catalog = router.catalog
     rows = [
         {

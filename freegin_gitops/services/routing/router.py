@@ -15,7 +15,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol, TypeVar
 
 from freegin_gitops.core import route_plan
 from freegin_gitops.core.budget_windows import day_reset
@@ -29,13 +29,16 @@ from freegin_gitops.core.route_attempts import (
 from freegin_gitops.core.route_plan import Connection, CooldownKey, Plan
 from freegin_gitops.core.usage import Cooldown as StoredCooldown
 from freegin_gitops.core.usage import UsageRecord, WindowQuery, WindowUsage, iso_utc
-from freegin_gitops.errors import NoCandidateAnswered, ProviderError
+from freegin_gitops.errors import NoCandidateAnswered, ProviderError, UsageStoreError
 
 if TYPE_CHECKING:
     import httpx
 
     from freegin_gitops.adapters.openai_http import ChatAnswer, OpenAICompatible
     from freegin_gitops.core.usage_store import UsageStore
+
+
+T = TypeVar("T")
 
 
 class BudgetCounter(Protocol):
@@ -80,11 +83,26 @@ class Router:
         self._cooldowns = cooldowns
         self.budgets = budgets if budgets is not None else usage
         self._client_lock = threading.Lock()  # refresh calls from several threads
+        # Why usage is not recorded, once the store failed: the call goes on without it, and the
+        # command says so (the answer a person asked for is not lost to a damaged database).
+        self.usage_warning: str | None = None
+
+    def _use_store(self, action: Callable[[UsageStore], T], default: T) -> T:
+        if self.usage is None:
+            return default
+        try:
+            return action(self.usage)
+        except UsageStoreError as exc:
+            self.usage_warning = self.usage_warning or str(exc)
+            self.usage = None
+            return default
 
     # -- planning (no network) -------------------------------------------------------------
     def cooldowns(self) -> dict[CooldownKey, tuple[float, str]]:
         if self._cooldowns is None:
-            found = self.usage.active_cooldowns(self.clock()) if self.usage is not None else []
+            now = self.clock()
+            none: list[StoredCooldown] = []
+            found = self._use_store(lambda store: store.active_cooldowns(now), none)
             self._cooldowns = {(c.provider, c.model): (c.until_epoch, c.reason) for c in found}
         return self._cooldowns
 
@@ -98,7 +116,13 @@ class Router:
         if not (own.declared or shared.declared):
             return None
         plan = plan_budget(candidate.provider, candidate.model, own, shared, self.clock())
-        return plan.state(self.budgets.count_windows(plan.queries()))
+        try:
+            counts = self.budgets.count_windows(plan.queries())
+        except UsageStoreError as exc:  # budgets cannot be counted: say so, do not lose the call
+            self.usage_warning = self.usage_warning or str(exc)
+            self.budgets = None
+            return None
+        return plan.state(counts)
 
     def unreachable(self, provider: str) -> str | None:
         """Why ``provider`` cannot be called at all here (unknown, no key, an unset base-URL
@@ -201,8 +225,7 @@ class Router:
         held = self.cooldowns().get(key)
         if held is None or held[0] < cooldown.until:
             self.cooldowns()[key] = (cooldown.until, cooldown.reason)
-        if self.usage is not None:
-            self.usage.cool_down(stored)
+        self._use_store(lambda store: store.cool_down(stored), None)
         return stored
 
     def _record(
@@ -215,24 +238,23 @@ class Router:
     ) -> None:
         if self.usage is None:
             return
-        self.usage.record(
-            [
-                UsageRecord(
-                    provider=candidate.provider,
-                    model=candidate.model,
-                    workload=workload,
-                    latency_ms=latency_ms,
-                    success=answer is not None,
-                    error_kind=error.kind if error else None,
-                    status_code=answer.status_code if answer else (error.status_code if error else None),
-                    prompt_tokens=answer.prompt_tokens if answer else None,
-                    completion_tokens=answer.completion_tokens if answer else None,
-                    total_tokens=answer.total_tokens if answer else None,
-                    ts=iso_utc(self.clock()),
-                    rate_limits=answer.rate_limits if answer else (error.rate_limits if error else ()),
-                )
-            ]
-        )
+        record = [
+            UsageRecord(
+                provider=candidate.provider,
+                model=candidate.model,
+                workload=workload,
+                latency_ms=latency_ms,
+                success=answer is not None,
+                error_kind=error.kind if error else None,
+                status_code=answer.status_code if answer else (error.status_code if error else None),
+                prompt_tokens=answer.prompt_tokens if answer else None,
+                completion_tokens=answer.completion_tokens if answer else None,
+                total_tokens=answer.total_tokens if answer else None,
+                ts=iso_utc(self.clock()),
+                rate_limits=answer.rate_limits if answer else (error.rate_limits if error else ()),
+            )
+        ]
+        self._use_store(lambda store: store.record(record), None)
 
     def call(
         self,
