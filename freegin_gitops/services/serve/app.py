@@ -37,13 +37,11 @@ from freegin_gitops.services.serve.catalog_watch import CatalogSource
 from freegin_gitops.services.serve.gateway import CatalogState, Cooldowns, Gateway, Routed, Unanswered
 from freegin_gitops.services.serve.request_log import RequestLog
 from freegin_gitops.services.serve.settings import ServeSettings
-from freegin_gitops.services.serve.shared_state import SharedState
+from freegin_gitops.services.serve.shared_state import SharedState, follow_cooldowns
 from freegin_gitops.services.serve.status import status_document
 from freegin_gitops.services.serve.usage_writer import UsageSink, UsageWriter
 
 JSON = "application/json"
-COOLDOWN_REFRESH_S = 0.5  # a cool-down another process set is honoured here within this (+ a query)
-PROBE_DEADLINE_S = 2.0  # a refresh that takes longer says the store is away
 
 
 def _json_response(status: int, body: bytes, headers: Mapping[str, str] | None = None) -> Response:
@@ -185,29 +183,6 @@ class GatewayService:
             await asyncio.sleep(interval)
             await self.reload()
 
-    async def _refresh_cooldowns(self) -> None:
-        """Cool-downs other processes set in the shared store are honoured here too, within
-        :data:`COOLDOWN_REFRESH_S`; the refresh also tells whether the store answers (it is
-        how the gateway finds out that a store that went away is back)."""
-        assert self.sink is not None and self.shared is not None
-        health = self.shared.health
-        while True:
-            await asyncio.sleep(COOLDOWN_REFRESH_S)
-            try:
-                found = await asyncio.wait_for(
-                    asyncio.to_thread(self.sink.active_cooldowns, time.time()), PROBE_DEADLINE_S
-                )
-            except FreeginError as exc:
-                health.failed(str(exc))
-                continue
-            except TimeoutError:
-                health.failed(f"the usage database did not answer within {PROBE_DEADLINE_S:g} s")
-                continue
-            health.answered()
-            for c in found:
-                if c.until_epoch > self.cooldowns.get((c.provider, c.model), (0.0, ""))[0]:
-                    self.cooldowns[(c.provider, c.model)] = (c.until_epoch, c.reason)
-
     @contextlib.asynccontextmanager
     async def lifespan(self, _app: Starlette) -> AsyncIterator[None]:
         self._reload_lock = asyncio.Lock()
@@ -234,7 +209,9 @@ class GatewayService:
         if self.settings.reload_interval_s > 0:
             tasks.append(asyncio.create_task(self._watch(), name="freegin-catalog-watch"))
         if self.sink is not None:
-            tasks.append(asyncio.create_task(self._refresh_cooldowns(), name="freegin-cooldowns"))
+            assert self.shared is not None
+            follow = follow_cooldowns(self.sink, self.cooldowns, self.shared.health)
+            tasks.append(asyncio.create_task(follow, name="freegin-cooldowns"))
         loop = asyncio.get_running_loop()
         if self.handle_sighup:
             loop.add_signal_handler(signal.SIGHUP, lambda: loop.create_task(self.reload(force=True)))

@@ -11,6 +11,8 @@ what this process has not stored yet, and what it knows while the store cannot b
   the store's last counts plus this process's attempts since), cool-downs from the map the
   gateway keeps, usage rows stay queued in the writer (up to its limit) and are written when the
   store answers again. :class:`StoreHealth` says which, for the log and ``/v1/freegin/status``.
+- **Cool-downs** another process set are read every :data:`COOLDOWN_REFRESH_S`
+  (:func:`follow_cooldowns`), which is also how the gateway finds the store back.
 
 Counts may be asked from worker threads (a plan made off the event loop) while the loop queues
 attempts, so the memory is kept under a lock.
@@ -18,16 +20,21 @@ attempts, so the memory is kept under a lock.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from freegin_gitops.core.local_usage import InFlight, LocalUsage, MinuteCounts, plus
-from freegin_gitops.core.usage import UsageRecord, WindowQuery, WindowUsage, epoch_of
-from freegin_gitops.errors import UsageStoreError
+from freegin_gitops.core.route_plan import CooldownKey
+from freegin_gitops.core.usage import Cooldown, UsageRecord, WindowQuery, WindowUsage, epoch_of
+from freegin_gitops.errors import FreeginError, UsageStoreError
 from freegin_gitops.services.routing.router import BudgetCounter
+
+COOLDOWN_REFRESH_S = 0.5  # a cool-down another process set is honoured within this (+ a query)
+PROBE_DEADLINE_S = 2.0  # a refresh that takes longer says the store is away
 
 
 def _iso(epoch: float) -> str:
@@ -168,3 +175,32 @@ class SharedState:
         away), without asking it: for a plan that cannot wait for the store."""
         with self._lock:
             return [plus(self._local.estimate(q), self._in_flight.requests(q), 0) for q in queries]
+
+
+class CooldownSource(Protocol):
+    def active_cooldowns(self, now_epoch: float) -> list[Cooldown]: ...
+
+
+async def follow_cooldowns(
+    store: CooldownSource, cooldowns: dict[CooldownKey, tuple[float, str]], health: StoreHealth
+) -> None:
+    """Keep ``cooldowns`` (the gateway's map) up to date with those other processes set in the
+    shared store, every :data:`COOLDOWN_REFRESH_S`; the refresh also tells ``health`` whether the
+    store answers (it is how a gateway finds out that a store that went away is back). Runs
+    until cancelled."""
+    while True:
+        await asyncio.sleep(COOLDOWN_REFRESH_S)
+        try:
+            found = await asyncio.wait_for(
+                asyncio.to_thread(store.active_cooldowns, time.time()), PROBE_DEADLINE_S
+            )
+        except FreeginError as exc:
+            health.failed(str(exc))
+            continue
+        except TimeoutError:
+            health.failed(f"the usage database did not answer within {PROBE_DEADLINE_S:g} s")
+            continue
+        health.answered()
+        for c in found:
+            if c.until_epoch > cooldowns.get((c.provider, c.model), (0.0, ""))[0]:
+                cooldowns[(c.provider, c.model)] = (c.until_epoch, c.reason)
