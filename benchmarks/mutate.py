@@ -48,8 +48,14 @@ CORE_TESTS = {
     "content": ["tests/unit/services/catalog/test_loading.py"],
     "naming": ["tests/unit/core/test_rules.py"],
     "problems": ["tests/unit/core/test_reporting.py"],
-    "refresh_model": ["tests/unit/core/test_pr_body.py", "tests/unit/core/test_refresh_merge.py"],
+    "refresh_model": [
+        "tests/unit/core/test_pr_body.py",
+        "tests/unit/core/test_refresh_merge.py",
+        "tests/unit/core/test_refresh_text.py",
+    ],
     "pr_body": ["tests/unit/core/test_pr_body.py", "tests/unit/core/test_pr_body_fit.py"],
+    "pr_sections": ["tests/unit/core/test_pr_body.py"],
+    "pr_markdown": ["tests/unit/core/test_pr_markdown.py", "tests/unit/core/test_pr_body.py"],
     "usage": ["tests/unit/core/test_listing.py"],
 }
 TARGETS: dict[str, list[str]] = {

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from freegin_gitops.core.problems import Problem
+    from freegin_gitops.core.usage import RateLimitValue
 
 
 class FreeginError(Exception):
@@ -79,13 +80,19 @@ class ProviderError(FreeginError):
         kind: str = "error",
         status_code: int | None = None,
         retry_after_s: float | None = None,
+        wait_basis: str | None = None,
+        daily_quota: bool = False,
+        rate_limits: tuple[RateLimitValue, ...] = (),
     ) -> None:
         super().__init__(message)
         self.provider = provider
         self.model = model
         self.kind = kind
         self.status_code = status_code
-        self.retry_after_s = retry_after_s
+        self.retry_after_s = retry_after_s  # a 429's wait, and ``wait_basis`` the header saying so
+        self.wait_basis = wait_basis
+        self.daily_quota = daily_quota  # a 429 that says the day's quota is spent
+        self.rate_limits = rate_limits  # the answer's x-ratelimit-limit-* / -remaining-* values
 
 
 class NoCandidateAnswered(FreeginError):

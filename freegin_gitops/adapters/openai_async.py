@@ -25,6 +25,7 @@ from freegin_gitops.adapters.env_limits import current_limits
 from freegin_gitops.adapters.openai_http import scrub, status_error
 from freegin_gitops.adapters.upstream_http import Upstream, UpstreamAnswer
 from freegin_gitops.core.openai_wire import ChunkFacts, EventSplitter, EventTooLarge, chunk_facts, event_data
+from freegin_gitops.core.rate_limit_reply import rate_limit_values
 from freegin_gitops.core.redact import excerpt
 from freegin_gitops.errors import ProviderError
 
@@ -143,12 +144,18 @@ class AsyncProvider:
             content = b""
         finally:
             await response.aclose()
-        failure = status_error(
-            response.status_code, content, response.headers.get("Retry-After"), self._secrets
-        )
+        failure = status_error(response.status_code, content, response.headers, self._secrets)
         assert failure is not None
-        kind, message, wait = failure
-        raise self.error(message, model, kind, status_code=response.status_code, retry_after_s=wait)
+        raise self.error(
+            failure.message,
+            model,
+            failure.kind,
+            status_code=response.status_code,
+            retry_after_s=failure.wait_s,
+            wait_basis=failure.wait_basis,
+            daily_quota=failure.daily_quota,
+            rate_limits=rate_limit_values(response.headers.items()),
+        )
 
     async def complete(self, body: bytes, model: str) -> Completion:
         """One plain chat completion, within the provider's total deadline."""

@@ -14,22 +14,23 @@ provider's answer is scrubbed before it is cut (:mod:`freegin_gitops.core.redact
 
 from __future__ import annotations
 
-import email.utils
 import json
-import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 
 from freegin_gitops.adapters.bounded_http import Answer, exchange
 from freegin_gitops.adapters.env_limits import current_limits
+from freegin_gitops.core.model_list import ListedModel, listed_model
+from freegin_gitops.core.rate_limit_reply import RateLimitReply, rate_limit_values, read_429
 from freegin_gitops.core.redact import excerpt, scrub, scrub_url
+from freegin_gitops.core.usage import RateLimitValue
 from freegin_gitops.errors import ProviderError, TransportFailed
 
-__all__ = ["ChatAnswer", "OpenAICompatible", "retry_after_seconds", "scrub"]
+__all__ = ["ChatAnswer", "OpenAICompatible", "scrub"]
 
 MAX_QUOTED = 200
 
@@ -41,32 +42,14 @@ class ChatAnswer:
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     total_tokens: int | None = None
+    rate_limits: tuple[RateLimitValue, ...] = ()  # the x-ratelimit-* values the answer carried
 
 
-def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header: delta-seconds or an HTTP date; None when
-    it is neither (``inf`` and ``nan`` included: a provider cannot cool itself down for ever)."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        pass
-    else:
-        return max(0.0, seconds) if math.isfinite(seconds) else None
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, OverflowError):
-        return None
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
-
-
-def _retry_phrase(header: str | None, wait: float | None) -> str:
-    if wait is not None:
-        return f", retry after {wait:.0f}s"
-    if header and header.strip():
-        return f"; Retry-After {excerpt(header, (), 40)!r} ignored: not a number of seconds or a date"
+def _wait_phrase(reply: RateLimitReply, retry_after: str | None) -> str:
+    if reply.wait_s is not None:
+        return f", retry after {reply.wait_s:.0f}s ({reply.basis})"
+    if retry_after and retry_after.strip():
+        return f"; Retry-After {excerpt(retry_after, (), 40)!r} ignored: not a number of seconds or a date"
     return ""
 
 
@@ -88,25 +71,42 @@ def quoted_error(content: bytes, secrets: Sequence[str | None] = ()) -> str:
     return excerpt(text, secrets, MAX_QUOTED)
 
 
+class StatusFailure(NamedTuple):
+    """How an answer failed: its error kind and message, and for a 429 what it said about
+    waiting (seconds, the header or text that said so, whether the day's quota is spent)."""
+
+    kind: str
+    message: str
+    wait_s: float | None = None
+    wait_basis: str | None = None
+    daily_quota: bool = False
+
+
 def status_error(
-    status: int, content: bytes, retry_after: str | None, secrets: Sequence[str | None] = ()
-) -> tuple[str, str, float | None] | None:
-    """How an answer with HTTP ``status`` failed: (error kind, message, seconds to wait), or None
-    if the status is a success. One table for the blocking and the asynchronous client; text
-    quoted from the answer has ``secrets`` scrubbed out before it is cut."""
+    status: int,
+    content: bytes,
+    headers: Mapping[str, str],
+    secrets: Sequence[str | None] = (),
+    now: float | None = None,
+) -> StatusFailure | None:
+    """How an answer with HTTP ``status`` failed, or None if the status is a success. One table
+    for the blocking and the asynchronous client; text quoted from the answer has ``secrets``
+    scrubbed out before it is cut. A 429 is read by :func:`~freegin_gitops.core.rate_limit_reply.read_429`."""
     if status == 429:
-        wait = retry_after_seconds(retry_after)
-        return "rate_limited", f"rate limited (HTTP 429{_retry_phrase(retry_after, wait)})", wait
+        reply = read_429(headers, content, time.time() if now is None else now)
+        daily = ": the day's quota is spent" if reply.daily else ""
+        message = f"rate limited (HTTP 429{daily}{_wait_phrase(reply, headers.get('Retry-After'))})"
+        return StatusFailure("rate_limited", message, reply.wait_s, reply.basis, reply.daily)
     if status < 400:
         return None
     quoted = quoted_error(content, secrets)
     if status >= 500:
-        return "server_error", f"server error HTTP {status}: {quoted}", None
+        return StatusFailure("server_error", f"server error HTTP {status}: {quoted}")
     if status in (401, 403):
-        return "auth", f"the API key was refused (HTTP {status}): {quoted}", None
+        return StatusFailure("auth", f"the API key was refused (HTTP {status}): {quoted}")
     if status == 404:
-        return "not_found", f"not found (HTTP 404): {quoted}", None
-    return "client_error", f"request refused (HTTP {status}): {quoted}", None
+        return StatusFailure("not_found", f"not found (HTTP 404): {quoted}")
+    return StatusFailure("client_error", f"request refused (HTTP {status}): {quoted}")
 
 
 class OpenAICompatible:
@@ -160,12 +160,18 @@ class OpenAICompatible:
             else:
                 message = str(exc)
             raise self._error(message, model, exc.kind) from None
-        failure = status_error(
-            response.status_code, response.content, response.headers.get("Retry-After"), [self._api_key]
-        )
+        failure = status_error(response.status_code, response.content, response.headers, [self._api_key])
         if failure is not None:
-            kind, message, wait = failure
-            raise self._error(message, model, kind, status_code=response.status_code, retry_after_s=wait)
+            raise self._error(
+                failure.message,
+                model,
+                failure.kind,
+                status_code=response.status_code,
+                retry_after_s=failure.wait_s,
+                wait_basis=failure.wait_basis,
+                daily_quota=failure.daily_quota,
+                rate_limits=rate_limit_values(response.headers.items()),
+            )
         return response
 
     def _json(self, response: Answer, model: str | None) -> Any:
@@ -215,10 +221,16 @@ class OpenAICompatible:
             prompt_tokens=count("prompt_tokens"),
             completion_tokens=count("completion_tokens"),
             total_tokens=count("total_tokens"),
+            rate_limits=rate_limit_values(response.headers.items()),
         )
 
     def list_models(self) -> list[str]:
         """The model ids the provider serves (``GET /models``)."""
+        return [model.id for model in self.list_model_entries()]
+
+    def list_model_entries(self) -> list[ListedModel]:
+        """The models the provider serves (``GET /models``), with the creation date and context
+        window where the list gives them."""
         response = self._send("GET", "/models", None)
         data = self._json(response, None)
         items = data.get("data") if isinstance(data, dict) else data
@@ -228,12 +240,4 @@ class OpenAICompatible:
             raise self._error(
                 "the model list has no 'data' array", None, "bad_response", status_code=response.status_code
             )
-        ids: list[str] = []
-        for item in items:
-            if isinstance(item, dict):
-                ident = item.get("id") or item.get("name") or item.get("model")
-                if isinstance(ident, str):
-                    ids.append(ident)
-            elif isinstance(item, str):
-                ids.append(item)
-        return ids
+        return [model for model in map(listed_model, items) if model is not None]

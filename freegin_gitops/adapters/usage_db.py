@@ -23,7 +23,10 @@ from freegin_gitops.adapters.usage_schema import (
     MIGRATIONS,
     WINDOW_EDGE_MODEL_SQL,
     WINDOW_EDGE_PROVIDER_SQL,
+    WINDOW_HOURS_SQL,
     WINDOW_MINUTES_SQL,
+    WINDOW_OLDEST_MODEL_SQL,
+    WINDOW_OLDEST_PROVIDER_SQL,
     decode_histogram,
     hist_add,
     p95,
@@ -50,13 +53,58 @@ def utc_now_iso() -> str:
     return iso_utc(time.time())
 
 
+def _failure(path: Path, doing: str, exc: sqlite3.Error) -> UsageStoreError:
+    """One sentence for a SQLite failure: what could not be done, with which file, and why in
+    words a person can act on (a damaged file, missing tables, a read-only file)."""
+    text = str(exc)
+    if "no such table" in text:
+        why = f"it lacks the tables its schema version promises ({text})"
+    elif "malformed" in text or "not a database" in text or "corrupt" in text:
+        why = f"it is damaged ({text})"
+    elif "readonly" in text or "read-only" in text:
+        why = "it is read-only"
+    else:
+        why = text
+    return UsageStoreError(
+        f"{doing} the usage database {path}: {why}; move it aside or name another with --db"
+    )
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """A read-only connection; a WAL database in a folder that cannot be written is read as it
+    stands (``immutable``), since SQLite cannot make its shared-memory file there."""
+    last: sqlite3.Error | None = None
+    for flags in ("mode=ro", "mode=ro&immutable=1"):
+        try:
+            db = sqlite3.connect(
+                f"{path.absolute().as_uri()}?{flags}",
+                uri=True,
+                timeout=BUSY_TIMEOUT_MS / 1000,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+            db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.Error as exc:
+            last = exc
+            continue
+        return db
+    assert last is not None
+    raise _failure(path, "cannot read", last) from last
+
+
 class SqliteUsageStore:
     """An open usage database, a :class:`~freegin_gitops.core.usage_store.UsageStore`. Use as a
     context manager, or call :meth:`close`."""
 
-    def __init__(self, path: Path, *, migrate: bool = True) -> None:
+    def __init__(self, path: Path, *, migrate: bool = True, read_only: bool = False) -> None:
+        """With ``read_only``, nothing is created, migrated or switched to WAL, so a file that
+        cannot be written (a copy, another user's) still reads."""
         self.path = path
         self._lock = threading.RLock()
+        if read_only:
+            self._db = _connect_read_only(path)
+            self._refuse_newer(self.version)
+            return
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             # One connection, shared by a refresh's threads under ``_lock``.
@@ -69,8 +117,10 @@ class SqliteUsageStore:
             self._db.execute("PRAGMA synchronous = NORMAL")
             if migrate:
                 self.migrate()
-        except (sqlite3.Error, OSError) as exc:
-            raise UsageStoreError(f"the usage database {path} cannot be opened: {exc}") from exc
+        except sqlite3.Error as exc:
+            raise _failure(path, "cannot open", exc) from exc
+        except OSError as exc:
+            raise UsageStoreError(f"the usage database {path} cannot be opened: {exc.strerror}") from exc
 
     def __enter__(self) -> SqliteUsageStore:
         return self
@@ -162,7 +212,7 @@ class SqliteUsageStore:
                         seen,
                     )
         except sqlite3.Error as exc:
-            raise UsageStoreError(f"usage could not be recorded in {self.path}: {exc}") from exc
+            raise _failure(self.path, "usage could not be recorded in", exc) from exc
 
     def stats(self) -> dict[UsageKey, UsageStats]:
         """Figures for every provider x model x workload seen."""
@@ -173,7 +223,7 @@ class SqliteUsageStore:
                     "latency_hist FROM usage_rollup"
                 ).fetchall()
         except sqlite3.Error as exc:
-            raise UsageStoreError(f"usage figures cannot be read from {self.path}: {exc}") from exc
+            raise _failure(self.path, "usage figures cannot be read from", exc) from exc
         return {
             (provider, model, workload): UsageStats(
                 calls=calls,
@@ -192,30 +242,29 @@ class SqliteUsageStore:
             with self._lock:
                 return [self._count_window(q) for q in queries]
         except sqlite3.Error as exc:
-            raise UsageStoreError(f"budget counts cannot be read from {self.path}: {exc}") from exc
+            raise _failure(self.path, "budget counts cannot be read from", exc) from exc
 
     def _count_window(self, query: WindowQuery) -> WindowUsage:
         first_minute = math.ceil(query.since_epoch / 60)
+        first_hour = math.ceil(first_minute / 60)
         model = query.model if query.model is not None else ""
-        requests, tokens, oldest_minute = self._db.execute(
-            WINDOW_MINUTES_SQL, (query.provider, model, first_minute)
-        ).fetchone()
-        # The bucket's end: its requests were made before then.
-        oldest = (oldest_minute + 1) * 60.0 if oldest_minute is not None else None
+        requests, tokens = self._db.execute(WINDOW_HOURS_SQL, (query.provider, model, first_hour)).fetchone()
+        if first_minute < first_hour * 60:
+            more_requests, more_tokens = self._db.execute(
+                WINDOW_MINUTES_SQL, (query.provider, model, first_minute, first_hour * 60)
+            ).fetchone()
+            requests, tokens = requests + more_requests, tokens + more_tokens
+        key = (query.provider, query.model) if query.model is not None else (query.provider,)
         since_ts, edge_end_ts = iso_utc(query.since_epoch), iso_utc(first_minute * 60.0)
         if since_ts < edge_end_ts:
-            sql, key = (
-                (WINDOW_EDGE_MODEL_SQL, (query.provider, query.model))
-                if query.model is not None
-                else (WINDOW_EDGE_PROVIDER_SQL, (query.provider,))
-            )
-            edge_requests, edge_tokens, edge_oldest = self._db.execute(
-                sql, (*key, since_ts, edge_end_ts)
-            ).fetchone()
-            requests += edge_requests
-            tokens += edge_tokens
-            if edge_oldest is not None:
-                oldest = epoch_of(edge_oldest)
+            edge = WINDOW_EDGE_MODEL_SQL if query.model is not None else WINDOW_EDGE_PROVIDER_SQL
+            edge_requests, edge_tokens = self._db.execute(edge, (*key, since_ts, edge_end_ts)).fetchone()
+            requests, tokens = requests + edge_requests, tokens + edge_tokens
+        oldest = None
+        if requests:
+            sql = WINDOW_OLDEST_MODEL_SQL if query.model is not None else WINDOW_OLDEST_PROVIDER_SQL
+            found = self._db.execute(sql, (*key, since_ts)).fetchone()
+            oldest = epoch_of(found[0]) if found is not None else None
         return WindowUsage(int(requests), int(tokens), oldest)
 
     def cool_down(self, cooldown: Cooldown) -> None:
@@ -232,7 +281,7 @@ class SqliteUsageStore:
                     (cooldown.provider, cooldown.model or "", cooldown.until_epoch, cooldown.reason),
                 )
         except sqlite3.Error as exc:
-            raise UsageStoreError(f"a cool-down could not be recorded in {self.path}: {exc}") from exc
+            raise _failure(self.path, "a cool-down could not be recorded in", exc) from exc
 
     def active_cooldowns(self, now_epoch: float) -> list[Cooldown]:
         """The cool-downs that end after ``now_epoch``."""
@@ -243,7 +292,7 @@ class SqliteUsageStore:
                     (now_epoch,),
                 ).fetchall()
         except sqlite3.Error as exc:
-            raise UsageStoreError(f"cool-downs cannot be read from {self.path}: {exc}") from exc
+            raise _failure(self.path, "cool-downs cannot be read from", exc) from exc
         return [Cooldown(provider, model or None, until, reason) for provider, model, until, reason in rows]
 
     def rate_limits(self) -> list[RateLimitSeen]:
@@ -255,7 +304,7 @@ class SqliteUsageStore:
                     "ORDER BY provider, model, name"
                 ).fetchall()
         except sqlite3.Error as exc:
-            raise UsageStoreError(f"rate-limit headers cannot be read from {self.path}: {exc}") from exc
+            raise _failure(self.path, "rate-limit headers cannot be read from", exc) from exc
         return [
             RateLimitSeen(provider, model, RateLimitValue(name, limit, remaining), ts)
             for provider, model, name, limit, remaining, ts in rows

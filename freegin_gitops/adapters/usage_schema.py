@@ -206,20 +206,64 @@ def _v4_budgets(db: sqlite3.Connection) -> None:
     )
 
 
-# A window: its whole minutes from the rollup, the rest of its first minute from the rows.
-WINDOW_MINUTES_SQL = (
-    "SELECT TOTAL(requests), TOTAL(tokens), MIN(minute) FROM usage_minute "
-    "WHERE provider = ? AND model = ? AND minute >= ?"
+def _v5_hours(db: sqlite3.Connection) -> None:
+    """Per-hour budget counts (``usage_hour``, like ``usage_minute``), so that a day's count is
+    at most 60 minute rows and 24 hour rows; measured: summing 1,000 minute rows took most of
+    a millisecond."""
+    db.execute(
+        """CREATE TABLE usage_hour (
+            provider TEXT NOT NULL,
+            model TEXT NOT NULL,  -- '' counts every model of the provider
+            hour INTEGER NOT NULL,  -- hours since the epoch, UTC
+            requests INTEGER NOT NULL,
+            tokens INTEGER NOT NULL,
+            PRIMARY KEY (provider, model, hour)
+        ) WITHOUT ROWID"""
+    )
+    hour = "CAST(strftime('%s', NEW.ts) AS INTEGER) / 3600"
+    upsert = (
+        "INSERT INTO usage_hour VALUES (NEW.provider, {model}, {hour}, 1, {tokens}) "
+        "ON CONFLICT (provider, model, hour) DO UPDATE SET "
+        "requests = requests + 1, tokens = tokens + excluded.tokens;"
+    )
+    db.execute(
+        f"""CREATE TRIGGER provider_usage_hour AFTER INSERT ON provider_usage
+            WHEN {_reached("NEW.")} BEGIN
+            {upsert.format(model="NEW.model", hour=hour, tokens=_tokens("NEW."))}
+            {upsert.format(model="''", hour=hour, tokens=_tokens("NEW."))}
+        END"""
+    )
+    db.execute(
+        """INSERT INTO usage_hour
+           SELECT provider, model, minute / 60 AS h, SUM(requests), SUM(tokens)
+           FROM usage_minute GROUP BY provider, model, h"""
+    )
+
+
+# A window: its whole hours and the whole minutes before them from the rollups, the rest of its
+# first minute from the rows; its oldest request from the rows, by the index (one step).
+WINDOW_HOURS_SQL = (
+    "SELECT TOTAL(requests), TOTAL(tokens) FROM usage_hour WHERE provider = ? AND model = ? AND hour >= ?"
 )
+WINDOW_MINUTES_SQL = (
+    "SELECT TOTAL(requests), TOTAL(tokens) FROM usage_minute "
+    "WHERE provider = ? AND model = ? AND minute >= ? AND minute < ?"
+)
+_OLDEST = (
+    "SELECT ts FROM provider_usage "  # noqa: S608 (constant SQL)
+    "WHERE {where} AND ts >= ? AND " + _reached() + " ORDER BY ts LIMIT 1"
+)
+WINDOW_OLDEST_MODEL_SQL = _OLDEST.format(where="provider = ? AND model = ?")
+WINDOW_OLDEST_PROVIDER_SQL = _OLDEST.format(where="provider = ?")
 _EDGE = (
-    f"SELECT COUNT(*), TOTAL({_tokens()}), MIN(ts) FROM provider_usage "  # noqa: S608 (constant SQL)
+    f"SELECT COUNT(*), TOTAL({_tokens()}) FROM provider_usage "  # noqa: S608 (constant SQL)
     "WHERE {where} AND ts >= ? AND ts < ? AND " + _reached()
 )
 WINDOW_EDGE_MODEL_SQL = _EDGE.format(where="provider = ? AND model = ?")
 WINDOW_EDGE_PROVIDER_SQL = _EDGE.format(where="provider = ?")
 
 Migration = Callable[[sqlite3.Connection], None]
-MIGRATIONS: Sequence[Migration] = (_v1_provider_usage, _v2_rollups, _v3_cooldowns, _v4_budgets)
+MIGRATIONS: Sequence[Migration] = (_v1_provider_usage, _v2_rollups, _v3_cooldowns, _v4_budgets, _v5_hours)
 
 
 def p95(counts: array[int], total: int) -> float | None:

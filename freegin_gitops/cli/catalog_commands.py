@@ -106,7 +106,8 @@ def list_models(provider: str | None, workload: str | None, status: str | None, 
     """List catalog models and suggestions with their usage figures.
 
     One row per provider, workload and model: status, whether a suggestion was verified, calls,
-    success rate, mean and p95 latency and last use from the usage database.
+    success rate, mean and p95 latency and last use from the usage database, and, for a model
+    with free-tier limits, what is left of its budgets (or when a spent one resets).
 
     \b
     Example: freegin-ai list-models --workload code --json

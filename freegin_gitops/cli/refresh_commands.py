@@ -33,6 +33,12 @@ from freegin_gitops.cli.params import PATH_TYPE, exit_with, global_options
 )
 @click.option("--base", metavar="BRANCH", help="Branch to start from. Default: the current branch.")
 @click.option(
+    "--keep-unlisted",
+    is_flag=True,
+    help="Write recommendations the provider's model list does not hold as pending suggestions "
+    "(verified: false). Default: list them in the pull request only.",
+)
+@click.option(
     "--strict",
     is_flag=True,
     help="Exit 1 when any provider failed (default: only when every provider failed; the others "
@@ -46,16 +52,22 @@ def refresh_models(
     push: bool | None,
     open_pr: bool,
     base: str | None,
+    keep_unlisted: bool,
     strict: bool,
 ) -> None:
     """Ask an LLM for better models and propose them on a branch and pull request.
 
-    For each provider (or PROVIDER only): the refresh model from config.yaml is asked (through the
-    router) for better models per workload; each answer is checked against the provider's own
-    model list (verified: true/false/null); active models the provider no longer lists are
-    proposed for retirement. The result is committed on freegin/refresh/<provider or all>, built
-    from --base without touching your working tree (with compiled/catalog.json regenerated when
-    the repository keeps one). Re-running updates the same branch and pull request; a branch
+    For each provider (or PROVIDER only; without it, providers whose key is not set are left out
+    and reported): its model list (GET /models) is fetched, and the refresh model from config.yaml
+    is asked (through the router) to choose better models per workload among the listed ones the
+    catalog does not hold yet. A recommendation the list does not hold is reported in the pull
+    request, not suggested (unless --keep-unlisted); one whose cost is over the workload's max_cost
+    is left out. Active models the list no longer holds are proposed deprecated; deprecated ones
+    still missing after refresh.grace_days, retired; listed again, active. A list holding none of
+    the active models, or missing more than half, is suspect: nothing is proposed for its models.
+    The result is committed on freegin/refresh/<provider or all>, built from --base without
+    touching your working tree (with compiled/catalog.json regenerated when the repository keeps
+    one). Re-running updates the same branch and pull request; a branch
     carrying someone's commits is left alone, with a notice.
 
     Exit 0 when every provider was refreshed, or some failed and the others were proposed (the
@@ -78,6 +90,7 @@ def refresh_models(
             push=push,
             open_pr=open_pr,
             base=base,
+            keep_unlisted=keep_unlisted,
             strict=strict,
         )
     )

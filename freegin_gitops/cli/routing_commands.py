@@ -21,9 +21,11 @@ def route(
 ) -> None:
     """Show the candidates a routed call would try, in order, and why any is skipped.
 
-    Skipped: no API key in the environment, a provider cooling down after HTTP 429, a base URL
-    variable not set. Deprecated models come after every active model of the workload, with the
-    date and reason. Calls nothing.
+    Skipped: no API key in the environment, a model (or provider) cooling down after HTTP 429, a
+    free-tier budget spent (with when it resets), a base URL variable not set. The BUDGET column
+    shows what is left of each candidate's tightest budget, counted in the usage database.
+    Deprecated models come after every active model of the workload, with the date and reason.
+    Calls nothing.
 
     \b
     Example: freegin-ai route --workload code --json
@@ -57,8 +59,10 @@ def ask(
 ) -> None:
     """Route PROMPT to the first candidate that answers and print the answer ('-' reads stdin).
 
-    On a connection error, timeout, HTTP 429, 5xx or any other failure the next candidate is
-    tried; every attempt is recorded in the usage database. Exit 1 if none answers.
+    A candidate whose free-tier budget is spent is skipped before it is called. On a connection
+    error, timeout, HTTP 429, 5xx or any other failure the next candidate is tried; a 429 cools
+    the model down for as long as the provider asks (until the day resets when the day's quota
+    is spent). Every attempt is recorded in the usage database. Exit 1 if none answers.
 
     \b
     Example: echo "Summarise: ..." | freegin-ai ask - --workload summarisation

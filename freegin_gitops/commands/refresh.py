@@ -13,6 +13,7 @@ from freegin_gitops.commands.options import GlobalOptions
 from freegin_gitops.commands.output import emit, note
 from freegin_gitops.core.layout import COMPILED_FILE
 from freegin_gitops.core.refresh_model import RefreshReport
+from freegin_gitops.core.refresh_text import counts
 from freegin_gitops.core.reporting import github_warning
 from freegin_gitops.core.rules import PROVIDER_ID
 from freegin_gitops.errors import BadUsage, FileError
@@ -67,10 +68,15 @@ def _dry_run(plan: RefreshPlan) -> None:
     report = plan.report
     emit(f"would write branch {report.branch} from {report.base}:\n")
     for c in report.changes:
-        flag = {True: "verified", False: "not listed by the provider", None: "unverified"}[c.verified]
+        flag = {True: "listed", False: "not listed by the provider", None: "unverified"}[c.verified]
         emit(f"  suggest {c.provider}/{c.model} for {c.workload} ({c.action}, {flag})\n")
-    for r in report.retirements:
-        emit(f"  retire {r.provider}/{r.model}: {r.reason}\n")
+    for r in report.lifecycle:
+        emit(f"  {r.change} {r.provider}/{r.model}: {r.reason}\n")
+    for u in report.unlisted:
+        emit(f"  not served by the provider: {u.provider}/{u.model} for {u.workload} (not written)\n")
+    for p in report.providers:
+        for s in p.skipped:
+            emit(f"  left out {s.provider}/{s.model} for {s.workload}: {s.why}\n")
     for path, new in sorted(plan.changed.items()):
         old = plan.base_files.get(path, b"").decode("utf-8").splitlines(keepends=True)
         emit(
@@ -88,8 +94,7 @@ def _branch_line(outcome: RefreshRun, pushing: bool) -> str:
     plan, pub = outcome.plan, outcome.published
     assert pub is not None
     report = plan.report
-    counts = f"{len(report.changes)} suggestion(s), {len(report.retirements)} retirement proposal(s)"
-    line = f"{pub.branch}: {pub.action} {pub.commit[:12]} ({counts}"
+    line = f"{pub.branch}: {pub.action} {pub.commit[:12]} ({counts(report)}"
     line += f"; {COMPILED_FILE} regenerated)" if outcome.compiled else ")"
     if pub.pushed:
         line += "; pushed to origin"
@@ -132,6 +137,7 @@ def run(
     push: bool | None,
     open_pr: bool,
     base: str | None,
+    keep_unlisted: bool = False,
     strict: bool = False,
 ) -> int:
     if open_pr and push is False:
@@ -140,7 +146,9 @@ def run(
     if not dry_run:
         repo.require_writable("refresh the catalog")
     environ = dict(os.environ)
-    request = RefreshRequest(provider, workload, saved_answers(from_file) if from_file else None)
+    request = RefreshRequest(
+        provider, workload, saved_answers(from_file) if from_file else None, keep_unlisted=keep_unlisted
+    )
     outcome: RefreshRun = run_refresh(
         repo,
         request,

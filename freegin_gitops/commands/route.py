@@ -6,7 +6,8 @@ from collections.abc import Sequence
 
 from freegin_gitops.commands.common import catalog_repo
 from freegin_gitops.commands.options import GlobalOptions
-from freegin_gitops.commands.output import emit, emit_json, table
+from freegin_gitops.commands.output import emit, emit_json, note, table
+from freegin_gitops.core.budgets import budget_cell, budget_json
 from freegin_gitops.core.compiled_catalog import Candidate, CompiledCatalog
 from freegin_gitops.core.route_plan import PlannedCandidate
 from freegin_gitops.services.routing.session import open_router
@@ -31,8 +32,11 @@ def _status(catalog: CompiledCatalog, entry: PlannedCandidate) -> str:
     return "will try" if why is None else f"will try, after every active model: {why}"
 
 
-def _grouped_cells(catalog: CompiledCatalog, entries: Sequence[PlannedCandidate]) -> list[list[str]]:
-    """Table rows; a run of candidates skipped for the same reason at one provider is one row."""
+def _grouped_cells(
+    catalog: CompiledCatalog, entries: Sequence[PlannedCandidate], with_budget: bool
+) -> list[list[str]]:
+    """Table rows; a run of candidates skipped for the same reason at one provider is one row.
+    ``with_budget`` adds each candidate's headroom (the tightest of its budgets)."""
     cells: list[list[str]] = []
     run: list[tuple[int, PlannedCandidate]] = []
 
@@ -44,7 +48,8 @@ def _grouped_cells(catalog: CompiledCatalog, entries: Sequence[PlannedCandidate]
         model = c.model if len(run) == 1 else f"{c.model} and {len(run) - 1} more"
         rank = str(first) if len(run) == 1 else f"{first}-{last}"
         status = _status(catalog, entry)
-        cells.append([rank, c.provider, model, c.origin, status])
+        row = [rank, c.provider, model, c.origin, status]
+        cells.append([*row, budget_cell(entry.budget)] if with_budget else row)
         run.clear()
 
     for rank, entry in enumerate(entries, start=1):
@@ -76,6 +81,8 @@ def run(
     repo = catalog_repo(options)
     with open_router(repo, ref, options.db, create_db=False) as router:
         plan = router.plan(workload, provider, model, show_all=show_all)
+    if router.usage_warning:
+        note(f"freegin-ai: warning: cool-downs are not known: {router.usage_warning}")
     catalog = router.catalog
     rows = [
         {
@@ -86,6 +93,7 @@ def run(
             "usable": e.usable,
             "skip_reason": e.skip,
             "deprecated": _why_deprecated(catalog, e.candidate),
+            "budget": budget_json(e.budget),
         }
         for i, e in enumerate(plan.entries, start=1)
     ]
@@ -109,8 +117,10 @@ def run(
     else:
         source = "the bundled starter catalog" if repo.bundled else "the working tree"
     emit(f"workload {workload}: catalog {catalog.content_sha256[:12]} from {source}\n")
-    cells = _grouped_cells(catalog, plan.entries)
-    emit(table(["#", "PROVIDER", "MODEL", "ORIGIN", "STATUS"], cells) if cells else "no candidates\n")
+    with_budget = any(e.budget is not None for e in plan.entries)
+    cells = _grouped_cells(catalog, plan.entries, with_budget)
+    headers = ["#", "PROVIDER", "MODEL", "ORIGIN", "STATUS"] + (["BUDGET"] if with_budget else [])
+    emit(table(headers, cells) if cells else "no candidates\n")
     if plan.not_reached:
         emit(
             f"... {plan.not_reached} more candidate(s) not reached "

@@ -60,6 +60,7 @@ def model_from(raw: Mapping[str, Any]) -> ModelEntry:
         deprecated=_date(raw["deprecated"]) if "deprecated" in raw else None,
         successor=raw.get("successor"),
         missing_since=_date(raw["missing_since"]) if "missing_since" in raw else None,
+        limits=dict(raw.get("limits", {})),
     )
 
 

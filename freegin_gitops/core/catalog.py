@@ -46,6 +46,7 @@ class ModelEntry:
     deprecated: dt.date | None = None  # when it was deprecated (still routed, after active ones)
     successor: str | None = None  # the model of the same provider that replaces it
     missing_since: dt.date | None = None  # set by refresh: first missing from the model list
+    limits: Mapping[str, object] = field(default_factory=dict)  # the model's own free-tier limits
 
     @property
     def active(self) -> bool:

@@ -14,6 +14,8 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Literal, NamedTuple, overload
 
+from freegin_gitops.core.budgets import NO_LIMITS, Limits
+
 Origin = Literal["override", "catalog", "deprecated", "pending", "default"]
 
 
@@ -145,6 +147,7 @@ class CompiledCatalog:
         self._providers: dict[str, ProviderApi] = {}
         self._workloads: dict[str, WorkloadCandidates] = {}
         self._by_provider: dict[tuple[str, str, str], tuple[Candidate, ...]] = {}
+        self._limits: dict[tuple[str, str | None], Limits] = {}
         self._deprecations: dict[tuple[str, str], Deprecation] | None = None
 
     @property
@@ -201,6 +204,23 @@ class CompiledCatalog:
             timeout_s=api.get("timeout_s"),
         )
         self._providers[provider_id] = made
+        return made
+
+    def limits(self, provider_id: str, model: str | None = None) -> Limits:
+        """The counted limits of ``provider_id`` (its key's), or with ``model`` that model's own
+        (whose ``day_resets`` defaults to the provider's); none for an unknown provider."""
+        cached = self._limits.get((provider_id, model))
+        if cached is not None:
+            return cached
+        raw = self.document["providers"].get(provider_id)
+        if raw is None:
+            made = NO_LIMITS
+        elif model is None:
+            made = Limits.from_mapping(raw.get("limits"))
+        else:
+            own = raw.get("model_limits", {}).get(model)
+            made = Limits.from_mapping(own, self.limits(provider_id).day_resets) if own else NO_LIMITS
+        self._limits[(provider_id, model)] = made
         return made
 
     def _workload_lists(self, workload: str) -> Mapping[str, Any] | None:

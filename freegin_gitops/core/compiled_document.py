@@ -43,6 +43,19 @@ def _api(provider: Provider) -> dict[str, Any]:
     return api
 
 
+def _provider(provider: Provider) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": provider.name, "api": _api(provider), "limits": _json(provider.limits)}
+    own = {m.id: _json(m.limits) for m in provider.models if m.limits and m.status != "retired"}
+    if own:
+        out["model_limits"] = own
+    return out
+
+
+def _json(limits: Mapping[str, Any]) -> dict[str, Any]:
+    """Limits as JSON: a date (``checked``) as its ISO text."""
+    return {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in limits.items()}
+
+
 def _deprecated(provider: str, model: ModelEntry) -> dict[str, Any]:
     entry: dict[str, Any] = {"provider": provider, "model": model.id, "hints": model.hints.as_dict()}
     entry["deprecated"] = model.deprecated.isoformat() if model.deprecated else None
@@ -125,10 +138,7 @@ def compile_catalog(catalog: Catalog, source: SourceInfo) -> dict[str, Any]:
             }
             for name, w in sorted(catalog.workloads.items())
         },
-        "providers": {
-            pid: {"name": p.name, "api": _api(p), "limits": dict(p.limits)}
-            for pid, p in sorted(catalog.providers.items())
-        },
+        "providers": {pid: _provider(p) for pid, p in sorted(catalog.providers.items())},
         "candidates": candidates,
     }
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from freegin_gitops.core.budgets import BudgetState, budget_json
 from freegin_gitops.core.catalog import Catalog, ModelEntry, Provider, Suggestion
 from freegin_gitops.core.usage import UsageKey, UsageStats
 
@@ -24,6 +25,7 @@ class ModelRow:
     context_window: int | None
     note: str | None
     usage: UsageStats | None
+    budget: BudgetState | None = None
 
     def as_json(self) -> dict[str, Any]:
         usage = self.usage
@@ -41,6 +43,7 @@ class ModelRow:
             "mean_latency_ms": usage.mean_latency_ms if usage else None,
             "p95_latency_ms": usage.p95_latency_ms if usage else None,
             "last_used": usage.last_used if usage else None,
+            "budget": budget_json(self.budget),
         }
 
 

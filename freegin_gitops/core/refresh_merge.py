@@ -1,46 +1,25 @@
-"""From recommendations to catalog changes: verification against the provider's model list,
-merge with existing suggestions, and retirement proposals for models the provider dropped."""
+"""From recommendations to suggestion changes: checks against the workload and the provider's
+model list, and the merge with the suggestions already made."""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
-from freegin_gitops.core.catalog import Provider, Suggestion
+from freegin_gitops.core.catalog import Provider, Suggestion, Workload
 from freegin_gitops.core.identifiers import shown, skeleton
+from freegin_gitops.core.model_list import ListedModel, ModelList
 from freegin_gitops.core.refresh_model import (
-    RetirementProposal,
+    Recommendation,
     SkippedRecommendation,
     SuggestionChange,
+    UnlistedRecommendation,
     WorkloadRecommendations,
 )
-from freegin_gitops.core.usage import UsageKey, UsageStats
 
-
-def _variants(model_id: str) -> list[str]:
-    """Forms under which a provider may list a model: as is, without Gemini's ``models/``
-    prefix, and case-folded. Suffixes such as OpenRouter's ``:free`` or Ollama's tags are kept:
-    the free variant disappearing is exactly what a refresh must notice."""
-    base = model_id.removeprefix("models/")
-    return [model_id, base, base.casefold()]
-
-
-@dataclass(frozen=True, slots=True)
-class ModelList:
-    """The model ids a provider lists (``GET /models``), matched leniently."""
-
-    ids: frozenset[str]
-
-    @classmethod
-    def of(cls, ids: Iterable[str]) -> ModelList:
-        return cls(frozenset(form for i in ids for form in _variants(i)))
-
-    def __contains__(self, model_id: object) -> bool:
-        return isinstance(model_id, str) and any(f in self.ids for f in _variants(model_id))
-
-    def __len__(self) -> int:
-        return len(self.ids)
+# The closed vocabulary of cost, cheapest first: a workload's ``max_cost`` is the dearest allowed.
+COSTS = ("free", "free-quota", "paid")
+SPEEDS = ("slow", "medium", "fast")
 
 
 def verified(model_id: str, listed: ModelList | None) -> bool | None:
@@ -48,37 +27,90 @@ def verified(model_id: str, listed: ModelList | None) -> bool | None:
     return None if listed is None else model_id in listed
 
 
+def over_budget(cost: str | None, max_cost: str | None) -> bool:
+    """True when ``cost`` is dearer than the workload's ``max_cost`` (unknown costs pass)."""
+    if cost not in COSTS or max_cost not in COSTS:
+        return False
+    return COSTS.index(cost) > COSTS.index(max_cost)
+
+
+@dataclass(frozen=True, slots=True)
+class Merged:
+    changes: list[SuggestionChange]
+    skipped: list[SkippedRecommendation]
+    unlisted: list[UnlistedRecommendation]
+
+
+def _nothing_new(existing: Suggestion, change: SuggestionChange) -> bool:
+    """A pending suggestion made again is news only when a fact changed: a reworded rationale
+    alone would churn the branch and the pull request every week."""
+    context = change.context_window
+    return (
+        existing.verified == change.verified
+        and existing.cost == change.cost
+        and existing.speed == change.speed
+        and (context is None or existing.hints.context_window == context)
+    )
+
+
+def _change(
+    provider: str,
+    workload: str,
+    rec: Recommendation,
+    action: str,
+    listed: ModelList | None,
+    entry: ListedModel | None,
+) -> SuggestionChange:
+    return SuggestionChange(
+        provider=provider,
+        workload=workload,
+        model=rec.model,
+        action="updated" if action == "updated" else "added",
+        rationale=rec.reason,
+        verified=verified(rec.model, listed),
+        cost=rec.cost,
+        speed=rec.speed,
+        listed_since=entry.created if entry else None,
+        context_window=entry.context_window if entry else None,
+    )
+
+
 def merge_recommendations(
     provider: Provider,
     suggestions: Sequence[Suggestion],
     recommendations: Sequence[WorkloadRecommendations],
     *,
-    known_workloads: Collection[str],
+    workloads: Mapping[str, Workload],
     wanted_workloads: Collection[str] | None,
     per_workload: int,
     listed: ModelList | None,
-) -> tuple[list[SuggestionChange], list[SkippedRecommendation]]:
-    """The suggestions to add or make again, and the recommendations left out (with why).
+    keep_unlisted: bool = False,
+) -> Merged:
+    """The suggestions to add or make again, the recommendations left out (with why), and those
+    the provider's list does not hold.
 
-    Already-active models are not suggested, rejected ones never come back, a model adopted
-    before is not suggested again, and each (workload, model) appears once.
+    Models active (or deprecated) in the catalog are not suggested, rejected ones never come
+    back, a model adopted before is not suggested again, a cost over the workload's ``max_cost``
+    is left out, and a pending suggestion made again with nothing new is left as it is.
     """
-    active = {(w, m.id) for m in provider.models if m.active for w in m.workloads}
+    in_catalog = {(w, m.id): m.status for m in provider.models if m.usable for w in m.workloads}
     existing = {(s.workload, s.model): s for s in suggestions}
-    changes: list[SuggestionChange] = []
-    skipped: list[SkippedRecommendation] = []
+    merged = Merged([], [], [])
 
     def skip(workload: str, model: str, why: str) -> None:
-        skipped.append(SkippedRecommendation(provider.id, workload, model, why))
+        merged.skipped.append(SkippedRecommendation(provider.id, workload, model, why))
 
     looks = {skeleton(m.id): m.id for m in provider.models}
     for group in recommendations:
         workload = group.workload
+        spec = workloads.get(workload)
+        max_cost = spec.max_cost if spec is not None else None
         taken = 0
         for rec in group.items:
             key = (workload, rec.model)
+            before = existing.get(key)
             twin = looks.get(skeleton(rec.model))
-            if workload not in known_workloads:
+            if workload not in workloads:
                 skip(workload, rec.model, "unknown workload")
             elif twin is not None and twin != rec.model:
                 skip(
@@ -88,56 +120,23 @@ def merge_recommendations(
                 )
             elif wanted_workloads is not None and workload not in wanted_workloads:
                 skip(workload, rec.model, "workload not asked for")
+            elif key in in_catalog:
+                skip(workload, rec.model, f"already {in_catalog[key]}")
+            elif before is not None and before.status in ("rejected", "adopted"):
+                skip(workload, rec.model, f"{before.status} earlier")
+            elif over_budget(rec.cost, max_cost):
+                skip(workload, rec.model, f"cost {rec.cost} is over {workload}'s max_cost {max_cost}")
+            elif listed is not None and rec.model not in listed and not keep_unlisted:
+                merged.unlisted.append(UnlistedRecommendation(provider.id, workload, rec.model, rec.reason))
             elif taken >= per_workload:
                 skip(workload, rec.model, f"more than {per_workload} recommendations for {workload}")
-            elif key in active:
-                skip(workload, rec.model, "already active")
-            elif key in existing and existing[key].status == "rejected":
-                skip(workload, rec.model, "rejected earlier")
-            elif key in existing and existing[key].status == "adopted":
-                skip(workload, rec.model, "adopted earlier")
             else:
                 taken += 1
-                changes.append(
-                    SuggestionChange(
-                        provider=provider.id,
-                        workload=workload,
-                        model=rec.model,
-                        action="updated" if key in existing else "added",
-                        rationale=rec.reason,
-                        verified=verified(rec.model, listed),
-                        cost=rec.cost,
-                        speed=rec.speed,
-                    )
-                )
-    return changes, skipped
-
-
-def propose_retirements(
-    provider: Provider,
-    listed: ModelList | None,
-    today: dt.date,
-    stats: Mapping[UsageKey, UsageStats],
-) -> list[RetirementProposal]:
-    """Active models the provider's model list no longer has. None when the list could not be
-    had or is empty (an empty list says more about the endpoint than about the models)."""
-    if listed is None or not len(listed):
-        return []
-    proposals = []
-    for model in provider.models:
-        if model.active and model.id not in listed:
-            usage = {
-                w: stats[(provider.id, model.id, w)]
-                for w in model.workloads
-                if (provider.id, model.id, w) in stats
-            }
-            proposals.append(
-                RetirementProposal(
-                    provider=provider.id,
-                    model=model.id,
-                    workloads=model.workloads,
-                    reason=f"not in {provider.id}'s model list (GET /models) on {today.isoformat()}",
-                    usage=usage,
-                )
-            )
-    return proposals
+                entry = listed.get(rec.model) if listed is not None else None
+                action = "updated" if before is not None else "added"
+                change = _change(provider.id, workload, rec, action, listed, entry)
+                if before is not None and _nothing_new(before, change):
+                    skip(workload, rec.model, "already pending, nothing new")
+                else:
+                    merged.changes.append(change)
+    return merged

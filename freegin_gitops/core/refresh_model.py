@@ -1,8 +1,9 @@
 """What a refresh produces: recommendations read from an LLM answer, the suggestion changes and
-retirement proposals they lead to, per provider and for the whole run."""
+lifecycle proposals they lead to, per provider and for the whole run."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Mapping
@@ -11,6 +12,8 @@ from typing import Literal
 
 from freegin_gitops.core.catalog import ModelRef
 from freegin_gitops.core.usage import UsageStats
+
+LifecycleChange = Literal["deprecate", "retire", "reactivate"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +32,8 @@ class WorkloadRecommendations:
 
 @dataclass(frozen=True, slots=True)
 class SuggestionChange:
-    """A suggestion the refresh adds, or an existing pending one it makes again."""
+    """A suggestion the refresh adds, or an existing pending one it makes again with something
+    new (verification, cost, speed or context window), with the evidence a reviewer decides on."""
 
     provider: str
     workload: str
@@ -39,11 +43,14 @@ class SuggestionChange:
     verified: bool | None
     cost: str | None = None
     speed: str | None = None
+    listed_since: dt.date | None = None  # the list's "created", when it gives one
+    context_window: int | None = None  # from the provider's model list
 
 
 @dataclass(frozen=True, slots=True)
 class SkippedRecommendation:
-    """A recommendation left out, and why (already active, rejected, repeated, unknown workload)."""
+    """A recommendation left out, and why (already active, rejected, over the workload's cost,
+    nothing new, unknown workload, ...)."""
 
     provider: str
     workload: str
@@ -52,13 +59,33 @@ class SkippedRecommendation:
 
 
 @dataclass(frozen=True, slots=True)
-class RetirementProposal:
-    """An active model the provider no longer lists: retired on the refresh branch."""
+class UnlistedRecommendation:
+    """A recommendation the provider's model list does not hold: not written as a suggestion
+    (unless ``--keep-unlisted``), shown in the pull request under "not served by the provider"."""
+
+    provider: str
+    workload: str
+    model: str
+    rationale: str
+
+
+@dataclass(frozen=True, slots=True)
+class LifecycleProposal:
+    """A model of the provider file moving on: deprecated (missing from the provider's list),
+    retired (still missing after the grace period) or active again (listed again)."""
 
     provider: str
     model: str
+    change: LifecycleChange
     workloads: tuple[str, ...]
     reason: str
+    deprecated: dt.date | None = None  # for a retirement or reactivation: since when
+    missing_since: dt.date | None = None  # first seen missing (today, for a deprecation)
+    missing_days: int | None = None
+    successor: str | None = None  # the successor the model names, if any
+    # Deprecated models that named this one as their successor: it is not active any more, so
+    # their successor is removed (validation requires an active successor).
+    orphans: tuple[str, ...] = ()
     usage: Mapping[str, UsageStats] = field(default_factory=dict)  # by workload
 
 
@@ -70,15 +97,29 @@ class ProviderRefresh:
     answered_by: ModelRef | None
     model_list: Literal["fetched", "unavailable"]
     changes: tuple[SuggestionChange, ...] = ()
-    retirements: tuple[RetirementProposal, ...] = ()
+    lifecycle: tuple[LifecycleProposal, ...] = ()
     skipped: tuple[SkippedRecommendation, ...] = ()
+    unlisted: tuple[UnlistedRecommendation, ...] = ()
     usage: Mapping[tuple[str, str], UsageStats] = field(default_factory=dict)  # (model, workload)
     model_list_error: str | None = None
+    listed: int | None = None  # how many models the list holds
+    suspect: str | None = None  # why the list is not trusted for the provider's models
     failure: str | None = None  # why this provider could not be refreshed (nothing of it applied)
 
     @property
     def has_changes(self) -> bool:
-        return bool(self.changes or self.retirements)
+        return bool(self.changes or self.lifecycle)
+
+    def proposals(self, change: LifecycleChange) -> list[LifecycleProposal]:
+        return [p for p in self.lifecycle if p.change == change]
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderSkipped:
+    """A provider left out of the refresh before anything was asked, and why."""
+
+    provider: str
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +130,7 @@ class RefreshReport:
     branch: str
     base: str
     providers: tuple[ProviderRefresh, ...]
+    skipped: tuple[ProviderSkipped, ...] = ()
 
     @property
     def changes(self) -> list[SuggestionChange]:
@@ -100,17 +142,51 @@ class RefreshReport:
         return [p for p in self.providers if p.failure is not None]
 
     @property
-    def retirements(self) -> list[RetirementProposal]:
-        return [r for p in self.providers for r in p.retirements]
+    def lifecycle(self) -> list[LifecycleProposal]:
+        return [r for p in self.providers for r in p.lifecycle]
+
+    def proposals(self, change: LifecycleChange) -> list[LifecycleProposal]:
+        return [r for p in self.providers for r in p.proposals(change)]
+
+    @property
+    def deprecations(self) -> list[LifecycleProposal]:
+        return self.proposals("deprecate")
+
+    @property
+    def retirements(self) -> list[LifecycleProposal]:
+        return self.proposals("retire")
+
+    @property
+    def reactivations(self) -> list[LifecycleProposal]:
+        return self.proposals("reactivate")
+
+    @property
+    def unlisted(self) -> list[UnlistedRecommendation]:
+        return [u for p in self.providers for u in p.unlisted]
 
     @property
     def has_changes(self) -> bool:
         return any(p.has_changes for p in self.providers)
 
     def digest(self) -> str:
-        """A hash of what the refresh proposes (not of when): the PR body's hidden marker."""
+        """A hash of what the refresh writes (not of when): the PR body's hidden marker."""
         items = sorted(
-            json.dumps(["s", c.provider, c.workload, c.model, c.verified, c.rationale, c.cost, c.speed])
+            json.dumps(
+                [
+                    "s",
+                    c.provider,
+                    c.workload,
+                    c.model,
+                    c.verified,
+                    c.rationale,
+                    c.cost,
+                    c.speed,
+                    c.context_window,
+                ]
+            )
             for c in self.changes
-        ) + sorted(json.dumps(["r", r.provider, r.model, list(r.workloads)]) for r in self.retirements)
+        ) + sorted(
+            json.dumps(["l", r.change, r.provider, r.model, list(r.workloads), list(r.orphans)])
+            for r in self.lifecycle
+        )
         return hashlib.sha256("\n".join(items).encode()).hexdigest()

@@ -1,4 +1,5 @@
-"""The refresh prompt: a reviewed template file filled with the provider's catalog context."""
+"""The refresh prompt: a reviewed template file filled with the provider's catalog context and
+its live model list, so that the answer picks among models that exist."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from string import Template
 
 from freegin_gitops.core.catalog import Provider, Workload
+from freegin_gitops.core.model_list import ListedModel, PromptListing
 from freegin_gitops.core.usage import UsageKey, UsageStats
 
 
@@ -43,6 +45,42 @@ def _workload_line(w: Workload) -> str:
     return line
 
 
+def _listed_line(model: ListedModel) -> str:
+    facts = [
+        f"listed since {model.created.isoformat()}" if model.created else "",
+        f"context {model.context_window}" if model.context_window else "",
+    ]
+    shown = ", ".join(f for f in facts if f)
+    return f"- `{model.id}`" + (f" ({shown})" if shown else "")
+
+
+def listing_text(listing: PromptListing | None, base_url: str) -> str:
+    """The prompt's section on the provider's model list: the models to choose among, or why
+    there are none."""
+    if listing is None:
+        return (
+            f"The model list (GET {base_url}/models) could not be fetched, so there is none to "
+            "choose from. Recommend only models you are sure this provider serves under exactly "
+            "that id; each is checked against the list later, and one it does not hold is not "
+            "suggested."
+        )
+    if not listing.shown:
+        return (
+            f"The provider lists {listing.total} model(s) (GET {base_url}/models) and the catalog "
+            "holds every one of them already. Recommend an active model above for a workload it "
+            "does not serve yet, or return an empty list."
+        )
+    order = "newest first" if any(m.created for m in listing.shown) else "in the provider's order"
+    more = f"; {listing.omitted} more not shown" if listing.omitted else ""
+    head = (
+        f"{len(listing.shown)} of the {listing.new} model(s) the provider lists (GET "
+        f"{base_url}/models, {listing.total} in all) that the catalog does not hold yet, "
+        f"{order}{more}. Choose among these ids, exactly as written (or an active model above "
+        "for a workload it does not serve yet): a model the list does not hold is not suggested."
+    )
+    return head + "\n\n" + "\n".join(_listed_line(m) for m in listing.shown)
+
+
 def render_prompt(
     template: str,
     provider: Provider,
@@ -50,8 +88,10 @@ def render_prompt(
     stats: Mapping[UsageKey, UsageStats],
     per_workload: int,
     today: dt.date,
+    listing: PromptListing | None = None,
 ) -> str:
-    """The prompt asking for recommendations for ``provider`` and ``workloads``."""
+    """The prompt asking for recommendations for ``provider`` and ``workloads``, given what its
+    model list holds (``listing``; None when the list could not be had)."""
     names = {w.name for w in workloads}
     active = []
     for model in provider.models:
@@ -74,7 +114,12 @@ def render_prompt(
         {
             "workload": sorted(names)[0],
             "recommendations": [
-                {"model": "<model id>", "reason": "<why>", "cost": "free-quota", "speed": "fast"}
+                {
+                    "model": "<model id from the list>",
+                    "reason": "<why>",
+                    "cost": "free-quota",
+                    "speed": "fast",
+                }
             ],
         },
         indent=2,
@@ -89,4 +134,5 @@ def render_prompt(
         workload_names=", ".join(sorted(names)),
         per_workload=per_workload,
         shape=shape,
+        listed_models=listing_text(listing, provider.api.base_url),
     )

@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import hashlib
 
-from freegin_gitops.core.refresh_model import RefreshReport
+from freegin_gitops.core.refresh_model import (
+    LifecycleChange,
+    ProviderRefresh,
+    RefreshReport,
+)
 
 BRANCH_PREFIX = "freegin/refresh/"
 TRAILER = "Freegin-Refresh"
@@ -21,19 +25,43 @@ def branch_name(scope: str) -> str:
     return f"{BRANCH_PREFIX}{scope}"
 
 
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def counts(report: RefreshReport | ProviderRefresh) -> str:
+    """``2 suggestions, 1 deprecation``: what a refresh (or one provider's part) proposes."""
+    parts = [
+        (len(report.changes), "suggestion"),
+        (len(report.proposals("deprecate")), "deprecation"),
+        (len(report.proposals("retire")), "retirement"),
+        (len(report.proposals("reactivate")), "reactivation"),
+    ]
+    return ", ".join(_plural(n, word) for n, word in parts if n) or "no changes"
+
+
+_FLAGS = {True: "listed", False: "not listed", None: "unverified"}
+_HEADINGS: tuple[tuple[LifecycleChange, str], ...] = (
+    ("deprecate", "Deprecations"),
+    ("retire", "Retirements"),
+    ("reactivate", "Active again"),
+)
+
+
 def commit_message(report: RefreshReport, tree: str) -> str:
-    """The message of a refresh commit: what it suggests and retires, and its trailer, which
-    records the ``tree`` the commit has and a digest of the message above it (see
-    :func:`made_by_refresh`)."""
+    """The message of a refresh commit: what it suggests, deprecates, retires and re-activates,
+    and its trailer, which records the ``tree`` the commit has and a digest of the message above
+    it (see :func:`made_by_refresh`)."""
     lines = [f"freegin-ai refresh: {report.scope}", ""]
     if report.changes:
         lines.append("Suggestions:")
         for c in report.changes:
-            flag = {True: "verified", False: "not listed", None: "unverified"}[c.verified]
-            lines.append(f"- {c.provider}/{c.model} for {c.workload} ({c.action}, {flag})")
-    if report.retirements:
-        lines += ["", "Retirement proposals:"]
-        lines += [f"- {r.provider}/{r.model}: {r.reason}" for r in report.retirements]
+            lines.append(f"- {c.provider}/{c.model} for {c.workload} ({c.action}, {_FLAGS[c.verified]})")
+    for change, heading in _HEADINGS:
+        proposals = report.proposals(change)
+        if proposals:
+            lines += ["", f"{heading}:"]
+            lines += [f"- {p.provider}/{p.model}: {p.reason}" for p in proposals]
     body = "\n".join(lines)
     trailer = f"{TRAILER}: {trailer_value(report)} tree={tree} message={_digest(body)}"
     return f"{body}\n\n{trailer}\n"

@@ -15,8 +15,9 @@ from freegin_gitops.core.compiled_catalog import Candidate
 from freegin_gitops.core.route_plan import Plan
 from freegin_gitops.errors import ProviderError
 
-DEFAULT_COOLDOWN_S = 30.0  # after a 429 without Retry-After
-MAX_COOLDOWN_S = 24 * 3600.0  # a Retry-After longer than a day is not believed
+DEFAULT_COOLDOWN_S = 30.0  # after a 429 that says nothing of when to come back
+MAX_COOLDOWN_S = 24 * 3600.0  # a wait longer than a day is not believed
+DAILY_UNKNOWN_S = 3600.0  # a daily-quota 429 on a rolling day with no time given: look again then
 SKIPPED_SHOWN = 8  # providers named in a failure sentence; the rest are counted
 
 Outcome = Literal["answered", "failed", "skipped"]
@@ -50,16 +51,36 @@ class Cooldown(NamedTuple):
     reason: str
 
 
-def cooldown_after(error: ProviderError, now: float) -> Cooldown | None:
+def cooldown_after(error: ProviderError, now: float, day_reset_at: float | None = None) -> Cooldown | None:
     """The fallback decision for a failed call. Every provider failure moves on to the next
     candidate (a connection error, a timeout, HTTP 429 or 5xx, and also a refused key, an unknown
-    model or an answer that is not the expected JSON); an HTTP 429 also cools the provider down,
-    for its ``Retry-After`` (at most a day) or else 30 seconds. Returns that cool-down, or None."""
+    model or an answer that is not the expected JSON); an HTTP 429 also cools the candidate down
+    (the caller decides whether its model or its whole provider): for the time the provider gave
+    (``Retry-After``, ``x-ratelimit-reset-*``, ``X-RateLimit-Reset``, ...; at most a day) or else 30
+    seconds. A 429 that says the day's quota is spent cools down until ``day_reset_at``, when the
+    day starts over (or later, if the provider said so); on a rolling day, for the time the
+    provider gave or else an hour. Returns that cool-down, or None."""
     if error.kind != "rate_limited":
         return None
-    wait = error.retry_after_s if error.retry_after_s is not None else DEFAULT_COOLDOWN_S
-    reason = "HTTP 429" + (f", Retry-After {wait:.0f}s" if error.retry_after_s is not None else "")
-    return Cooldown(now + min(wait, MAX_COOLDOWN_S), reason)
+    wait = None if error.retry_after_s is None else min(error.retry_after_s, MAX_COOLDOWN_S)
+    said = _said(error, error.retry_after_s)  # what the provider said, even when not believed
+    if error.daily_quota:
+        spent = "HTTP 429: the day's quota is spent"
+        if day_reset_at is not None and (wait is None or now + wait <= day_reset_at):
+            return Cooldown(day_reset_at, spent)
+        return Cooldown(now + (DAILY_UNKNOWN_S if wait is None else wait), spent + said)
+    if wait is None:
+        return Cooldown(now + DEFAULT_COOLDOWN_S, "HTTP 429")
+    return Cooldown(now + wait, "HTTP 429" + said)
+
+
+def _said(error: ProviderError, wait: float | None) -> str:
+    """Where the wait came from, for the reason shown: ``, x-ratelimit-reset-requests 2m59.56s``."""
+    if wait is None:
+        return ""
+    if error.wait_basis and not error.wait_basis.startswith("Retry-After"):
+        return f", {error.wait_basis}"
+    return f", Retry-After {wait:.0f}s"
 
 
 def skipped_attempt(candidate: Candidate, reason: str) -> Attempt:
@@ -134,12 +155,17 @@ class RouteAttempts:
             yield candidate
 
     def failed(
-        self, candidate: Candidate, error: ProviderError, latency_ms: float, now: float
+        self,
+        candidate: Candidate,
+        error: ProviderError,
+        latency_ms: float,
+        now: float,
+        day_reset_at: float | None = None,
     ) -> Cooldown | None:
-        """Record a failed call; the cool-down its provider gets, if any (:func:`cooldown_after`)."""
+        """Record a failed call; the cool-down it causes, if any (:func:`cooldown_after`)."""
         self.calls += 1
         self._note(failed_attempt(candidate, error, latency_ms))
-        return cooldown_after(error, now)
+        return cooldown_after(error, now, day_reset_at)
 
     def answered(self, candidate: Candidate, status_code: int | None, latency_ms: float) -> Attempt:
         """Record the call that answered."""

@@ -1,16 +1,19 @@
 """Planning a routed call: which candidates can be called now, and why the others are skipped.
 
 A function of the compiled catalog, the environment (API keys, base-URL variables), the
-providers' cool-downs and the time; it calls nothing. ``route`` shows a plan, ``ask`` and refresh
-call one through the router, and the gateway calls one asynchronously: all of them plan here.
+cool-downs (of a provider, or of one of its models), the candidates' free-tier budgets (counted by
+the caller, :mod:`freegin_gitops.core.budgets`) and the time; it calls nothing. ``route`` shows a
+plan, ``ask`` and refresh call one through the router, and the gateway calls one asynchronously:
+all of them plan here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple
 
+from freegin_gitops.core.budgets import BudgetState
 from freegin_gitops.core.compiled_catalog import (
     Candidate,
     CompiledCatalog,
@@ -21,12 +24,16 @@ from freegin_gitops.core.compiled_catalog import (
 from freegin_gitops.core.routing import select_candidates
 from freegin_gitops.errors import NotFound
 
-Cooldowns = Mapping[str, tuple[float, str]]  # provider -> (until, as epoch seconds; reason)
+# (provider, model; None for every model of the provider) -> (until, as epoch seconds; reason)
+CooldownKey = tuple[str, str | None]
+Cooldowns = Mapping[CooldownKey, tuple[float, str]]
+BudgetOf = Callable[[Candidate], BudgetState | None]
 
 
 class PlannedCandidate(NamedTuple):
     candidate: Candidate
     skip: str | None = None
+    budget: BudgetState | None = None  # the candidate's budgets, when it has limits
 
     @property
     def usable(self) -> bool:
@@ -69,12 +76,21 @@ def unreachable(catalog: CompiledCatalog, provider: str, environ: Mapping[str, s
     return expanded_url_problem(api.base_url, environ)
 
 
-def cooling(cooldowns: Cooldowns, provider: str, now: float) -> str | None:
-    """Why ``provider`` is not called before a cool-down ends (after HTTP 429), or None."""
-    found = cooldowns.get(provider)
-    if found is not None and found[0] > now:
-        return f"cooling down until {_iso(found[0])} ({found[1]})"
-    return None
+def cooling(cooldowns: Cooldowns, candidate: Candidate, now: float) -> str | None:
+    """Why ``candidate`` is not called before a cool-down of its model or of its whole provider
+    ends (after HTTP 429), or None. The one that ends later is named."""
+    found = [
+        c
+        for c in (
+            cooldowns.get((candidate.provider, candidate.model)),
+            cooldowns.get((candidate.provider, None)),
+        )
+        if c is not None and c[0] > now
+    ]
+    if not found:
+        return None
+    until, reason = max(found)
+    return f"cooling down until {_iso(until)} ({reason})"
 
 
 def skip_reason(
@@ -83,9 +99,15 @@ def skip_reason(
     environ: Mapping[str, str],
     cooldowns: Cooldowns,
     now: float,
+    budget: BudgetState | None = None,
 ) -> str | None:
-    """Why ``candidate`` cannot be called now (unreachable, or cooling down), or None if it can."""
-    return unreachable(catalog, candidate.provider, environ) or cooling(cooldowns, candidate.provider, now)
+    """Why ``candidate`` cannot be called now (unreachable, cooling down, or a free-tier budget
+    spent), or None if it can."""
+    return (
+        unreachable(catalog, candidate.provider, environ)
+        or cooling(cooldowns, candidate, now)
+        or (budget.skip_reason() if budget is not None else None)
+    )
 
 
 def plan_candidates(
@@ -97,20 +119,25 @@ def plan_candidates(
     now: float,
     *,
     show_all: bool = False,
+    budget_of: BudgetOf | None = None,
 ) -> Plan:
     """Mark each candidate usable or skipped, up to ``routing.max_attempts`` usable ones (all of
-    them with ``show_all``)."""
+    them with ``show_all``). ``budget_of`` counts a candidate's budgets; it is asked only for
+    candidates that could otherwise be called."""
     limit = catalog.max_attempts
     entries: list[PlannedCandidate] = []
     usable = 0
-    reasons: dict[str, str | None] = {}
+    reachable: dict[str, str | None] = {}
     for position, candidate in enumerate(candidates):
         if usable >= limit and not show_all:
             return Plan(workload, tuple(entries), len(candidates) - position)
-        if candidate.provider not in reasons:
-            reasons[candidate.provider] = skip_reason(catalog, candidate, environ, cooldowns, now)
-        skip = reasons[candidate.provider]
-        entries.append(PlannedCandidate(candidate, skip))
+        if candidate.provider not in reachable:
+            reachable[candidate.provider] = unreachable(catalog, candidate.provider, environ)
+        skip = reachable[candidate.provider] or cooling(cooldowns, candidate, now)
+        budget = budget_of(candidate) if skip is None and budget_of is not None else None
+        if skip is None and budget is not None:
+            skip = budget.skip_reason()
+        entries.append(PlannedCandidate(candidate, skip, budget))
         usable += skip is None
     return Plan(workload, tuple(entries), 0)
 
@@ -125,6 +152,7 @@ def plan_route(
     now: float,
     *,
     show_all: bool = False,
+    budget_of: BudgetOf | None = None,
 ) -> Plan:
     """The plan of a call for ``workload`` (restricted to ``provider`` and/or ``model``)."""
     candidates = select_candidates(catalog, workload, provider, model)
@@ -133,7 +161,9 @@ def plan_route(
             f"model {model!r} is not a candidate for {workload!r}; "
             "name its provider with --provider to call it anyway"
         )
-    return plan_candidates(catalog, workload, candidates, environ, cooldowns, now, show_all=show_all)
+    return plan_candidates(
+        catalog, workload, candidates, environ, cooldowns, now, show_all=show_all, budget_of=budget_of
+    )
 
 
 def connection(

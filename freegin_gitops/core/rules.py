@@ -21,6 +21,7 @@ from freegin_gitops.core.layout import (
     WORKLOADS_FILE,
     provider_file,
 )
+from freegin_gitops.core.limit_rules import limit_problems
 from freegin_gitops.core.naming import did_you_mean
 from freegin_gitops.core.problems import JsonPath, PendingProblem
 from freegin_gitops.core.redact import url_credentials
@@ -132,6 +133,13 @@ def _check_workload(
         )
 
 
+def _check_limits(out: _Collector, file: str, path: JsonPath, limits: Mapping[str, Any]) -> None:
+    if "checked" in limits:
+        out.date(file, (*path, "checked"), limits["checked"])
+    for where, message in limit_problems(limits):
+        out.add(file, (*path, where), message)
+
+
 def _check_provider(
     out: _Collector,
     path: str,
@@ -174,8 +182,8 @@ def _check_provider(
                 "named in api_key_env",
                 key=header,
             )
-    if "limits" in doc and "checked" in doc["limits"]:
-        out.date(path, ("limits", "checked"), doc["limits"]["checked"])
+    if "limits" in doc:
+        _check_limits(out, path, ("limits",), doc["limits"])
 
     seen: dict[str, int] = {}
     looks: dict[str, int] = {}  # skeleton -> first index
@@ -201,6 +209,8 @@ def _check_provider(
                 )
         for j, workload in enumerate(model["workloads"]):
             _check_workload(out, path, (*here, "workloads", j), workload, workloads)
+        if "limits" in model:
+            _check_limits(out, path, (*here, "limits"), model["limits"])
         added = out.date(path, (*here, "added"), model["added"])
         retired = out.date(path, (*here, "retired"), model.get("retired"))
         if model["status"] == "active":

@@ -97,9 +97,9 @@ class WindowQuery:
 
 @dataclass(frozen=True, slots=True)
 class WindowUsage:
-    """Requests and tokens counted in a window. ``oldest_epoch`` bounds from above when the
-    oldest counted request was made (to the minute, or exactly): a rolling window frees up once
-    it has aged out. None when nothing was counted."""
+    """Requests and tokens counted in a window, and when the oldest counted request was made, or
+    an upper bound of it no later than the end of its minute (a rolling window frees up once it
+    has aged out); None when nothing was counted."""
 
     requests: int = 0
     tokens: int = 0

@@ -27,6 +27,7 @@ DOCUMENTED_KEYS = {
     "mean_latency_ms",
     "p95_latency_ms",
     "last_used",
+    "budget",
 }
 
 

@@ -25,7 +25,7 @@ from tests.support.wheelhouse import build_wheelhouse, offline_pip_env
 
 pytestmark = pytest.mark.slow
 
-TYPO_LINE = 19  # `models:` of the starter groq.yaml (line 1 is the schema line)
+TYPO_LINE = 20  # `models:` of the starter groq.yaml (line 1 is the schema line)
 PRE_COMMIT = Path(sys.executable).with_name("pre-commit")
 
 

@@ -129,18 +129,25 @@ def test_suggestions_land_on_the_branch_in_origin_with_verified_flags(cli, repo,
     origin = repo.parent / "origin.git"
     suggestions = on_branch(origin, BRANCH, "catalog/suggestions/beta.yaml")["suggestions"]
     pending = {(s["workload"], s["model"]): s for s in suggestions if s["status"] == "pending"}
-    assert set(pending) == {("chat", "b2"), ("code", "ghost-coder")}
+    assert set(pending) == {("chat", "b2")}  # ghost-coder is not listed: not written
     assert pending[("chat", "b2")]["verified"] is True
-    assert pending[("code", "ghost-coder")]["verified"] is False
     assert pending[("chat", "b2")]["source"] == {"provider": "alpha", "model": "a1"}
     rejected = [s for s in suggestions if s["model"] == "nope"]
     assert [s["status"] for s in rejected] == ["rejected"]  # never comes back
 
 
-def test_an_active_model_the_provider_no_longer_lists_is_proposed_for_retirement(cli, repo, dirty):
+def test_keep_unlisted_writes_the_unlisted_recommendation_as_not_verified(cli, repo):
+    assert refresh(cli, repo, "beta", "--keep-unlisted").code == 0
+    suggestions = on_branch(repo, BRANCH, "catalog/suggestions/beta.yaml")["suggestions"]
+    pending = {s["model"]: s["verified"] for s in suggestions if s["status"] == "pending"}
+    assert pending == {"b2": True, "ghost-coder": False}
+
+
+def test_an_active_model_the_provider_no_longer_lists_is_proposed_deprecated(cli, repo, dirty):
     assert refresh(cli, repo, "beta").code == 0
     models = {m["id"]: m for m in on_branch(repo, BRANCH, "catalog/providers/beta.yaml")["models"]}
-    assert models["dropped"]["status"] == "retired"
+    assert models["dropped"]["status"] == "deprecated"
+    assert models["dropped"]["deprecated"] == models["dropped"]["missing_since"]
     assert "not in beta's model list" in models["dropped"]["reason"]
     assert models["b1"]["status"] == "active"
 
@@ -153,7 +160,7 @@ def test_the_users_checkout_head_and_branch_are_untouched(cli, repo, dirty):
 def test_the_branch_commit_is_valid_and_lists_the_changes(cli, repo, dirty, tmp_path):
     assert refresh(cli, repo, "beta").code == 0
     message = git(repo, "log", "-1", "--format=%B", BRANCH)
-    assert "beta/b2 for chat (added, verified)" in message
+    assert "beta/b2 for chat (added, listed)" in message
     assert "beta/dropped" in message
     assert git(repo, "rev-parse", f"{BRANCH}^") == git(repo, "rev-parse", "main")
     checkout = tmp_path / "check"
@@ -210,6 +217,7 @@ def test_a_second_run_with_the_same_answer_changes_nothing(cli, repo, dirty):
 def test_a_new_answer_replaces_the_refresh_commit_on_the_same_branch(cli, repo, llm):
     assert refresh(cli, repo, "beta", "--push").code == 0
     llm.script("alpha", Reply.answer(answer(("chat", [("b3", "newer")]))))
+    llm.script("beta", models=["b1", "b3"])
     assert refresh(cli, repo, "beta", "--push").code == 0
     assert git(repo, "rev-list", "--count", f"main..{BRANCH}").strip() == "1"
     pending = [
@@ -386,6 +394,7 @@ def test_all_providers_are_asked_concurrently_on_one_branch(cli, repo, llm):
         return Reply.answer(answer(("chat", [(f"{provider}-new", f"new at {provider}")])))
 
     llm.script("alpha", responder=respond, models=["a1", "alpha-new"])
+    llm.script("beta", models=["b1", "dropped", "beta-new"])
     run = refresh(cli, repo)
     assert run.code == 0, run.stderr
     assert "freegin/refresh/all: created" in run.stdout
@@ -493,7 +502,7 @@ def test_recommendations_for_an_unknown_workload_are_reported(cli, repo, llm):
     llm.script("alpha", Reply.answer(answer(("chat", [("b2", "good")]), ("chatt", [("b3", "typo")]))))
     run = refresh(cli, repo, "beta")
     assert run.code == 0, run.stderr
-    assert "beta: 1 suggestion(s)" in run.stderr
+    assert "beta: 1 suggestion, " in run.stderr
     assert "recommendations for unknown workload(s) 'chatt' left out" in run.stderr
 
 

@@ -32,8 +32,12 @@ def repo(tmp_path: Path, server: FakeOpenAI) -> Path:
     return write_loopback_catalog(
         tmp_path / "repo",
         [
-            LoopbackProvider(
-                "alpha", server.url("alpha"), {"a1": ["chat"], "a2": ["chat", "code"]}, "ALPHA_API_KEY"
+            LoopbackProvider(  # a key-wide budget: a 429 cools down every alpha model
+                "alpha",
+                server.url("alpha"),
+                {"a1": ["chat"], "a2": ["chat", "code"]},
+                "ALPHA_API_KEY",
+                limits="{requests_per_day: 1000}",
             ),
             LoopbackProvider("beta", server.url("beta"), {"b1": ["chat", "code"]}, "BETA_API_KEY"),
             LoopbackProvider("gamma", server.url("gamma"), {"g1": ["chat"]}),

@@ -19,6 +19,8 @@ class LoopbackProvider:
     key_env: str | None = None
     timeout_s: float | None = None
     retired: list[str] = field(default_factory=list)
+    limits: str | None = None  # the provider's limits, as YAML flow text: "{requests_per_day: 50}"
+    model_limits: dict[str, str] = field(default_factory=dict)  # model id -> its limits, likewise
 
 
 def provider_yaml(p: LoopbackProvider) -> str:
@@ -34,6 +36,8 @@ def provider_yaml(p: LoopbackProvider) -> str:
         lines.append(f"  api_key_env: {p.key_env}")
     if p.timeout_s is not None:
         lines.append(f"  timeout_s: {p.timeout_s}")
+    if p.limits:
+        lines.append(f"limits: {p.limits}")
     lines.append("models:")
     for model, workloads in p.models.items():
         lines += [
@@ -42,6 +46,8 @@ def provider_yaml(p: LoopbackProvider) -> str:
             "    status: active",
             "    added: 2026-11-01",
         ]
+        if model in p.model_limits:
+            lines.append(f"    limits: {p.model_limits[model]}")
     for model in p.retired:
         lines += [
             f"  - id: {model}",

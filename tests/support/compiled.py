@@ -32,9 +32,12 @@ def compiled_catalog(
     *,
     max_attempts: int = 8,
     timeout_s: float = 30.0,
+    limits: Mapping[str, Mapping[str, Any]] | None = None,
+    model_limits: Mapping[tuple[str, str], Mapping[str, Any]] | None = None,
 ) -> CompiledCatalog:
     """A compiled catalog whose ``chat`` workload has the active candidates ``chat``, in order;
-    ``providers`` maps each provider id to its ``api`` section (see :func:`api`)."""
+    ``providers`` maps each provider id to its ``api`` section (see :func:`api`); ``limits`` gives
+    providers' limits, ``model_limits`` models' own, by (provider, model)."""
     document: dict[str, Any] = {
         "schema_version": 1,
         "source": {"commit": None, "dirty": None, "content_sha256": "0" * 64},
@@ -46,7 +49,10 @@ def compiled_catalog(
         },
         "refresh": {},
         "workloads": {"chat": {"description": "chat"}},
-        "providers": {p: {"name": p.title(), "api": dict(a), "limits": {}} for p, a in providers.items()},
+        "providers": {
+            p: {"name": p.title(), "api": dict(a), "limits": dict((limits or {}).get(p, {}))}
+            for p, a in providers.items()
+        },
         "candidates": {
             "chat": {
                 "active": [{"provider": p, "model": m, "hints": {}} for p, m in chat],
@@ -55,4 +61,6 @@ def compiled_catalog(
             }
         },
     }
+    for (p, m), own in (model_limits or {}).items():
+        document["providers"][p].setdefault("model_limits", {})[m] = dict(own)
     return CompiledCatalog(document)

@@ -39,8 +39,8 @@ class PullRequest:
 
 
 ACTIONS_SETTING = (
-    "the repository does not let GitHub Actions open pull requests: tick \"Allow GitHub Actions to "
-    "create and approve pull requests\" in Settings > Actions > General > Workflow permissions "
+    'the repository does not let GitHub Actions open pull requests: tick "Allow GitHub Actions to '
+    'create and approve pull requests" in Settings > Actions > General > Workflow permissions '
     "(for an organization, in its settings first), or give refresh a personal access token or "
     "GitHub App token as the secret FREEGIN_PR_TOKEN"
 )
@@ -65,7 +65,7 @@ def forbidden_hint(message: str) -> str:
     return (
         "the token may not write pull requests: it needs pull-requests: write (and, under GitHub "
         "Actions with the workflow's own token, the repository setting \"Allow GitHub Actions to "
-        "create and approve pull requests\")"
+        'create and approve pull requests")'
     )
 
 

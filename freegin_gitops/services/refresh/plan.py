@@ -1,7 +1,7 @@
-"""``refresh-models``: ask an LLM (through the router) for better models, verify the answers
-against each provider's model list, and write the resulting suggestions and retirement proposals
-on the branch ``freegin/refresh/<provider or all>``, then push it and open or update a pull
-request.
+"""``refresh-models``: fetch each provider's model list, ask an LLM (through the router) for
+better models among those listed, check the answers against the workloads and the list, and write
+the resulting suggestions and lifecycle proposals (deprecate, retire, active again) on the branch
+``freegin/refresh/<provider or all>``, then push it and open or update a pull request.
 
 The catalog is read at the base commit, edited in memory, validated, and committed with git
 plumbing: the user's working tree, index, HEAD and branch are never touched.
@@ -20,12 +20,14 @@ from freegin_gitops.core.answers import parse_answer
 from freegin_gitops.core.catalog import Catalog, ModelRef
 from freegin_gitops.core.compiled_catalog import Candidate, CompiledCatalog
 from freegin_gitops.core.layout import CONFIG_FILE, WORKLOADS_FILE
+from freegin_gitops.core.lifecycle import propose_lifecycle
+from freegin_gitops.core.model_list import ModelList, prompt_listing
 from freegin_gitops.core.naming import did_you_mean
 from freegin_gitops.core.problems import format_path
-from freegin_gitops.core.refresh_merge import ModelList, merge_recommendations, propose_retirements
-from freegin_gitops.core.refresh_model import ProviderRefresh, RefreshReport
+from freegin_gitops.core.refresh_merge import merge_recommendations
+from freegin_gitops.core.refresh_model import ProviderRefresh, ProviderSkipped, RefreshReport
 from freegin_gitops.core.refresh_prompt import render_prompt
-from freegin_gitops.core.refresh_text import SYSTEM_PROMPT, branch_name
+from freegin_gitops.core.refresh_text import SYSTEM_PROMPT, branch_name, counts
 from freegin_gitops.core.usage import UsageKey, UsageStats
 from freegin_gitops.errors import AnswerInvalid, CatalogInvalid, FreeginError, NotFound, ProviderError
 from freegin_gitops.resources import template_path
@@ -44,6 +46,7 @@ class RefreshRequest:
     provider: str | None = None
     workload: str | None = None
     answers: Mapping[str, str] | str | None = None  # --from-file: one answer, or one per provider
+    keep_unlisted: bool = False  # --keep-unlisted: write unlisted recommendations (verified: false)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,78 +106,108 @@ def _refresh_candidates(compiled: CompiledCatalog) -> list[Candidate]:
     return [Candidate(p, m, "override") for p, m in refs]
 
 
+def _fetch_list(router: Router, provider_id: str) -> tuple[ModelList | None, str | None]:
+    """The provider's model list, or None and why it could not be had."""
+    unreachable = router.unreachable(provider_id)  # a cool-down is for chat calls, not lists
+    if unreachable is not None:
+        return None, unreachable
+    try:
+        return ModelList(router.provider_api(provider_id).list_model_entries()), None
+    except ProviderError as exc:
+        return None, str(exc)
+
+
 def _refresh_one(
     catalog: Catalog, provider_id: str, request: RefreshRequest, ctx: RefreshContext, template: str
-) -> tuple[ProviderRefresh, str | None]:
-    """Ask, verify and merge for one provider; (outcome, failure message or None)."""
+) -> ProviderRefresh:
+    """Fetch the provider's model list, ask (with the list in the prompt), verify and merge."""
     provider = catalog.providers[provider_id]
+    settings = catalog.config.refresh
     workloads = [catalog.workloads[w] for w in sorted(catalog.workloads) if request.workload in (None, w)]
     router = ctx.router
-
-    def ask() -> tuple[str, ModelRef | None]:
-        saved = _answer_for(request, provider_id)
-        if saved is not None:
-            return saved, None
+    today = ctx.now.date()
+    listed, list_error = _fetch_list(router, provider_id)
+    lifecycle = propose_lifecycle(provider, listed, today, ctx.stats, settings.grace_days)
+    outcome = ProviderRefresh(
+        provider_id,
+        None,
+        "fetched" if listed is not None else "unavailable",
+        usage={(m, w): s for (p, m, w), s in ctx.stats.items() if p == provider_id},
+        model_list_error=list_error,
+        listed=len(listed) if listed is not None else None,
+        suspect=lifecycle.suspect,
+    )
+    answered_by: ModelRef | None = None
+    text = _answer_for(request, provider_id)
+    if text is None:
+        held = [m.id for m in provider.models]
+        listing = prompt_listing(listed, held, settings.listed_in_prompt) if listed is not None else None
         prompt = render_prompt(
-            template, provider, workloads, ctx.stats, catalog.config.refresh.per_workload, ctx.now.date()
+            template, provider, workloads, ctx.stats, settings.per_workload, today, listing
         )
         plan = router.plan_candidates(REFRESH_WORKLOAD, _refresh_candidates(router.catalog))
-        answer = router.call(
-            plan,
-            [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": prompt}],
-            timeout_s=catalog.config.refresh.timeout_s,
-        )
-        return answer.text, ModelRef(answer.provider, answer.model)
-
-    def fetch_models() -> tuple[ModelList | None, str | None]:
-        unreachable = router.unreachable(provider_id)  # a cool-down is for chat calls, not lists
-        if unreachable is not None:
-            return None, unreachable
         try:
-            return ModelList.of(router.provider_api(provider_id).list_models()), None
-        except ProviderError as exc:
-            return None, str(exc)
-
-    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-        asked = pool.submit(ask)
-        listed_future = pool.submit(fetch_models)
-        listed, list_error = listed_future.result()
-        outcome = ProviderRefresh(
-            provider_id,
-            None,
-            "fetched" if listed is not None else "unavailable",
-            usage={(m, w): s for (p, m, w), s in ctx.stats.items() if p == provider_id},
-            model_list_error=list_error,
-        )
-        try:
-            text, answered_by = asked.result()
+            answer = router.call(
+                plan,
+                [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": prompt}],
+                timeout_s=settings.timeout_s,
+            )
         except FreeginError as exc:
-            return outcome, str(exc)
+            return replace(outcome, failure=str(exc))
+        text, answered_by = answer.text, ModelRef(answer.provider, answer.model)
     outcome = replace(outcome, answered_by=answered_by)
     who = f"{answered_by.provider}/{answered_by.model}" if answered_by else "the saved answer"
     try:
         recommendations = parse_answer(text, _check_answer, who)
     except AnswerInvalid as exc:
-        return outcome, str(exc)
+        return replace(outcome, failure=str(exc))
     answered = {group.workload for group in recommendations}
     if answered and not answered & catalog.workloads.keys():
-        return outcome, (
-            f"the answer from {who} is for workload(s) {', '.join(map(repr, sorted(answered)))}, which "
-            f"{WORKLOADS_FILE} does not define (it defines {', '.join(sorted(catalog.workloads))})"
+        return replace(
+            outcome,
+            failure=(
+                f"the answer from {who} is for workload(s) {', '.join(map(repr, sorted(answered)))}, "
+                f"which {WORKLOADS_FILE} does not define (it defines {', '.join(sorted(catalog.workloads))})"
+            ),
         )
-    changes, skipped = merge_recommendations(
+    merged = merge_recommendations(
         provider,
         catalog.suggestions.get(provider_id, ()),
         recommendations,
-        known_workloads=catalog.workloads.keys(),
+        workloads=catalog.workloads,
         wanted_workloads=None if request.workload is None else {request.workload},
-        per_workload=catalog.config.refresh.per_workload,
+        per_workload=settings.per_workload,
         listed=listed,
+        keep_unlisted=request.keep_unlisted,
     )
-    retirements = propose_retirements(provider, listed, ctx.now.date(), ctx.stats)
     return replace(
-        outcome, changes=tuple(changes), retirements=tuple(retirements), skipped=tuple(skipped)
-    ), None
+        outcome,
+        changes=tuple(merged.changes),
+        lifecycle=lifecycle.proposals,
+        skipped=tuple(merged.skipped),
+        unlisted=tuple(merged.unlisted),
+    )
+
+
+def _progress_line(outcome: ProviderRefresh) -> str:
+    if outcome.failure:
+        return f"{outcome.provider}: failed: {outcome.failure}"
+    if outcome.model_list == "fetched":
+        listed = f"model list fetched ({outcome.listed} model(s))"
+        if outcome.suspect:
+            listed += f", suspect: {outcome.suspect}; nothing proposed for its models"
+    else:
+        listed = "model list unavailable" + (
+            f" ({outcome.model_list_error})" if outcome.model_list_error else ""
+        )
+    unlisted = f", {len(outcome.unlisted)} not served by the provider" if outcome.unlisted else ""
+    unknown = sorted({s.workload for s in outcome.skipped if s.why == "unknown workload"})
+    left_out = (
+        f"; recommendations for unknown workload(s) {', '.join(map(repr, unknown))} left out"
+        if unknown
+        else ""
+    )
+    return f"{outcome.provider}: {counts(outcome)}{unlisted}; {listed}{left_out}"
 
 
 def plan_refresh(
@@ -197,7 +230,18 @@ def plan_refresh(
             f"unknown workload {request.workload!r}{did_you_mean(request.workload, catalog.workloads)}"
         )
     scope = request.provider or "all"
-    providers = [request.provider] if request.provider else sorted(catalog.providers)
+    skipped: list[ProviderSkipped] = []
+    if request.provider:
+        providers = [request.provider]
+    else:  # nothing can be verified without the key: left out, unless named
+        providers = []
+        for provider_id in sorted(catalog.providers):
+            why = ctx.router.unreachable(provider_id)
+            if why is None:
+                providers.append(provider_id)
+            else:
+                skipped.append(ProviderSkipped(provider_id, why))
+                ctx.progress(f"{provider_id}: skipped: {why} (name the provider to refresh it anyway)")
     template = template_path("refresh_prompt.md").read_text(encoding="utf-8")
     workers = concurrency or catalog.config.refresh.concurrency
     if request.answers is None and catalog.config.refresh.provider is None:
@@ -205,31 +249,19 @@ def plan_refresh(
             f"{CONFIG_FILE} names no refresh model (refresh.provider and refresh.model), so there is "
             "no one to ask; add them, or give a saved answer with --from-file"
         )
-    if request.answers is None:
+    if request.answers is None and providers:
         ctx.router.warm_up()  # one HTTP client for all threads, made before they start
     outcomes: dict[str, ProviderRefresh] = {}
-    failures: list[ProviderFailure] = []
-    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, min(workers, len(providers)))) as pool:
-        futures = {pool.submit(_refresh_one, catalog, p, request, ctx, template): p for p in providers}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, min(workers, len(providers) or 1))) as pool:
+        futures = [pool.submit(_refresh_one, catalog, p, request, ctx, template) for p in providers]
         for future in concurrent.futures.as_completed(futures):
-            outcome, failure = future.result()
-            outcomes[outcome.provider] = replace(outcome, failure=failure) if failure else outcome
-            if failure:
-                failures.append(ProviderFailure(outcome.provider, failure))
-                ctx.progress(f"{outcome.provider}: failed: {failure}")
-            else:
-                unknown = sorted({s.workload for s in outcome.skipped if s.why == "unknown workload"})
-                left_out = (
-                    f"; recommendations for unknown workload(s) {', '.join(map(repr, unknown))} left out"
-                    if unknown
-                    else ""
-                )
-                ctx.progress(
-                    f"{outcome.provider}: {len(outcome.changes)} suggestion(s), "
-                    f"{len(outcome.retirements)} retirement proposal(s); model list {outcome.model_list}"
-                    f"{left_out}"
-                )
-    report = RefreshReport(scope, branch_name(scope), base, tuple(outcomes[p] for p in providers))
+            outcome = future.result()
+            outcomes[outcome.provider] = outcome
+            ctx.progress(_progress_line(outcome))
+    failures = [ProviderFailure(p, outcomes[p].failure or "") for p in providers if outcomes[p].failure]
+    report = RefreshReport(
+        scope, branch_name(scope), base, tuple(outcomes[p] for p in providers), tuple(skipped)
+    )
     new_files = apply_refresh(base_files, report, ctx.now)
     result = load_files(new_files)
     if result.problems:  # a bug in the edits, or an answer the checks let through: write nothing
@@ -237,7 +269,7 @@ def plan_refresh(
         raise CatalogInvalid(
             result.problems, f"the refreshed catalog would be invalid ({problem}); nothing was written"
         )
-    return RefreshPlan(report, base_files, new_files, tuple(sorted(failures, key=lambda f: f.provider)))
+    return RefreshPlan(report, base_files, new_files, tuple(failures))
 
 
 def compiled_for(base_files: Mapping[str, bytes], loaded: LoadResult | None = None) -> CompiledCatalog:

@@ -124,7 +124,12 @@ class GatewayService:
         signature = self.source.signature()
         catalog = self.source.load()
         return CatalogState(
-            catalog, self.environ, self.cooldowns, source=self.source.describe(catalog), signature=signature
+            catalog,
+            self.environ,
+            self.cooldowns,
+            source=self.source.describe(catalog),
+            signature=signature,
+            budgets=self.sink,
         )
 
     def preload(self) -> None:
@@ -161,6 +166,7 @@ class GatewayService:
                 self.cooldowns,
                 source=self.source.describe(catalog),
                 signature=signature,
+                budgets=self.sink,
             )
             self.gateway.state = state
             self.log.event("reloaded " + state.source)
@@ -180,8 +186,8 @@ class GatewayService:
             with contextlib.suppress(FreeginError):
                 found = await asyncio.to_thread(self.sink.active_cooldowns, time.time())
                 for c in found:
-                    if c.model is None and c.until_epoch > self.cooldowns.get(c.provider, (0.0, ""))[0]:
-                        self.cooldowns[c.provider] = (c.until_epoch, c.reason)
+                    if c.until_epoch > self.cooldowns.get((c.provider, c.model), (0.0, ""))[0]:
+                        self.cooldowns[(c.provider, c.model)] = (c.until_epoch, c.reason)
 
     @contextlib.asynccontextmanager
     async def lifespan(self, _app: Starlette) -> AsyncIterator[None]:

@@ -20,14 +20,14 @@ from freegin_gitops.adapters.usage_db import utc_now_iso
 from freegin_gitops.core.compiled_catalog import Candidate, CompiledCatalog
 from freegin_gitops.core.openai_wire import ChatRequest, Target, models_listing, resolve_target, upstream_body
 from freegin_gitops.core.route_attempts import Attempt, RouteAttempts, answered_attempt, failed_attempt
-from freegin_gitops.core.route_plan import Plan
+from freegin_gitops.core.route_plan import CooldownKey, Plan
 from freegin_gitops.core.usage import UsageRecord
 from freegin_gitops.errors import ProviderError, RequestRefused
-from freegin_gitops.services.routing.router import Router
+from freegin_gitops.services.routing.router import BudgetCounter, Router
 from freegin_gitops.services.serve.usage_writer import UsageWriter
 
 T = TypeVar("T")
-Cooldowns = dict[str, tuple[float, str]]
+Cooldowns = dict[CooldownKey, tuple[float, str]]
 
 
 class CatalogState:
@@ -43,9 +43,14 @@ class CatalogState:
         source: str,
         signature: object = None,
         clock: Callable[[], float] = time.time,
+        budgets: BudgetCounter | None = None,
     ) -> None:
+        """``budgets`` counts the candidates' budget windows (the usage store: what the usage
+        writer has not stored yet is not counted, so a budget can be overshot by that backlog)."""
         self.catalog = catalog
-        self.router = Router(catalog, environ=environ, usage=None, clock=clock, cooldowns=cooldowns)
+        self.router = Router(
+            catalog, environ=environ, usage=None, clock=clock, cooldowns=cooldowns, budgets=budgets
+        )
         self.source = source
         self.signature = signature  # what the reloader compares to see whether it moved
         self.loaded_at = clock()
@@ -90,11 +95,11 @@ class Unanswered(RequestRefused):
 
 def failure_status(attempts: Sequence[Attempt]) -> int:
     """The status a request no candidate answered gets: 429 when every call was rate limited (or
-    every candidate is cooling down), 400 when every provider refused the request itself, 503
-    when none could be called at all, else 502."""
+    every candidate is cooling down or out of budget), 400 when every provider refused the
+    request itself, 503 when none could be called at all, else 502."""
     failed = [a for a in attempts if a.outcome == "failed"]
     if not failed:
-        cooling = any(a.reason and a.reason.startswith("cooling down") for a in attempts)
+        cooling = any(a.reason and a.reason.startswith(("cooling down", "budget spent")) for a in attempts)
         return 429 if cooling else 503
     kinds = {a.error_kind for a in failed}
     if kinds == {"rate_limited"}:
@@ -163,7 +168,7 @@ class Gateway:
         target = resolve_target(state.catalog, request.model)
         plan: Plan = state.router.plan(target.workload, target.provider, target.model)
         attempts = RouteAttempts(plan, state.catalog.max_attempts)  # the router's attempt policy
-        for candidate in attempts.to_call(state.router.skip_reason):
+        for candidate in attempts.to_call(state.router.skip_now):
             provider = state.provider(self.upstream, candidate.provider)
             started = time.perf_counter()
             try:
@@ -180,10 +185,14 @@ class Gateway:
                         error_kind=error.kind,
                     )
                 )
-                cooldown = state.router.cool_down(candidate.provider, error)
-                if cooldown is not None and self.writer is not None:
-                    self.writer.add_cooldown(candidate.provider, *cooldown)
-                attempts.failed(candidate, error, latency, self.clock())
+                now = self.clock()
+                cooldown = attempts.failed(
+                    candidate, error, latency, now, state.router.day_reset_at(candidate)
+                )
+                if cooldown is not None:
+                    stored = state.router.keep_cooldown(candidate, cooldown)
+                    if self.writer is not None:
+                        self.writer.add_cooldown(stored)
                 continue
             if answered_at_once:
                 assert isinstance(result, Completion)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+from freegin_gitops.core.budgets import budget_json
+
 if TYPE_CHECKING:
     from freegin_gitops.services.serve.app import GatewayService
 
@@ -26,8 +28,9 @@ def status_document(service: GatewayService, now: float) -> dict[str, Any]:
         for entry in plan.entries:
             c = entry.candidate
             unreachable = router.unreachable(c.provider)
-            cooling = cooldowns.get(c.provider)
-            cooling = cooling if cooling is not None and cooling[0] > now else None
+            held = [cooldowns.get((c.provider, c.model)), cooldowns.get((c.provider, None))]
+            cooling = max((h for h in held if h is not None and h[0] > now), default=None)
+            budget = entry.budget if entry.budget is not None or unreachable else router.budget(c)
             rows.append(
                 {
                     "provider": c.provider,
@@ -37,8 +40,9 @@ def status_document(service: GatewayService, now: float) -> dict[str, Any]:
                     "unreachable_reason": unreachable,
                     "cooling_down_until": _iso(cooling[0]) if cooling else None,
                     "cooling_down_reason": cooling[1] if cooling else None,
-                    "budget": None,  # no budgets are counted yet
+                    "budget": budget_json(budget),
                     "usable": entry.skip is None,
+                    "skip_reason": entry.skip,
                 }
             )
         workloads[workload] = rows

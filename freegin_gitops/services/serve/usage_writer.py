@@ -27,7 +27,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from freegin_gitops.core.usage import Cooldown, UsageRecord
+from freegin_gitops.core.usage import Cooldown, UsageRecord, WindowQuery, WindowUsage
 from freegin_gitops.errors import UsageStoreError
 from freegin_gitops.services.serve.shared_state import StoreHealth
 
@@ -44,6 +44,8 @@ class UsageSink(Protocol):
     def cool_down(self, cooldown: Cooldown) -> None: ...
 
     def active_cooldowns(self, now_epoch: float) -> list[Cooldown]: ...
+
+    def count_windows(self, queries: Sequence[WindowQuery]) -> list[WindowUsage]: ...
 
 
 class UsageListener(Protocol):
@@ -106,8 +108,8 @@ class UsageWriter:
         self._idle.clear()
         self._wake.set()
 
-    def add_cooldown(self, provider: str, until_epoch: float, reason: str) -> None:
-        self._cooldowns.append(Cooldown(provider, None, until_epoch, reason))
+    def add_cooldown(self, cooldown: Cooldown) -> None:
+        self._cooldowns.append(cooldown)
         self._idle.clear()
         self._wake.set()
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import email.utils
+import datetime as dt
 import json
-import time
 
 import httpx
 import pytest
 
-from freegin_gitops.adapters.openai_http import OpenAICompatible, retry_after_seconds, scrub
+from freegin_gitops.adapters.openai_http import OpenAICompatible, scrub
 from freegin_gitops.errors import ProviderError
 
 KEY = "sk-unit-test-key-0123456789"
@@ -146,21 +145,55 @@ def test_list_models_reads_common_shapes(payload, ids):
     assert api(lambda r: httpx.Response(200, json=payload)).list_models() == ids
 
 
+def test_list_model_entries_keep_creation_dates_and_context_windows():
+    payload = {
+        "data": [
+            {"id": "groq-style", "created": 1754438400, "context_window": 131072},
+            {"id": "openrouter-style", "created": 1754438400000, "top_provider": {"context_length": 65536}},
+            {"id": "bare"},
+            {"id": "", "created": 1},
+            {"no": "id"},
+        ]
+    }
+    entries = api(lambda r: httpx.Response(200, json=payload)).list_model_entries()
+    assert [(m.id, m.created, m.context_window) for m in entries] == [
+        ("groq-style", dt.date(2025, 8, 6), 131072),
+        ("openrouter-style", dt.date(2025, 8, 6), 65536),
+        ("bare", None, None),
+    ]
+
+
 def test_list_models_without_data_is_a_bad_response():
     assert fails(api(lambda r: httpx.Response(200, json={"x": 1})).list_models).kind == "bad_response"
-
-
-def test_retry_after_parses_seconds_and_http_dates():
-    assert retry_after_seconds("12") == 12
-    assert retry_after_seconds(None) is None
-    assert retry_after_seconds("soon") is None
-    now = time.time()
-    date = email.utils.formatdate(now + 90, usegmt=True)
-    assert retry_after_seconds(date, now=now) == pytest.approx(90, abs=1)
-    assert retry_after_seconds(email.utils.formatdate(now - 90, usegmt=True), now=now) == 0
 
 
 def test_scrub_masks_the_secret_and_its_ends():
     secret = "abcdefgh-0123456789-ijklmnop"
     assert scrub(f"key {secret} start abcdefgh end ijklmnop", [secret]) == "key *** start *** end ***"
     assert scrub("nothing here", []) == "nothing here"
+
+
+def test_a_429_says_how_long_to_wait_whether_the_day_is_spent_and_what_the_headers_said():
+    body = {"error": {"message": "Rate limit reached on requests per day (RPD): Limit 1000, Used 1000"}}
+    headers = {
+        "x-ratelimit-limit-requests": "1000",
+        "x-ratelimit-remaining-requests": "0",
+        "x-ratelimit-reset-requests": "2m59.56s",
+    }
+    err = fails(api(lambda r: httpx.Response(429, json=body, headers=headers)).chat, "m", [])
+    assert (err.kind, err.status_code, err.daily_quota) == ("rate_limited", 429, True)
+    assert (err.retry_after_s, err.wait_basis) == (
+        pytest.approx(179.56),
+        "x-ratelimit-reset-requests 2m59.56s",
+    )
+    assert str(err) == (
+        "p/m: rate limited (HTTP 429: the day's quota is spent, retry after 180s "
+        "(x-ratelimit-reset-requests 2m59.56s))"
+    )
+    assert [(v.name, v.limit, v.remaining) for v in err.rate_limits] == [("requests", 1000, 0)]
+
+
+def test_an_answer_carries_its_rate_limit_headers():
+    headers = {"x-ratelimit-limit-tokens": "6000", "x-ratelimit-remaining-tokens": "5990"}
+    got = api(lambda r: httpx.Response(200, json=answer(), headers=headers)).chat("m", [])
+    assert [(v.name, v.limit, v.remaining) for v in got.rate_limits] == [("tokens", 6000, 5990)]

@@ -178,16 +178,41 @@ def test_a_window_count_uses_the_indexes_not_a_scan(tmp_path: Path):
         plans = [
             " ".join(row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql, args))
             for sql, args in (
-                (usage_schema.WINDOW_MINUTES_SQL, ("p", "m", 0)),
+                (usage_schema.WINDOW_HOURS_SQL, ("p", "m", 0)),
+                (usage_schema.WINDOW_MINUTES_SQL, ("p", "m", 0, 60)),
                 (usage_schema.WINDOW_EDGE_MODEL_SQL, ("p", "m", at(0), at(60))),
                 (usage_schema.WINDOW_EDGE_PROVIDER_SQL, ("p", at(0), at(60))),
+                (usage_schema.WINDOW_OLDEST_MODEL_SQL, ("p", "m", at(0))),
+                (usage_schema.WINDOW_OLDEST_PROVIDER_SQL, ("p", at(0))),
             )
         ]
-    assert plans[0] == "SEARCH usage_minute USING PRIMARY KEY (provider=? AND model=? AND minute>?)"
+    assert plans[0] == "SEARCH usage_hour USING PRIMARY KEY (provider=? AND model=? AND hour>?)"
+    assert (
+        plans[1] == "SEARCH usage_minute USING PRIMARY KEY (provider=? AND model=? AND minute>? AND minute<?)"
+    )
     model_index = "provider_usage_model_ts (provider=? AND model=? AND ts>? AND ts<?)"
-    assert plans[1] == f"SEARCH provider_usage USING INDEX {model_index}"
+    assert plans[2] == f"SEARCH provider_usage USING INDEX {model_index}"
     provider_index = "provider_usage_provider_ts (provider=? AND ts>? AND ts<?)"
-    assert plans[2] == f"SEARCH provider_usage USING INDEX {provider_index}"
+    assert plans[3] == f"SEARCH provider_usage USING INDEX {provider_index}"
+    assert (
+        plans[4]
+        == "SEARCH provider_usage USING INDEX provider_usage_model_ts (provider=? AND model=? AND ts>?)"
+    )
+    assert plans[5] == "SEARCH provider_usage USING INDEX provider_usage_provider_ts (provider=? AND ts>?)"
+
+
+def test_hour_counts_are_backfilled_from_the_minutes_on_upgrade(tmp_path: Path):
+    path = tmp_path / "v4.db"
+    with UsageStore(path, migrate=False) as store:
+        store.migrate(upto=4)
+        store.record([attempt(seconds=s) for s in (0, 70, 3700, 7300)])
+    with UsageStore(path) as store:
+        (all_of_it, later) = store.count_windows(
+            [WindowQuery("p", "m", T0), WindowQuery("p", None, T0 + 3600)]
+        )
+        store.record([attempt(seconds=7400)])
+        (after,) = store.count_windows([WindowQuery("p", "m", T0 + 3600)])
+    assert (all_of_it.requests, later.requests, after.requests) == (4, 2, 3)
 
 
 def test_unwritable_location_is_one_clear_error(tmp_path: Path):
@@ -195,3 +220,15 @@ def test_unwritable_location_is_one_clear_error(tmp_path: Path):
     blocker.write_text("")
     with pytest.raises(usage_db.UsageStoreError, match="cannot be opened"):
         UsageStore(blocker / "u.db")
+
+
+def test_the_oldest_request_of_a_window_is_exact_even_in_a_whole_minute(tmp_path: Path):
+    # The interface allows the end of the oldest minute; SQLite reads that minute's rows.
+    t0 = 1_795_600_800.0
+    with UsageStore(tmp_path / "u.db") as store:
+        store.record(
+            [UsageRecord("p", "m", "chat", 1.0, True, ts=iso_utc(t0 + s)) for s in (125.25, 170, 200)]
+            + [UsageRecord("p", "m", "chat", 1.0, False, error_kind="connect", ts=iso_utc(t0 + 121))]
+        )
+        (usage,) = store.count_windows([WindowQuery("p", "m", t0 + 60)])
+    assert (usage.requests, usage.oldest_epoch) == (3, t0 + 125.25)

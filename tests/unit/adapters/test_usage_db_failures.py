@@ -20,7 +20,11 @@ def test_a_failed_insert_raises_and_keeps_nothing(tmp_path: Path) -> None:
             conn.execute(
                 "CREATE TRIGGER refuse BEFORE INSERT ON provider_usage BEGIN SELECT RAISE(ABORT, 'no'); END"
             )
-        with pytest.raises(UsageStoreError, match=rf"^usage could not be recorded in {path}: no$"):
+        with pytest.raises(
+            UsageStoreError,
+            match=rf"^usage could not be recorded in the usage database {path}: no; move it aside or name "
+            r"another with --db$",
+        ):
             store.record([UsageRecord("p", "m", "chat", latency_ms=6.0, success=True)])
         assert store.count() == 1 and store.stats()[("p", "m", "chat")].calls == 1
 

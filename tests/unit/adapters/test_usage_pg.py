@@ -344,4 +344,11 @@ def test_both_stores_give_the_same_figures_and_counts_for_the_same_rows(postgres
                 want.last_used,
             ), key
             assert found.mean_latency_ms == pytest.approx(want.mean_latency_ms, rel=1e-12), key  # sum order
-        assert pg.count_windows(queries) == lite.count_windows(queries)
+        counted, exact = pg.count_windows(queries), lite.count_windows(queries)
+    assert [(c.requests, c.tokens) for c in counted] == [(c.requests, c.tokens) for c in exact]
+    for found, want in zip(counted, exact, strict=True):  # SQLite's oldest is exact, PostgreSQL's
+        if want.oldest_epoch is None:  # no later than the end of its minute
+            assert found.oldest_epoch is None
+        else:
+            assert found.oldest_epoch is not None
+            assert want.oldest_epoch <= found.oldest_epoch <= (want.oldest_epoch // 60 + 1) * 60

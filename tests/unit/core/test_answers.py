@@ -193,10 +193,18 @@ def test_numbers_that_cannot_be_read_are_invalid_not_a_crash(number: str, why: s
 
 
 def test_control_characters_are_dropped_from_reasons() -> None:
-    rec = {"model": "m", "reason": "fast\u0000 and\u0007 free", "cost": "free\u0000"}
+    rec = {"model": "m", "reason": "fast\u0000 and\u0007 free", "cost": "free"}
     text = json.dumps({"workload": "chat", "recommendations": [rec]})
     rec = parse_answer(text, check, "p/m")[0].items[0]
     assert (rec.reason, rec.cost) == ("fast and free", "free")
+
+
+def test_cost_and_speed_are_from_a_closed_vocabulary_even_with_hidden_characters() -> None:
+    for field, value in (("cost", "free\u0000"), ("cost", "cheap"), ("speed", "blazing")):
+        rec = {"model": "m", "reason": "r", field: value}
+        text = json.dumps({"workload": "chat", "recommendations": [rec]})
+        with pytest.raises(AnswerInvalid, match=f"recommendations\\[0\\].{field}: .* is not one of"):
+            parse_answer(text, check, "p/m")
 
 
 def test_too_many_json_values_is_invalid() -> None:

@@ -121,6 +121,7 @@ def test_json_row_carries_usage_figures() -> None:
         "mean_latency_ms": 250.0,
         "p95_latency_ms": 400.0,
         "last_used": "2026-11-24T10:00:00.000Z",
+        "budget": None,
     }
 
 

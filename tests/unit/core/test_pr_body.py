@@ -1,8 +1,9 @@
-"""The refresh PR's title and body (pure): hostile LLM text rendered inert, tables well formed,
-the hidden marker, a golden body."""
+"""The refresh PR's title and body (pure): hostile LLM text rendered inert in every section,
+tables well formed, the evidence a reviewer decides from, the hidden marker, a golden body."""
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 
@@ -11,18 +12,20 @@ import pytest
 from freegin_gitops.core.catalog import ModelRef
 from freegin_gitops.core.pr_body import (
     MAX_TEXT,
-    inline_text,
+    SECTIONS,
     marker,
     parse_marker,
     pr_title,
     render_pr_body,
 )
 from freegin_gitops.core.refresh_model import (
+    LifecycleProposal,
     ProviderRefresh,
+    ProviderSkipped,
     RefreshReport,
-    RetirementProposal,
     SkippedRecommendation,
     SuggestionChange,
+    UnlistedRecommendation,
 )
 from freegin_gitops.core.usage import UsageStats
 
@@ -73,11 +76,34 @@ def hostile_report(text: str) -> RefreshReport:
         model_list="unavailable",
         model_list_error=text,
         changes=(change(text), change(text, model="plain-model", verified=None, action="updated")),
-        retirements=(RetirementProposal("groq", text, ("chat", text), text, {"chat": stats}),),
+        lifecycle=(
+            LifecycleProposal(
+                "groq",
+                text,
+                "deprecate",
+                ("chat", text),
+                text,
+                successor=text,
+                orphans=(text,),
+                usage={"chat": stats},
+            ),
+            LifecycleProposal("groq", text, "retire", ("chat",), text, missing_days=3),
+            LifecycleProposal("groq", text, "reactivate", (text,), text),
+        ),
         skipped=(SkippedRecommendation("groq", "chat", text, text),),
+        unlisted=(UnlistedRecommendation("groq", text, text, text),),
         usage={(text, text): stats},
     )
-    return RefreshReport(scope="all", branch="freegin/refresh/all", base="main", providers=(provider,))
+    other = ProviderRefresh(
+        provider="other", answered_by=None, model_list="fetched", listed=3, suspect=text, failure=text
+    )
+    return RefreshReport(
+        scope="all",
+        branch="freegin/refresh/all",
+        base="main",
+        providers=(provider, other),
+        skipped=(ProviderSkipped(text, text),),
+    )
 
 
 OUR_HTML = re.compile(
@@ -159,56 +185,152 @@ def test_long_text_is_cut_with_an_ellipsis() -> None:
     assert len(rationale) <= MAX_TEXT
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("<script>", "&lt;script&gt;"),
-        ("a | b", "a &#124; b"),
-        ("one\ntwo\r\n\tthree", "one two three"),
-        ("@octocat", "&#64;&#8203;octocat"),
-        ("#1", "&#35;&#8203;1"),
-        ("[x](javascript:alert(1))", "&#91;x&#93;&#40;javascript:alert&#40;1&#41;&#41;"),
-        ("![i](u)", "&#33;&#91;i&#93;&#40;u&#41;"),
-        ("`code`", "&#96;code&#96;"),
-        ("-->", "--&gt;"),
-        ("a & b", "a &amp; b"),
-        ("https://x.y", "https:&#8203;//x.y"),
-        ("WWW.x.y", "WWW&#8203;.x.y"),
-        ("fixes GH-12", "fixes GH&#8203;-12"),
-        ("a\u202eb\u200bc", "abc"),
-        ("free", "free"),
-        ("", "—"),
-        (None, "—"),
-        (" \n ", "—"),
-    ],
-)
-def test_inline_text(text: str | None, expected: str) -> None:
-    assert inline_text(text) == expected
-
-
-def test_inline_text_limit_counts_characters_before_escaping() -> None:
-    assert inline_text("<" * 10, limit=5) == "&lt;" * 4 + "…"
-    assert inline_text("x" * MAX_TEXT) == "x" * MAX_TEXT
-
-
-def test_verified_column_and_change_kind_are_visible() -> None:
+def test_each_suggestion_shows_whether_the_provider_lists_it_since_when_and_its_context() -> None:
     provider = ProviderRefresh(
         provider="groq",
         answered_by=ModelRef("groq", "m"),
         model_list="fetched",
         changes=(
-            change("a", verified=True),
-            change("b", verified=False),
-            change("c", verified=None, action="updated"),
+            SuggestionChange(
+                "groq",
+                "chat",
+                "a",
+                "added",
+                "why",
+                True,
+                listed_since=dt.date(2025, 8, 6),
+                context_window=131072,
+            ),
+            change("b", verified=True),
+            change("c", verified=False),
+            change("d", verified=None, action="updated"),
         ),
     )
     body = render_pr_body(RefreshReport("groq", "freegin/refresh/groq", "main", (provider,)))
     rows = [cells(r) for r in tables(body)[1][2:]]
-    assert [(r[0], r[2], r[3]) for r in rows] == [
-        ("a", "🆕 added", "✅ verified"),
-        ("b", "🆕 added", "❌ not listed"),
-        ("c", "🔁 updated", "❔ unknown"),
+    assert [(r[0], r[2], r[3], r[4]) for r in rows] == [
+        ("a", "🆕 added", "✅ since 2025-08-06", "131,072"),
+        ("b", "🆕 added", "✅ listed", "—"),
+        ("c", "🆕 added", "❌ not listed (kept by --keep-unlisted)", "—"),
+        ("d", "🔁 updated", "❔ list unavailable", "—"),
     ]
+    assert rows[0][-1] == "why"
+
+
+def section(body: str, heading: str) -> str:
+    return body.split(f"### {heading}\n", 1)[1].split("\n### ", 1)[0]
+
+
+def test_unlisted_recommendations_are_listed_as_not_served() -> None:
+    provider = ProviderRefresh(
+        "groq", None, "fetched", unlisted=(UnlistedRecommendation("groq", "code", "ghost", "invented"),)
+    )
+    body = render_pr_body(RefreshReport("groq", "b", "main", (provider,)))
+    found = section(body, "Not served by the provider")
+    assert "| groq | ghost | code | invented |" in found
+    assert "--keep-unlisted" in found
+    assert "### Not served" not in render_pr_body(
+        RefreshReport("groq", "b", "main", (ProviderRefresh("groq", None, "fetched"),))
+    )
+
+
+def test_skipped_failed_and_suspect_providers_are_reported_with_why() -> None:
+    failed = ProviderRefresh("beta", None, "fetched", listed=0, failure="the answer from x is empty")
+    suspect = ProviderRefresh(
+        "gamma", None, "fetched", listed=2, suspect="it holds none of the provider's 3 active model(s)"
+    )
+    report = RefreshReport(
+        "all",
+        "b",
+        "main",
+        (failed, suspect),
+        skipped=(ProviderSkipped("groq", "no API key: GROQ_API_KEY is not set"),),
+    )
+    body = render_pr_body(report)
+    assert section(body, "Providers left out (1)").splitlines()[-1] == (
+        "- groq: skipped: no API key: GROQ&#95;API&#95;KEY is not set"
+    )
+    assert section(body, "⚠️ Providers that could not be refreshed (1)").splitlines()[-1] == (
+        "- beta: the answer from x is empty"
+    )
+    assert "- gamma: it holds none of the provider's 3 active model&#40;s&#41;" in section(
+        body, "Suspect model lists"
+    )
+    providers = [cells(r) for r in tables(body)[0][2:]]
+    assert providers[0][:3] == ["beta", "❌ failed", "✅ 0 model(s)"]
+    assert (
+        providers[1][2] == "⚠️ suspect (2 model(s)): it holds none of the provider's 3 active model&#40;s&#41;"
+    )
+
+
+def test_deprecations_retirements_and_reactivations_show_how_long_the_model_is_missing() -> None:
+    day = dt.date(2026, 11, 1)
+    provider = ProviderRefresh(
+        "groq",
+        None,
+        "fetched",
+        lifecycle=(
+            LifecycleProposal(
+                "groq", "gone", "deprecate", ("chat",), "missing", missing_since=day, missing_days=0
+            ),
+            LifecycleProposal(
+                "groq",
+                "old",
+                "retire",
+                ("chat", "code"),
+                "missing long",
+                deprecated=day,
+                missing_since=day,
+                missing_days=30,
+            ),
+            LifecycleProposal(
+                "groq", "back", "reactivate", ("code",), "listed again", deprecated=day, missing_since=day
+            ),
+            LifecycleProposal(
+                "groq",
+                "new",
+                "deprecate",
+                ("chat",),
+                "missing",
+                successor="m",
+                orphans=("older",),
+                missing_days=1,
+            ),
+        ),
+    )
+    body = render_pr_body(RefreshReport("groq", "b", "main", (provider,)))
+    deprecations = section(body, "Proposed deprecations")
+    assert "| groq | gone | chat | — | 2026-11-01 (today) | — | missing |" in deprecations
+    assert "| groq | new | chat | — | — | m | missing |" in deprecations
+    assert "- groq/older no longer names new as its successor" in deprecations
+    assert "| groq | old | chat, code | 2026-11-01 | 2026-11-01 (30 days) | — | missing long |" in section(
+        body, "Proposed retirements"
+    )
+    assert "| groq | back | code | 2026-11-01 | — | — | listed again |" in section(body, "Active again")
+    usage = [cells(r)[:3] for r in tables(body)[-1][2:]]
+    assert usage == [
+        ["groq", "gone", "chat"],
+        ["groq", "old", "chat"],
+        ["groq", "old", "code"],
+        ["groq", "new", "chat"],
+    ]
+
+
+def test_the_footer_says_how_to_decide_with_the_three_commands() -> None:
+    body = render_pr_body(RefreshReport("groq", "b", "main", ()))
+    footer = section(body, "How to decide")
+    for command in ("adopt-model", "reject-model", "deprecate-model"):
+        assert f"`freegin-ai {command} PROVIDER MODEL" in footer
+
+
+def test_another_section_can_be_added() -> None:
+    def limits(report: RefreshReport, limit: int) -> list[str]:
+        return ["", "### Limit corrections", "", "- none"]
+
+    report = RefreshReport("groq", "b", "main", ())
+    body = render_pr_body(report, sections=(*SECTIONS[:-1], limits, SECTIONS[-1]))
+    assert body.index("### Limit corrections") < body.index("### How to decide")
+    assert parse_marker(body) == ("groq", report.digest())
 
 
 def test_marker_carries_scope_and_digest_and_is_last() -> None:
@@ -241,21 +363,29 @@ def test_output_is_deterministic() -> None:
 
 
 @pytest.mark.parametrize(
-    ("changes", "retirements", "title"),
+    ("changes", "kinds", "title"),
     [
-        (2, 1, "freegin-ai: refresh models for all providers (2 suggestions, 1 retirement)"),
-        (1, 0, "freegin-ai: refresh models for all providers (1 suggestion)"),
-        (0, 2, "freegin-ai: refresh models for all providers (2 retirements)"),
-        (0, 0, "freegin-ai: refresh models for all providers (no changes)"),
+        (2, ["retire"], "freegin-ai: refresh models for all providers (2 suggestions, 1 retirement)"),
+        (1, [], "freegin-ai: refresh models for all providers (1 suggestion)"),
+        (0, ["deprecate", "deprecate"], "freegin-ai: refresh models for all providers (2 deprecations)"),
+        (
+            0,
+            ["reactivate", "deprecate", "retire"],
+            "freegin-ai: refresh models for all providers (1 deprecation, 1 retirement, 1 reactivation)",
+        ),
+        (0, [], "freegin-ai: refresh models for all providers (no changes)"),
     ],
 )
-def test_title(changes: int, retirements: int, title: str) -> None:
+def test_title(changes: int, kinds: list[str], title: str) -> None:
     provider = ProviderRefresh(
         "groq",
         None,
         "fetched",
         changes=tuple(change(f"m{i}") for i in range(changes)),
-        retirements=tuple(RetirementProposal("groq", f"r{i}", ("chat",), "gone") for i in range(retirements)),
+        lifecycle=tuple(
+            LifecycleProposal("groq", f"r{i}", kind, ("chat",), "gone")  # type: ignore[arg-type]
+            for i, kind in enumerate(kinds)
+        ),
     )
     assert pr_title(RefreshReport("all", "b", "main", (provider,))) == title
 
@@ -272,7 +402,7 @@ def test_retirement_usage_falls_back_to_the_providers_usage() -> None:
         "groq",
         None,
         "fetched",
-        retirements=(RetirementProposal("groq", "old", ("chat",), "gone"),),
+        lifecycle=(LifecycleProposal("groq", "old", "retire", ("chat",), "gone"),),
         usage={("old", "chat"): stats},
     )
     body = render_pr_body(RefreshReport("groq", "b", "main", (provider,)))
@@ -298,15 +428,20 @@ def small_report() -> RefreshReport:
             ),
             SuggestionChange("groq", "code", "made-up-coder", "updated", "Ping @octocat, see #1", False),
         ),
-        retirements=(
-            RetirementProposal(
+        lifecycle=(
+            LifecycleProposal(
                 "groq",
                 "mixtral-8x7b-32768",
+                "deprecate",
                 ("chat", "code"),
-                "not in the provider's model list",
-                {"chat": UsageStats(120, 117, 830.4, 2100.0, "2025-05-01T10:00:00Z")},
+                "not in groq's model list (GET /models) on 2026-11-25",
+                missing_since=dt.date(2026, 11, 25),
+                missing_days=0,
+                usage={"chat": UsageStats(120, 117, 830.4, 2100.0, "2025-05-01T10:00:00Z")},
             ),
         ),
+        unlisted=(UnlistedRecommendation("groq", "code", "made-up-coder-2", "Invented."),),
+        listed=57,
         skipped=(SkippedRecommendation("groq", "chat", "llama-3.3-70b-versatile", "already active"),),
     )
     mistral = ProviderRefresh(
@@ -315,60 +450,76 @@ def small_report() -> RefreshReport:
         model_list="unavailable",
         model_list_error="mistral: cannot connect (ConnectError)",
     )
-    return RefreshReport(scope="all", branch="freegin/refresh/all", base="main", providers=(groq, mistral))
+    return RefreshReport(
+        scope="all",
+        branch="freegin/refresh/all",
+        base="main",
+        providers=(groq, mistral),
+        skipped=(ProviderSkipped("cohere", "no API key: COHERE_API_KEY is not set"),),
+    )
 
 
 GOLDEN = "\n".join(
     [
         "## Model catalog refresh: all providers",
         "",
-        "`freegin-ai refresh-models` asked an LLM for better free-tier models for each workload, "
-        "checked every recommendation against the provider's own model list and wrote the result "
-        "to branch **freegin/refresh/all**, based on **main**.",
+        "`freegin-ai refresh-models` fetched each provider's model list, asked an LLM to choose "
+        "better free-tier models for each workload among those listed, checked every answer "
+        "against the list and the workload's constraints, and wrote the result to branch "
+        "**freegin/refresh/all**, based on **main**.",
         "",
-        "It proposes **1** new and **1** updated suggestion(s), and **1** retirement(s).",
+        "It proposes **1** new and **1** updated suggestion(s), **1** deprecation(s), **0** "
+        "retirement(s) and **0** model(s) active again.",
         "",
-        "Model ids, rationale, cost and speed are the LLM's words, shown as plain text: check "
-        "them before adopting. Verified: ✅ the provider lists the model, ❌ it does not (misspelt, "
-        "retired or not available to this key), ❔ the list could not be fetched.",
+        "Model ids, rationale, cost and speed are the LLM's words, shown as plain text: check them "
+        "before adopting.",
         "",
-        "### How to review",
+        "### Providers",
         "",
-        "Merging records the suggestions as *pending* and retires the models under *Proposed "
-        "retirements*. Then, for each suggestion:",
+        "| Provider | Answered by | Model list | Suggestions | Not served | Lifecycle | Left out |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| groq | groq/llama-3.3-70b-versatile | ✅ 57 model(s) | 2 | 1 | 1 | 1 |",
+        "| mistral | the saved answer | ❔ unavailable: mistral: cannot connect "
+        "&#40;ConnectError&#41; | 0 | 0 | 0 | 0 |",
         "",
-        "- adopt it: `freegin-ai adopt-model PROVIDER MODEL --workload W --commit`",
-        "- or reject it for good: `freegin-ai reject-model PROVIDER MODEL --workload W --reason "
-        "TEXT --commit`",
+        "### Providers left out (1)",
         "",
-        "To keep a model proposed for retirement, drop its change from this branch before "
-        "merging. Running the refresh again updates this pull request.",
+        "A provider whose key is not set is left out of a refresh of all providers (nothing could be "
+        "verified); name it to refresh it anyway.",
         "",
-        "### Refresh prompts",
-        "",
-        "| Provider | Answered by | Model list | Suggestions | Retirements | Skipped |",
-        "| --- | --- | --- | --- | --- | --- |",
-        "| groq | groq/llama-3.3-70b-versatile | ✅ fetched | 2 | 1 | 1 |",
-        "| mistral | — | ⚠️ unavailable: mistral: cannot connect &#40;ConnectError&#41; | 0 | 0 | 0 |",
+        "- cohere: skipped: no API key: COHERE&#95;API&#95;KEY is not set",
         "",
         "### Suggestions for groq",
         "",
-        "| Model | Workload | Change | Verified | Cost | Speed | Rationale |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
-        "| qwen/qwen3-32b | chat | 🆕 added | ✅ verified | free | fast | Strong multilingual chat "
+        "| Model | Workload | Change | Listed by the provider | Context | Cost | Speed | Rationale |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| qwen/qwen3-32b | chat | 🆕 added | ✅ listed | — | free | fast | Strong multilingual chat "
         "&#124; cheap |",
-        "| made-up-coder | code | 🔁 updated | ❌ not listed | — | — | Ping &#64;&#8203;octocat, "
-        "see &#35;&#8203;1 |",
+        "| made-up-coder | code | 🔁 updated | ❌ not listed (kept by --keep-unlisted) | — | — | — | "
+        "Ping &#64;&#8203;octocat, see &#35;&#8203;1 |",
         "",
-        "### Proposed retirements",
+        "### Not served by the provider",
         "",
-        "These active models are missing from their provider's model list; merging retires them.",
+        "The LLM recommended these models, but the provider's model list does not hold them "
+        "(misspelt, retired, not available to this key, or invented): they were not written. "
+        "`refresh-models --keep-unlisted` keeps them as pending suggestions with `verified: false`.",
         "",
-        "| Provider | Model | Workloads | Reason |",
+        "| Provider | Model | Workload | Rationale |",
         "| --- | --- | --- | --- |",
-        "| groq | mixtral-8x7b-32768 | chat, code | not in the provider's model list |",
+        "| groq | made-up-coder-2 | code | Invented. |",
         "",
-        "Usage recorded by the router, which informed these proposals:",
+        "### Proposed deprecations",
+        "",
+        "These active models are missing from their provider's model list. Merging deprecates "
+        "them: the router still uses them, after every active model of the workload, and a later "
+        "refresh retires them if they are still missing after the grace period.",
+        "",
+        "| Provider | Model | Workloads | Deprecated | Missing since | Successor | Reason |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| groq | mixtral-8x7b-32768 | chat, code | — | 2026-11-25 (today) | — | not in groq's "
+        "model list &#40;GET /models&#41; on 2026-11-25 |",
+        "",
+        "Usage recorded by the router for the models leaving:",
         "",
         "| Provider | Model | Workload | Calls | Success rate | Mean latency | p95 latency | Last used |",
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
@@ -376,11 +527,24 @@ GOLDEN = "\n".join(
         "| groq | mixtral-8x7b-32768 | code | 0 | — | — | — | — |",
         "",
         "<details>",
-        "<summary>Skipped recommendations (1)</summary>",
+        "<summary>Recommendations left out (1)</summary>",
         "",
         "- groq · chat · llama-3.3-70b-versatile: already active",
         "",
         "</details>",
+        "",
+        "### How to decide",
+        "",
+        "Merging records the suggestions as *pending* and applies the lifecycle changes above; to "
+        "keep a model this branch deprecates or retires, drop its change before merging. Then, on "
+        "the branch or after merging:",
+        "",
+        "- adopt a suggestion: `freegin-ai adopt-model PROVIDER MODEL --workload W --commit`",
+        "- reject it for good: `freegin-ai reject-model PROVIDER MODEL --workload W --reason TEXT --commit`",
+        "- name the model that replaces a deprecated one: `freegin-ai deprecate-model PROVIDER "
+        "MODEL --successor M --commit`",
+        "",
+        "Running the refresh again updates this pull request.",
         "",
         "<!-- freegin-ai:refresh scope=all digest=DIGEST -->",
         "",

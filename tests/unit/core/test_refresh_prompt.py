@@ -6,7 +6,8 @@ import datetime as dt
 import string
 
 from freegin_gitops.core.catalog import ApiSettings, Hints, ModelEntry, Provider, Workload
-from freegin_gitops.core.refresh_prompt import render_prompt
+from freegin_gitops.core.model_list import ListedModel, PromptListing
+from freegin_gitops.core.refresh_prompt import listing_text, render_prompt
 from freegin_gitops.core.usage import UsageStats
 from freegin_gitops.resources import template_path
 
@@ -37,7 +38,8 @@ def render(stats=None) -> str:
 def test_every_placeholder_is_filled():
     text = render()
     assert "$" not in text.replace("$$", "")
-    assert set(string.Template(TEMPLATE).get_identifiers()) >= {"provider", "workloads", "active", "shape"}
+    identifiers = set(string.Template(TEMPLATE).get_identifiers())
+    assert identifiers >= {"provider", "workloads", "active", "shape", "listed_models"}
 
 
 def test_the_prompt_carries_provider_constraints_active_models_and_usage():
@@ -48,6 +50,47 @@ def test_the_prompt_carries_provider_constraints_active_models_and_usage():
     assert "Prefer fast." in text
     assert "`chat`: `llama-3.3-70b` (context 131072); usage: 40 calls, 95% success, mean 812 ms" in text
     assert "`code`: `llama-3.3-70b` (context 131072); usage: no calls recorded" in text
-    assert "old" not in text.split("## What to return")[0].split("## Active models")[1]
+    assert "`old`" not in text.split("## Models the provider serves")[0].split("## Active models")[1]
     assert "up to 3 recommendations" in text
     assert '"workload": "chat"' in text
+
+
+LISTING = PromptListing(
+    (ListedModel("new-model", dt.date(2026, 10, 1), 131072), ListedModel("plain")), new=5, total=9
+)
+
+
+def test_the_prompt_carries_the_listed_models_to_choose_among():
+    text = render_prompt(TEMPLATE, PROVIDER, WORKLOADS, {}, 3, dt.date(2026, 11, 25), LISTING)
+    section = text.split("## Models the provider serves that the catalog does not hold yet", 1)[1]
+    section = section.split("## What to return", 1)[0]
+    assert (
+        "2 of the 5 model(s) the provider lists (GET https://api.groq.com/openai/v1/models, 9 in all)"
+        in section
+    )
+    assert "newest first; 3 more not shown. Choose among these ids, exactly as written" in section
+    assert "- `new-model` (listed since 2026-10-01, context 131072)\n- `plain`" in section
+    assert "Choose among the models the provider lists" in text  # the template says so too
+
+
+def test_without_a_list_the_prompt_says_it_could_not_be_fetched():
+    section = listing_text(None, "https://x/v1")
+    assert section.startswith("The model list (GET https://x/v1/models) could not be fetched")
+    assert "one it does not hold is not suggested" in section
+
+
+def test_a_list_with_nothing_new_says_so():
+    section = listing_text(PromptListing((), new=0, total=4), "https://x/v1")
+    assert "holds every one of them already" in section and "return an empty list" in section
+
+
+def test_an_undated_list_is_shown_in_the_providers_order():
+    listing = PromptListing((ListedModel("b"), ListedModel("a")), new=2, total=2)
+    assert "in the provider's order. Choose" in listing_text(listing, "https://x/v1")
+
+
+def test_the_prompt_names_the_closed_vocabulary():
+    text = render()
+    assert (
+        "exactly one of `free`, `free-quota`" in text and "exactly one of `fast`, `medium` or `slow`" in text
+    )

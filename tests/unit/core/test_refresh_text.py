@@ -1,13 +1,13 @@
-"""The words of a refresh: branch names, the commit message and its trailer (pure)."""
+"""The words of a refresh: branch names, counts, the commit message and its trailer (pure)."""
 
 from __future__ import annotations
 
 import hashlib
 
 from freegin_gitops.core.refresh_model import (
+    LifecycleProposal,
     ProviderRefresh,
     RefreshReport,
-    RetirementProposal,
     SuggestionChange,
 )
 from freegin_gitops.core.refresh_text import (
@@ -16,6 +16,7 @@ from freegin_gitops.core.refresh_text import (
     TRAILER,
     branch_name,
     commit_message,
+    counts,
     is_refresh_commit,
     made_by_refresh,
     proposal_of,
@@ -26,10 +27,8 @@ from freegin_gitops.core.refresh_text import (
 TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 
 
-def report(changes=(), retirements=()) -> RefreshReport:
-    provider = ProviderRefresh(
-        "groq", None, "fetched", changes=tuple(changes), retirements=tuple(retirements)
-    )
+def report(changes=(), lifecycle=()) -> RefreshReport:
+    provider = ProviderRefresh("groq", None, "fetched", changes=tuple(changes), lifecycle=tuple(lifecycle))
     return RefreshReport("groq", branch_name("groq"), "main", (provider,))
 
 
@@ -42,32 +41,9 @@ def test_branch_names() -> None:
     assert BRANCH_PREFIX == "freegin/refresh/"
 
 
-def test_the_commit_message_lists_suggestions_and_retirements_and_ends_with_the_trailer() -> None:
-    made = report(
-        [change("a", True), change("b", False, "updated"), change("c", None)],
-        [RetirementProposal("groq", "old", ("chat",), "no longer listed by the provider")],
-    )
-    message = commit_message(made, TREE)
-    body = message.rsplit("\n\n", 1)[0]
-    assert message == (
-        "freegin-ai refresh: groq\n"
-        "\n"
-        "Suggestions:\n"
-        "- groq/a for chat (added, verified)\n"
-        "- groq/b for chat (updated, not listed)\n"
-        "- groq/c for chat (added, unverified)\n"
-        "\n"
-        "Retirement proposals:\n"
-        "- groq/old: no longer listed by the provider\n"
-        "\n"
-        f"Freegin-Refresh: groq {made.digest()[:16]} tree={TREE} "
-        f"message={hashlib.sha256(body.encode()).hexdigest()[:16]}\n"
-    )
-
-
 def test_a_message_with_retirements_only() -> None:
-    made = report(retirements=[RetirementProposal("groq", "old", ("chat",), "gone")])
-    assert commit_message(made, TREE).startswith("freegin-ai refresh: groq\n\n\nRetirement proposals:\n")
+    made = report(lifecycle=[LifecycleProposal("groq", "old", "retire", ("chat",), "gone")])
+    assert commit_message(made, TREE).startswith("freegin-ai refresh: groq\n\n\nRetirements:\n")
     assert "Suggestions:" not in commit_message(made, TREE)
 
 
@@ -111,3 +87,66 @@ def test_a_commit_is_refreshs_only_while_its_tree_and_message_are_what_refresh_w
     assert is_refresh_commit(legacy) and not made_by_refresh(legacy, TREE)  # cannot be checked
     assert not made_by_refresh("catalog: adopt groq/a for chat\n", TREE)
     assert made_by_refresh(message.rstrip("\n"), TREE)  # git may drop the final newline
+
+
+def lreport(*lifecycle: LifecycleProposal, changes: tuple[SuggestionChange, ...] = ()) -> RefreshReport:
+    return report(changes, lifecycle)
+
+
+SUGGESTED = (
+    SuggestionChange("groq", "chat", "new", "added", "why", True),
+    SuggestionChange("groq", "code", "kept", "updated", "why", False),
+    SuggestionChange("groq", "code", "blind", "added", "why", None),
+)
+LIFECYCLE = (
+    LifecycleProposal("groq", "gone", "deprecate", ("chat",), "missing today"),
+    LifecycleProposal("groq", "old", "retire", ("chat",), "missing for 30 days"),
+    LifecycleProposal("groq", "back", "reactivate", ("code",), "listed again"),
+)
+
+
+def test_counts_name_only_what_there_is():
+    assert counts(lreport()) == "no changes"
+    assert counts(lreport(*LIFECYCLE, changes=SUGGESTED)) == (
+        "3 suggestions, 1 deprecation, 1 retirement, 1 reactivation"
+    )
+    assert counts(lreport(LIFECYCLE[0], LIFECYCLE[0])) == "2 deprecations"
+    assert counts(lreport(*LIFECYCLE).providers[0]) == "1 deprecation, 1 retirement, 1 reactivation"
+
+
+def test_the_commit_message_lists_suggestions_and_the_lifecycle_and_ends_with_the_trailer():
+    made = lreport(*LIFECYCLE, changes=SUGGESTED)
+    message = commit_message(made, TREE)
+    body = message.rsplit("\n\n", 1)[0]
+    assert message.splitlines() == [
+        "freegin-ai refresh: groq",
+        "",
+        "Suggestions:",
+        "- groq/new for chat (added, listed)",
+        "- groq/kept for code (updated, not listed)",
+        "- groq/blind for code (added, unverified)",
+        "",
+        "Deprecations:",
+        "- groq/gone: missing today",
+        "",
+        "Retirements:",
+        "- groq/old: missing for 30 days",
+        "",
+        "Active again:",
+        "- groq/back: listed again",
+        "",
+        f"Freegin-Refresh: groq {made.digest()[:16]} tree={TREE} "
+        f"message={hashlib.sha256(body.encode()).hexdigest()[:16]}",
+    ]
+    assert is_refresh_commit(message) and proposal_of(message) == f"groq {made.digest()[:16]}"
+    assert made_by_refresh(message, TREE)
+
+
+def test_the_digest_changes_with_what_is_written_only():
+    base = lreport(*LIFECYCLE, changes=SUGGESTED)
+    assert base.digest() == lreport(*LIFECYCLE, changes=SUGGESTED).digest()
+    assert base.digest() != lreport(*LIFECYCLE[:2], changes=SUGGESTED).digest()
+    moved = LifecycleProposal("groq", "gone", "retire", ("chat",), "missing today")
+    assert base.digest() != lreport(moved, *LIFECYCLE[1:], changes=SUGGESTED).digest()
+    with_context = (SuggestionChange("groq", "chat", "new", "added", "why", True, context_window=8192),)
+    assert lreport(changes=SUGGESTED[:1]).digest() != lreport(changes=with_context).digest()

@@ -39,6 +39,46 @@ def test_a_429_cools_its_provider_down(retry_after: float | None, expected: Cool
     assert cooldown_after(error("rate_limited", retry_after, 429), NOW) == expected
 
 
+def daily(retry_after: float | None = None, basis: str | None = None) -> ProviderError:
+    return ProviderError(
+        "p/m: rate limited",
+        provider="p",
+        kind="rate_limited",
+        status_code=429,
+        retry_after_s=retry_after,
+        wait_basis=basis,
+        daily_quota=True,
+    )
+
+
+def test_a_reset_header_is_named_in_the_reason() -> None:
+    got = ProviderError(
+        "x",
+        provider="p",
+        kind="rate_limited",
+        retry_after_s=179.56,
+        wait_basis="x-ratelimit-reset-requests 2m59.56s",
+    )
+    assert cooldown_after(got, NOW) == Cooldown(NOW + 179.56, "HTTP 429, x-ratelimit-reset-requests 2m59.56s")
+
+
+def test_a_daily_quota_429_cools_down_until_the_day_resets() -> None:
+    reset = NOW + 5 * 3600
+    spent = "HTTP 429: the day's quota is spent"
+    # Gemini's short retryDelay on a spent day is not believed: the day has to reset
+    assert cooldown_after(daily(36.0, "retryDelay 36s"), NOW, reset) == Cooldown(reset, spent)
+    assert cooldown_after(daily(), NOW, reset) == Cooldown(reset, spent)
+    # a provider that names a later time is believed (at most a day)
+    assert cooldown_after(daily(8 * 3600.0, "X-RateLimit-Reset 1"), NOW, reset) == Cooldown(
+        NOW + 8 * 3600, spent + ", X-RateLimit-Reset 1"
+    )
+    # a rolling day: the time the provider gave, or an hour
+    assert cooldown_after(daily(179.56, "x-ratelimit-reset-requests 2m59.56s"), NOW, None) == Cooldown(
+        NOW + 179.56, spent + ", x-ratelimit-reset-requests 2m59.56s"
+    )
+    assert cooldown_after(daily(), NOW, None) == Cooldown(NOW + 3600, spent)
+
+
 @pytest.mark.parametrize("kind", ["server_error", "timeout", "connection", "auth", "bad_answer", "error"])
 def test_other_failures_move_on_without_a_cool_down(kind: str) -> None:
     assert cooldown_after(error(kind, retry_after=60.0), NOW) is None

@@ -51,16 +51,33 @@ def test_unreachable(provider: str, environ: dict[str, str], reason: str | None)
 
 
 def test_cooling_until_the_cool_down_ends() -> None:
-    cooldowns = {"alpha": (NOW + 60, "HTTP 429, Retry-After 60s")}
-    assert cooling(cooldowns, "alpha", NOW) == (
+    cooldowns = {("alpha", None): (NOW + 60, "HTTP 429, Retry-After 60s")}
+    a1 = Candidate("alpha", "a1", "catalog")
+    assert cooling(cooldowns, a1, NOW) == (
         "cooling down until 2027-01-15T08:01:00Z (HTTP 429, Retry-After 60s)"
     )
-    assert cooling(cooldowns, "alpha", NOW + 60) is None  # ends exactly then
-    assert cooling(cooldowns, "beta", NOW) is None
+    assert cooling(cooldowns, a1, NOW + 60) is None  # ends exactly then
+    assert cooling(cooldowns, Candidate("beta", "b1", "catalog"), NOW) is None
+
+
+def test_a_model_cools_down_alone_and_the_later_cool_down_is_named() -> None:
+    cooldowns = {
+        ("alpha", "a1"): (NOW + 180, "HTTP 429, x-ratelimit-reset-requests 2m59.56s"),
+        ("beta", None): (NOW + 30, "HTTP 429"),
+        ("beta", "b1"): (NOW + 10, "HTTP 429 for b1"),
+    }
+    assert cooling(cooldowns, Candidate("alpha", "a1", "catalog"), NOW) == (
+        "cooling down until 2027-01-15T08:03:00Z (HTTP 429, x-ratelimit-reset-requests 2m59.56s)"
+    )
+    assert cooling(cooldowns, Candidate("alpha", "a2", "catalog"), NOW) is None
+    assert cooling(cooldowns, Candidate("beta", "b1", "catalog"), NOW) == (
+        "cooling down until 2027-01-15T08:00:30Z (HTTP 429)"
+    )
+    assert cooling(cooldowns, Candidate("beta", "b1", "catalog"), NOW + 30) is None
 
 
 def test_skip_reason_says_unreachable_before_cooling() -> None:
-    cooldowns = {"alpha": (NOW + 60, "HTTP 429")}
+    cooldowns = {("alpha", None): (NOW + 60, "HTTP 429")}
     alpha = Candidate("alpha", "a1", "catalog")
     assert skip_reason(CATALOG, alpha, {}, cooldowns, NOW) == "no API key: ALPHA_KEY is not set"
     assert skip_reason(CATALOG, alpha, ENV, cooldowns, NOW).startswith("cooling down until ")
@@ -97,7 +114,7 @@ def test_show_all_lists_every_candidate() -> None:
 
 
 def test_a_cooling_provider_is_skipped_with_its_reason() -> None:
-    plan = plan_route(CATALOG, "chat", None, None, ENV, {"alpha": (NOW + 5, "HTTP 429")}, NOW)
+    plan = plan_route(CATALOG, "chat", None, None, ENV, {("alpha", None): (NOW + 5, "HTTP 429")}, NOW)
     assert [s for _, s in entries(plan)][:2] == ["cooling down until 2027-01-15T08:00:05Z (HTTP 429)"] * 2
     assert [m for m, s in entries(plan) if s is None] == ["b1", "l1", "c1"]
 

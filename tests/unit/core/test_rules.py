@@ -78,6 +78,46 @@ def test_limits_checked_must_be_a_real_date() -> None:
     assert only(check_catalog(documents)).path == ("limits", "checked")
 
 
+@pytest.mark.parametrize(
+    ("limits", "where", "message"),
+    [
+        (
+            {"requests_per_minute": 100, "requests_per_day": 50},
+            "requests_per_minute",
+            "requests_per_minute (100) is more than requests_per_day (50):"
+            " a minute cannot allow more than its day",
+        ),
+        (
+            {"tokens_per_minute": 10, "tokens_per_hour": 9, "tokens_per_day": 1000},
+            "tokens_per_minute",
+            "tokens_per_minute (10) is more than tokens_per_hour (9):"
+            " a minute cannot allow more than its hour",
+        ),
+        (
+            {"requests_per_hour": 901, "requests_per_day": 900},
+            "requests_per_hour",
+            "requests_per_hour (901) is more than requests_per_day (900):"
+            " a hour cannot allow more than its day",
+        ),
+    ],
+)
+def test_a_shorter_window_may_not_allow_more_than_a_longer_one(limits, where, message) -> None:
+    on_provider = only(check_catalog(edited(GROQ, lambda d: d.update(limits=limits))))
+    assert (on_provider.path, on_provider.message) == (("limits", where), message)
+    on_model = only(check_catalog(edited(GROQ, lambda d: d["models"][0].update(limits=limits))))
+    assert on_model.path == ("models", 0, "limits", where)
+
+
+def test_consistent_limits_and_equal_ones_pass() -> None:
+    limits = {
+        "requests_per_minute": 30,
+        "requests_per_hour": 30,
+        "requests_per_day": 1000,
+        "tokens_per_day": 1,
+    }
+    assert check_catalog(edited(GROQ, lambda d: d["models"][0].update(limits=limits))) == []
+
+
 def test_active_model_with_a_retired_date() -> None:
     documents = edited(GROQ, lambda d: d["models"][0].update(retired="2026-11-21"))
     assert "is active but has a retired date" in only(check_catalog(documents)).message

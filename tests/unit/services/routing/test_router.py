@@ -14,8 +14,10 @@ import httpx
 import pytest
 
 from freegin_gitops.adapters.usage_db import SqliteUsageStore as UsageStore
+from freegin_gitops.core.compiled_catalog import Candidate
+from freegin_gitops.core.route_attempts import Cooldown as RouteCooldown
 from freegin_gitops.core.usage import Cooldown
-from freegin_gitops.errors import NoCandidateAnswered, ProviderError, UsageStoreError
+from freegin_gitops.errors import NoCandidateAnswered
 from freegin_gitops.services.routing.router import Router
 from tests.support.compiled import api, compiled_catalog
 
@@ -23,6 +25,7 @@ NOW = 1_800_000_000.0
 KEY = "sk-router-unit-0123456789abcdef"
 MESSAGES = [{"role": "user", "content": "hello"}]
 
+# alpha's key has a shared budget: a 429 cools down all of alpha (the others cool a model down)
 CATALOG = compiled_catalog(
     {
         "alpha": api("http://alpha.test/v1", key_env="ALPHA_KEY", headers={"X-Title": "freegin-ai"}),
@@ -31,6 +34,7 @@ CATALOG = compiled_catalog(
     },
     [("alpha", "a1"), ("alpha", "a2"), ("beta", "b1"), ("gamma", "g1")],
     max_attempts=3,
+    limits={"alpha": {"requests_per_day": 1000}},
 )
 
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -163,7 +167,7 @@ def test_a_429_without_retry_after_cools_down_for_30_seconds(
     wire.script("alpha.test", httpx.Response(429))
     r = router(wire, clock, store)
     r.call(r.plan("chat"), MESSAGES)
-    assert r.cooldowns() == {"alpha": (NOW + 30, "HTTP 429")}
+    assert r.cooldowns() == {("alpha", None): (NOW + 30, "HTTP 429")}
 
 
 @pytest.mark.parametrize(
@@ -233,7 +237,7 @@ def test_the_failure_names_skipped_providers(wire: Wire, clock: Clock, store: Us
 def test_a_provider_that_starts_cooling_during_the_call_is_skipped(wire: Wire, clock: Clock) -> None:
     r = router(wire, clock, None)
     plan = r.plan("chat")
-    r.cooldowns()["alpha"] = (NOW + 5, "HTTP 429")  # set by another thread after planning
+    r.cooldowns()[("alpha", None)] = (NOW + 5, "HTTP 429")  # set by another thread after planning
     got = r.call(plan, MESSAGES)
     assert (got.provider, [a.outcome for a in got.attempts]) == ("beta", ["skipped", "skipped", "answered"])
 
@@ -244,19 +248,19 @@ def test_without_a_usage_store_nothing_is_recorded_and_cool_downs_stay_in_memory
     wire.script("alpha.test", httpx.Response(429, headers={"Retry-After": "5"}))
     r = router(wire, clock, None)
     assert r.call(r.plan("chat"), MESSAGES).provider == "beta"
-    assert r.cooldowns() == {"alpha": (NOW + 5, "HTTP 429, Retry-After 5s")}
+    assert r.cooldowns() == {("alpha", None): (NOW + 5, "HTTP 429, Retry-After 5s")}
 
 
 def test_a_shared_cool_down_map_is_used_and_filled(wire: Wire, clock: Clock) -> None:
-    shared: dict[str, tuple[float, str]] = {"beta": (NOW + 100, "HTTP 429")}
+    shared: dict[tuple[str, str | None], tuple[float, str]] = {("beta", None): (NOW + 100, "HTTP 429")}
     wire.script("alpha.test", httpx.Response(429), httpx.Response(429))
     client = httpx.Client(transport=httpx.MockTransport(wire))
     r = Router(CATALOG, environ={"ALPHA_KEY": KEY}, client=client, clock=clock.time, cooldowns=shared)
     assert r.call(r.plan("chat"), MESSAGES).provider == "gamma"
-    assert shared["alpha"] == (NOW + 30, "HTTP 429")
+    assert shared[("alpha", None)] == (NOW + 30, "HTTP 429")
 
 
-def test_an_attempt_that_cannot_be_recorded_fails_the_call(
+def test_an_attempt_that_cannot_be_recorded_keeps_the_answer_and_says_why(
     wire: Wire, clock: Clock, store: UsageStore, tmp_path: Path
 ) -> None:
     with sqlite3.connect(tmp_path / "usage.db") as conn:
@@ -264,8 +268,11 @@ def test_an_attempt_that_cannot_be_recorded_fails_the_call(
             "CREATE TRIGGER refuse BEFORE INSERT ON provider_usage BEGIN SELECT RAISE(ABORT, 'full'); END"
         )
     r = router(wire, clock, store)
-    with pytest.raises(UsageStoreError, match="usage could not be recorded"):
-        r.call(r.plan("chat"), MESSAGES)
+    answer = r.call(r.plan("chat"), MESSAGES)
+    assert answer.text
+    assert r.usage_warning is not None
+    assert r.usage_warning.startswith("usage could not be recorded in the usage database ")
+    assert r.usage is None  # one failure, one sentence: the store is not asked again
 
 
 def test_a_failed_attempt_records_its_latency(wire: Wire, clock: Clock, store: UsageStore) -> None:
@@ -291,18 +298,26 @@ def test_unreachable_names_why_a_provider_cannot_be_called(wire: Wire, clock: Cl
     assert r.unreachable("beta") is None
 
 
-def test_cool_down_keeps_a_429_and_ignores_other_failures(
+def test_keep_cooldown_cools_the_provider_or_the_model_and_keeps_the_later(
     wire: Wire, clock: Clock, store: UsageStore
 ) -> None:
     r = router(wire, clock, store)
-    limited = ProviderError(
-        "alpha/a1: rate limited", provider="alpha", kind="rate_limited", retry_after_s=9.0
+    a1, b1 = Candidate("alpha", "a1", "catalog"), Candidate("beta", "b1", "catalog")
+    # alpha declares only key-wide limits: its whole provider cools down; beta none: the model
+    assert r.keep_cooldown(a1, RouteCooldown(NOW + 9, "HTTP 429, Retry-After 9s")) == Cooldown(
+        "alpha", None, NOW + 9, "HTTP 429, Retry-After 9s"
     )
-    assert r.cool_down("alpha", ProviderError("boom", provider="alpha", kind="server_error")) is None
-    assert r.cooldowns() == {}
-    assert r.cool_down("alpha", limited) == (NOW + 9, "HTTP 429, Retry-After 9s")
-    assert r.cooldowns() == {"alpha": (NOW + 9, "HTTP 429, Retry-After 9s")}
-    assert [(c.provider, c.until_epoch) for c in store.active_cooldowns(NOW)] == [("alpha", NOW + 9)]
+    assert r.keep_cooldown(a1, RouteCooldown(NOW + 5, "earlier")).until_epoch == NOW + 5
+    assert r.keep_cooldown(b1, RouteCooldown(NOW + 7, "HTTP 429")).model == "b1"
+    assert r.cooldowns() == {
+        ("alpha", None): (NOW + 9, "HTTP 429, Retry-After 9s"),
+        ("beta", "b1"): (NOW + 7, "HTTP 429"),
+    }
+    assert sorted((c.provider, c.model, c.until_epoch) for c in store.active_cooldowns(NOW)) == [
+        ("alpha", None, NOW + 9),
+        ("beta", "b1", NOW + 7),
+    ]
+    assert r.day_reset_at(a1) == 1_800_057_600.0  # the next UTC midnight
 
 
 def test_warm_up_makes_the_client_once_and_close_closes_it() -> None:

@@ -52,7 +52,7 @@ def test_close_stores_every_row_queued_in_a_real_database(tmp_path: Path) -> Non
             writer.start()
             for n in range(1234):
                 writer.add(row(n))
-            writer.add_cooldown("alpha", 2e9, "HTTP 429")
+            writer.add_cooldown(Cooldown("alpha", None, 2e9, "HTTP 429"))
             await writer.close()
             assert writer.written == 1234 and writer.lost == 0
 
