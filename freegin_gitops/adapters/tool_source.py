@@ -38,7 +38,7 @@ def _json(text: str | None) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def _canonical(dist: metadata.Distribution | None) -> str:
+def canonical(dist: metadata.Distribution | None) -> str:
     """The project's repository, from its ``Project-URL: Source`` metadata."""
     if dist is not None:
         for entry in dist.metadata.get_all("Project-URL") or []:
@@ -74,22 +74,29 @@ def from_records(
     return ToolSource(version, canonical)
 
 
+def direct_url(dist: metadata.Distribution | None) -> dict[str, Any]:
+    """pip's record of where it installed ``dist`` from (PEP 610), or {}."""
+    return _json(dist.read_text("direct_url.json")) if dist is not None else {}
+
+
+def checkout_of(source_root: Path) -> tuple[str | None, bool | None]:
+    """HEAD and dirtiness of ``source_root`` when it is a checkout of this project itself (a
+    ``pyproject.toml`` beside ``.git``), not a repository that merely holds a virtualenv."""
+    if not ((source_root / "pyproject.toml").is_file() and (source_root / ".git").exists()):
+        return None, None
+    from freegin_gitops.adapters.git.tree import head_state
+
+    return head_state(source_root, pathspec=".")
+
+
 def tool_source() -> ToolSource:
     """Where the running freegin-ai came from."""
     try:
         dist: metadata.Distribution | None = metadata.distribution(DISTRIBUTION)
     except metadata.PackageNotFoundError:
         dist = None
-    direct_url = _json(dist.read_text("direct_url.json") if dist is not None else None)
     try:
         build_info = _json((bundled_root() / BUILD_INFO).read_text(encoding="utf-8"))
     except OSError:
         build_info = {}
-    checkout: tuple[str | None, bool | None] = (None, None)
-    source_root = _PACKAGE.parent
-    # Only a checkout of this project itself: not a repository that happens to hold a virtualenv.
-    if (source_root / "pyproject.toml").is_file() and (source_root / ".git").exists():
-        from freegin_gitops.adapters.git.tree import head_state
-
-        checkout = head_state(source_root, pathspec=".")
-    return from_records(direct_url, build_info, checkout, _canonical(dist))
+    return from_records(direct_url(dist), build_info, checkout_of(_PACKAGE.parent), canonical(dist))

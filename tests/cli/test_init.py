@@ -70,7 +70,19 @@ def test_init_says_what_it_wrote_and_what_to_do_next(cli: Cli, repo: Path) -> No
     steps = lines[lines.index("next steps:") + 1 :]
     assert steps[0] == '  1. git add -A && git commit -m "Start the freegin-ai catalog"'
     assert "pre-commit install" in steps[2] and "Allow GitHub Actions".lower() in steps[3].lower()
-    assert "GROQ_API_KEY" not in steps[3] or "..." in steps[3]
+    assert "repository secrets (CEREBRAS_API_KEY, CLOUDFLARE_API_KEY, CLOUDFLARE_ACCOUNT_ID, ...)" in steps[3]
+
+
+def test_an_empty_catalog_asks_for_no_secret(cli: Cli, repo: Path) -> None:
+    steps = cli("init", "--empty", cwd=repo).stdout.splitlines()
+    assert steps[-1].startswith(
+        "  4. on GitHub: add the provider keys as repository secrets, and in Settings"
+    )
+
+
+def test_github_models_needs_no_secret(repo: Path) -> None:
+    plan = plan_init(repo, empty=False, source=tool_source())
+    assert "GITHUB_MODELS_TOKEN" not in plan.secrets and "GROQ_API_KEY" in plan.secrets
 
 
 def test_outside_git_the_first_step_is_git_init(cli: Cli, tmp_path: Path) -> None:
@@ -120,6 +132,60 @@ def test_init_refuses_to_write_over_a_file_and_then_writes_nothing(
     assert run.code == 1
     assert run.stderr.startswith(f"freegin-ai: {existing} already exists; init writes no file over another")
     assert (tree(repo), (repo / existing).read_text()) == (before, "mine\n")
+
+
+def test_two_existing_files_are_counted(cli: Cli, repo: Path) -> None:
+    for name in (".pre-commit-config.yaml", "catalog/workloads.yaml"):
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text("mine\n")
+    run = cli("init", cwd=repo)
+    assert run.stderr.startswith("freegin-ai: catalog/workloads.yaml already exists (and 1 more);")
+
+
+def test_a_path_outside_the_current_folder_is_named_in_full(cli: Cli, repo: Path, tmp_path: Path) -> None:
+    (repo / ".pre-commit-config.yaml").write_text("mine\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    run = cli("init", repo, cwd=elsewhere)
+    assert run.stderr.startswith(f"freegin-ai: {repo / '.pre-commit-config.yaml'} already exists;")
+
+
+def test_a_file_as_path_is_refused(cli: Cli, repo: Path) -> None:
+    (repo / "infra").write_text("a file\n")
+    run = cli("init", "infra", cwd=repo)
+    assert (run.code, run.stderr.startswith("freegin-ai: infra already exists;")) == (1, True)
+    assert tree(repo) == ["infra"]
+
+
+def test_a_dangling_link_is_refused_not_followed(cli: Cli, repo: Path, tmp_path: Path) -> None:
+    (repo / ".pre-commit-config.yaml").symlink_to(tmp_path / "nowhere")
+    run = cli("init", cwd=repo)
+    assert (run.code, (tmp_path / "nowhere").exists()) == (1, False)
+
+
+def test_a_file_that_appears_while_writing_is_kept_and_the_rest_removed(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from freegin_gitops.errors import AlreadyExists
+    from freegin_gitops.services.init import starter
+
+    real = starter.create_new
+    calls: list[Path] = []
+
+    def someone_else_writes_the_fifth(path: Path, data: bytes) -> None:
+        calls.append(path)
+        if len(calls) == 5:
+            path.write_bytes(b"theirs\n")
+        real(path, data)
+
+    monkeypatch.setattr(starter, "create_new", someone_else_writes_the_fifth)
+    plan = plan_init(repo, empty=False, source=tool_source())
+    with pytest.raises(AlreadyExists, match="appeared while init was writing; it was left alone") as raised:
+        write_init(plan, repo)
+    theirs = calls[4].relative_to(repo).as_posix()
+    assert str(raised.value).startswith(f"{theirs} appeared")
+    assert tree(repo) == sorted({theirs, *(p.as_posix() for p in Path(theirs).parents if str(p) != ".")})
+    assert calls[4].read_bytes() == b"theirs\n"
 
 
 def test_a_file_where_a_folder_goes_is_refused(cli: Cli, repo: Path) -> None:

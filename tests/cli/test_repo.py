@@ -232,8 +232,9 @@ def test_the_bundled_catalog_is_read_only(tmp_path: Path) -> None:
 
 def test_writing_to_the_bundled_catalog_is_refused(tmp_path: Path) -> None:
     repo = resolve_repo(None, environ={}, cwd=tmp_path)
-    with pytest.raises(CatalogReadOnly, match="read-only; point --repo or FREEGIN_REPO"):
+    with pytest.raises(CatalogReadOnly, match="read-only; point --repo or FREEGIN_REPO") as raised:
         repo.require_writable("adopt a model")
+    assert f"starter catalog ({bundled_root() / 'catalog'})" in str(raised.value)
 
 
 def test_a_repository_is_writable(catalog_repo: Path) -> None:

@@ -101,7 +101,7 @@ def resolve_repo(
     here = (cwd or Path.cwd()).resolve()
     found = nearest_catalog_root(here)
     if found is not None:
-        return CatalogRepo(found, "the current directory" if found == here else "a folder above it")
+        return CatalogRepo(found, "the folder found from the current directory")
     top = toplevel(here)
     if top is not None:
         where = f"in {here}" if here == top else f"in {here} or any folder above it up to {top}"

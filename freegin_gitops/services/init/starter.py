@@ -91,13 +91,16 @@ def _shown(path: Path, base: Path) -> str:
 
 
 def _refuse_existing(plan: InitPlan, base: Path) -> None:
-    existing = [p for p in plan.files if os.path.lexists(p)]
+    """:class:`AlreadyExists` naming the first file to write that is there already, or the first
+    thing that is not a folder where a folder must be made (``.github`` as a file, PATH itself)."""
+    existing: list[Path] = []
     for path in plan.files:
-        for parent in path.parents:
-            if parent in (plan.target, plan.repo_root) or parent in plan.target.parents:
-                break
-            if parent.exists() and not parent.is_dir():
-                existing.append(parent)
+        for place in (path, *path.parents):
+            if place != path and place.is_dir():
+                break  # an existing folder: everything above it exists too
+            if os.path.lexists(place):
+                if place not in existing:
+                    existing.append(place)
                 break
     if existing:
         first = _shown(existing[0], base)

@@ -22,7 +22,6 @@ from freegin_gitops.core.starter import (
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 SOURCE = ToolSource("0.1.0", "https://github.com/freegin-ai/freegin-ai", COMMIT)
-PIN = pin_for(SOURCE)
 KEYS = StarterLayout(
     "", (KeyVariable("GROQ_API_KEY"), KeyVariable("GITHUB_MODELS_TOKEN", github_models=True))
 )
@@ -42,13 +41,14 @@ def steps(workflow: Any) -> list[dict[str, Any]]:
 
 
 def test_a_known_commit_pins_pip_and_pre_commit_to_it() -> None:
-    assert (PIN.requirement, PIN.repository, PIN.rev, PIN.exact) == (
+    pin = pin_for(SOURCE)
+    assert (pin.requirement, pin.repository, pin.rev, pin.exact) == (
         f"freegin-ai @ git+https://github.com/freegin-ai/freegin-ai@{COMMIT}",
         "https://github.com/freegin-ai/freegin-ai",
         COMMIT,
         True,
     )
-    assert PIN.label == "freegin-ai 0.1.0, commit 0123456789ab"
+    assert pin.label == "freegin-ai 0.1.0, commit 0123456789ab"
 
 
 def test_without_a_commit_the_pin_is_the_version() -> None:
@@ -63,16 +63,16 @@ def test_a_fork_is_pinned_where_it_came_from() -> None:
 
 @pytest.mark.parametrize("render", [validate_workflow, refresh_workflow])
 def test_both_workflows_install_the_pinned_tool_without_a_cache(render: Any) -> None:
-    found = steps(load(render(PIN, KEYS)))
+    found = steps(load(render(pin_for(SOURCE), KEYS)))
     install = next(s for s in found if s.get("name", "").startswith("Install"))
     setup = next(s for s in found if s.get("uses", "").startswith("actions/setup-python"))
-    assert install["run"] == f'python -m pip install "{PIN.requirement}"'
+    assert install["run"] == f'python -m pip install "{pin_for(SOURCE).requirement}"'
     assert "cache" not in setup.get("with", {})
     assert not any("pytest" in s.get("run", "") or "pip install ." in s.get("run", "") for s in found)
 
 
 def test_validate_keeps_no_credentials_and_reads_only() -> None:
-    workflow = load(validate_workflow(PIN, KEYS))
+    workflow = load(validate_workflow(pin_for(SOURCE), KEYS))
     checkout = steps(workflow)[0]
     assert (checkout["with"]["persist-credentials"], workflow["permissions"]) == (
         "false",
@@ -81,13 +81,13 @@ def test_validate_keeps_no_credentials_and_reads_only() -> None:
 
 
 def test_validate_runs_on_catalog_changes_and_by_hand() -> None:
-    on = load(validate_workflow(PIN, KEYS))["on"]
+    on = load(validate_workflow(pin_for(SOURCE), KEYS))["on"]
     assert on["pull_request"]["paths"][:2] == ["catalog/**", "compiled/**"]
     assert "workflow_dispatch" in on
 
 
 def test_validate_checks_annotations_and_the_kept_compiled_file() -> None:
-    runs = [s.get("run", "") for s in steps(load(validate_workflow(PIN, KEYS)))]
+    runs = [s.get("run", "") for s in steps(load(validate_workflow(pin_for(SOURCE), KEYS)))]
     assert "freegin-ai validate --format github" in runs
     assert any("compile --output compiled/catalog.json --check" in r for r in runs)
 
@@ -95,22 +95,25 @@ def test_validate_checks_annotations_and_the_kept_compiled_file() -> None:
 def test_a_catalog_in_a_sub_folder_runs_there_and_watches_its_paths() -> None:
     layout = StarterLayout("infra/ai/", KEYS.variables)
     for render in (validate_workflow, refresh_workflow):
-        (job,) = load(render(PIN, layout))["jobs"].values()
+        (job,) = load(render(pin_for(SOURCE), layout))["jobs"].values()
         assert job["defaults"]["run"]["working-directory"] == "infra/ai"
-    paths = load(validate_workflow(PIN, layout))["on"]["pull_request"]["paths"]
+    paths = load(validate_workflow(pin_for(SOURCE), layout))["on"]["pull_request"]["paths"]
     assert paths[:2] == ["infra/ai/catalog/**", "infra/ai/compiled/**"]
 
 
 def test_at_the_root_no_working_directory_is_set() -> None:
-    (job,) = load(refresh_workflow(PIN, KEYS))["jobs"].values()
+    (job,) = load(refresh_workflow(pin_for(SOURCE), KEYS))["jobs"].values()
     assert "defaults" not in job
 
 
 def refresh_env() -> dict[str, str]:
-    return dict(steps(load(refresh_workflow(PIN, KEYS)))[-1]["env"])
+    return dict(steps(load(refresh_workflow(pin_for(SOURCE), KEYS)))[-1]["env"])
 
 
 def test_refresh_keeps_the_pull_request_token_apart_from_provider_keys() -> None:
+    assert "          # Provider keys, each from the repository secret of the same name:" in (
+        refresh_workflow(pin_for(SOURCE), KEYS).splitlines()
+    )
     env = refresh_env()
     assert env["GITHUB_TOKEN"] == "${{ secrets.FREEGIN_PR_TOKEN || github.token }}"
     assert env["GROQ_API_KEY"] == "${{ secrets.GROQ_API_KEY }}"
@@ -119,21 +122,23 @@ def test_refresh_keeps_the_pull_request_token_apart_from_provider_keys() -> None
 
 
 def test_refresh_pushes_with_the_checkout_credentials() -> None:
-    checkout = steps(load(refresh_workflow(PIN, KEYS)))[0]
+    checkout = steps(load(refresh_workflow(pin_for(SOURCE), KEYS)))[0]
     assert "persist-credentials" not in checkout["with"]
     assert checkout["with"]["token"] == "${{ secrets.FREEGIN_PR_TOKEN || github.token }}"
     assert checkout["with"]["fetch-depth"] == "0"
 
 
 def test_models_read_only_when_github_models_is_used() -> None:
-    with_models = load(refresh_workflow(PIN, KEYS))["permissions"]
-    without = load(refresh_workflow(PIN, StarterLayout("", (KeyVariable("GROQ_API_KEY"),))))["permissions"]
+    with_models = load(refresh_workflow(pin_for(SOURCE), KEYS))["permissions"]
+    without = load(refresh_workflow(pin_for(SOURCE), StarterLayout("", (KeyVariable("GROQ_API_KEY"),))))[
+        "permissions"
+    ]
     assert with_models == {"contents": "write", "pull-requests": "write", "models": "read"}
     assert without == {"contents": "write", "pull-requests": "write"}
 
 
 def test_refresh_is_weekly_and_by_hand_with_push_and_pull_request() -> None:
-    workflow = load(refresh_workflow(PIN, KEYS))
+    workflow = load(refresh_workflow(pin_for(SOURCE), KEYS))
     assert workflow["on"]["schedule"] == [{"cron": "23 6 * * 1"}]
     assert set(workflow["on"]["workflow_dispatch"]["inputs"]) == {"provider", "workload"}
     assert "args=(--push --open-pr)" in steps(workflow)[-1]["run"]
@@ -148,13 +153,13 @@ def test_refresh_is_weekly_and_by_hand_with_push_and_pull_request() -> None:
     ],
 )
 def test_refresh_explains_its_setup(needle: str) -> None:
-    assert needle in refresh_workflow(PIN, KEYS)
+    assert needle in refresh_workflow(pin_for(SOURCE), KEYS)
 
 
 def test_the_pre_commit_configuration_pins_the_hook() -> None:
-    config = load(pre_commit_config(PIN))
+    config = load(pre_commit_config(pin_for(SOURCE)))
     assert config == {
-        "repos": [{"repo": PIN.repository, "rev": COMMIT, "hooks": [{"id": "freegin-validate"}]}]
+        "repos": [{"repo": pin_for(SOURCE).repository, "rev": COMMIT, "hooks": [{"id": "freegin-validate"}]}]
     }
 
 
@@ -177,7 +182,7 @@ def test_layout_lists_each_variable_once_with_github_models_apart() -> None:
 
 
 def test_a_layout_without_providers_asks_for_no_secrets() -> None:
-    text = refresh_workflow(PIN, layout_for("", []))
+    text = refresh_workflow(pin_for(SOURCE), layout_for("", []))
     assert "secrets.GROQ" not in text.replace("# example: GROQ_API_KEY: ${{ secrets.GROQ_API_KEY }}", "")
     assert "models: read" not in text
 
@@ -185,3 +190,7 @@ def test_a_layout_without_providers_asks_for_no_secrets() -> None:
 def test_the_empty_config_names_no_provider() -> None:
     config = yaml.safe_load(EMPTY_CONFIG)
     assert config == {"refresh": {"per_workload": 3}, "routing": {"include_pending": False}}
+
+
+def test_a_source_is_clean_unless_its_record_says_otherwise() -> None:
+    assert (ToolSource("1.0", "https://x.example/r", COMMIT).dirty, SOURCE.dirty) == (False, False)
