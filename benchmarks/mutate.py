@@ -52,8 +52,8 @@ CORE_TESTS = {
     "catalog": ["tests/unit/core/test_catalog.py"],
     "content": ["tests/unit/core/test_content.py", "tests/unit/services/catalog/test_loading.py"],
     "limit_rules": ["tests/unit/core/test_limit_rules.py", "tests/unit/core/test_rules.py"],
-    "naming": ["tests/unit/core/test_rules.py"],
-    "problems": ["tests/unit/core/test_reporting.py"],
+    "naming": ["tests/unit/core/test_naming.py", "tests/unit/core/test_rules.py"],
+    "problems": ["tests/unit/core/test_problems.py", "tests/unit/core/test_reporting.py"],
     "refresh_model": [
         "tests/unit/core/test_pr_body.py",
         "tests/unit/core/test_refresh_merge.py",

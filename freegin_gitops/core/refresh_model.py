@@ -106,10 +106,6 @@ class ProviderRefresh:
     suspect: str | None = None  # why the list is not trusted for the provider's models
     failure: str | None = None  # why this provider could not be refreshed (nothing of it applied)
 
-    @property
-    def has_changes(self) -> bool:
-        return bool(self.changes or self.lifecycle)
-
     def proposals(self, change: LifecycleChange) -> list[LifecycleProposal]:
         return [p for p in self.lifecycle if p.change == change]
 
@@ -163,10 +159,6 @@ class RefreshReport:
     @property
     def unlisted(self) -> list[UnlistedRecommendation]:
         return [u for p in self.providers for u in p.unlisted]
-
-    @property
-    def has_changes(self) -> bool:
-        return any(p.has_changes for p in self.providers)
 
     def digest(self) -> str:
         """A hash of what the refresh writes (not of when): the PR body's hidden marker."""
