@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 EQUIVALENTS = ROOT / "benchmarks" / "mutation_equivalents.txt"
 
 CORE_TESTS = {
-    "answers": ["tests/unit/core/test_answers.py"],
+    "answers": ["tests/unit/core/test_answers.py", "tests/unit/core/test_answers_text.py"],
     "build": [
         "tests/unit/core/test_build.py",
         "tests/unit/core/test_compiled_document.py",
