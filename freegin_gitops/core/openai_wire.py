@@ -116,7 +116,10 @@ def upstream_body(request: ChatRequest, model: str) -> bytes:
     body = {**request.body, "model": model}
     if request.orjson:
         return orjson.dumps(body)
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    try:
+        return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    except UnicodeEncodeError:  # a lone surrogate the client escaped: passed on escaped
+        return json.dumps(body, separators=(",", ":")).encode()
 
 
 class Target(NamedTuple):
