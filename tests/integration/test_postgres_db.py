@@ -127,8 +127,8 @@ def test_a_database_of_a_newer_freegin_ai_is_refused_by_every_command(cli, repo,
         assert code == 1, (command, run)
         assert run.stderr.startswith("freegin-ai: the usage database postgresql://"), (command, run.stderr)
         assert run.stderr.endswith(
-            f"has schema version 99, newer than this freegin-ai knows ({len(MIGRATIONS)}); upgrade freegin-ai or "
-            "use another --db\n"
+            f"has schema version 99, newer than this freegin-ai knows ({len(MIGRATIONS)}); "
+            "upgrade freegin-ai or use another --db\n"
         ), (command, run.stderr)
         assert run.stderr.count("\n") == 1 and "Traceback" not in run.stderr
     assert len(server.requests) == 1  # only the first ask reached the provider

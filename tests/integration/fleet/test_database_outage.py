@@ -145,7 +145,9 @@ def test_a_429_during_an_outage_cools_the_model_down_from_memory_and_is_stored_w
             assert ask() == "a1"
             proxy.cut()
             server.script(
-                "alpha", Reply(429, {"error": {"message": "slow down"}}, {"Retry-After": "600"}), Reply.answer("ok")
+                "alpha",
+                Reply(429, {"error": {"message": "slow down"}}, {"Retry-After": "600"}),
+                Reply.answer("ok"),
             )
             assert [ask() for _ in range(4)] == ["a2"] * 4  # a1 said 429 once, and is left alone
             a1_calls = [r for r in server.calls("alpha") if r.body["model"] == "a1"]
