@@ -6,6 +6,7 @@ database is the real server behind a TCP proxy the test cuts."""
 from __future__ import annotations
 
 import io
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -121,6 +122,7 @@ def test_a_429_during_an_outage_cools_the_model_down_from_memory_and_is_stored_w
     tmp_path: Path, server: FakeOpenAI, proxied: tuple[TcpProxy, str], postgres_url: str
 ):
     proxy, url = proxied
+    url += "&password=hunter2-never-shown"  # the server trusts the test: a password is ignored
     repo = write_loopback_catalog(
         tmp_path / "repo",
         [LoopbackProvider("alpha", server.url("alpha"), {"a1": ["chat"], "a2": ["chat"]}, "ALPHA_API_KEY")],
@@ -154,10 +156,16 @@ def test_a_429_during_an_outage_cools_the_model_down_from_memory_and_is_stored_w
             assert len(a1_calls) == 2  # before the outage, and the 429
             status = client.get("/v1/freegin/status").json()
             assert status["usage"]["database"]["reachable"] is False
+            assert status["usage"]["database"]["last_error"].startswith(
+                f"the usage database postgresql://127.0.0.1:{proxy.port}/"
+            )
+            assert "password=***" in status["usage"]["database"]["last_error"]
+            assert "hunter2" not in json.dumps(status)
             a1 = next(c for c in status["workloads"]["chat"] if c["model"] == "a1")
             assert a1["cooling_down_until"] is not None and not a1["usable"]
             proxy.restore()
             wait_until(lambda: client.get("/v1/freegin/status").json()["usage"]["queued"] == 0, "stored")
+    assert "hunter2" not in log.getvalue() and "password=***" in log.getvalue()
     with psycopg.connect(postgres_url) as db:
         cooling = db.execute("SELECT provider, model, until_epoch > extract(epoch FROM now()) FROM cooldown")
         assert cooling.fetchall() == [("alpha", "a1", True)]  # another gateway sees it now
