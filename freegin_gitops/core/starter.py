@@ -41,31 +41,31 @@ class ToolSource:
 
 @dataclass(frozen=True, slots=True)
 class Pin:
-    """How the written files install this tool: a pip requirement, and a pre-commit repo + rev."""
+    """How the written files install this tool: a pip requirement, and a pre-commit repo + rev,
+    both pinned to one commit of the tool's git repository (there are no releases to pin to)."""
 
     requirement: str
     repository: str
     rev: str
     label: str  # "freegin-ai 0.1.0, commit 1a2b3c4d5e6f"
-    exact: bool  # pinned to a commit (else to a version number, which names a release)
 
 
-def pin_for(source: ToolSource) -> Pin:
-    """Pin to the commit the tool was built from; without one, to its version number."""
-    if source.commit is not None:
-        return Pin(
-            requirement=f"freegin-ai @ git+{source.repository}@{source.commit}",
-            repository=source.repository,
-            rev=source.commit,
-            label=f"freegin-ai {source.version}, commit {source.commit[:12]}",
-            exact=True,
-        )
+def is_commit_id(value: object) -> bool:
+    """A full git commit id (40 lowercase hex digits): the only pin that never moves."""
+    return isinstance(value, str) and len(value) == 40 and all(c in "0123456789abcdef" for c in value)
+
+
+def pin_for(source: ToolSource) -> Pin | None:
+    """Pin to the commit the tool was built from; None when it is not known (an install from an
+    sdist or an archive): a version number would name a release that does not exist, or a
+    package on PyPI that is not this project's."""
+    if source.commit is None:
+        return None
     return Pin(
-        requirement=f"freegin-ai=={source.version}",
+        requirement=f"freegin-ai @ git+{source.repository}@{source.commit}",
         repository=source.repository,
-        rev=f"v{source.version}",
-        label=f"freegin-ai {source.version}",
-        exact=False,
+        rev=source.commit,
+        label=f"freegin-ai {source.version}, commit {source.commit[:12]}",
     )
 
 
@@ -177,6 +177,7 @@ def validate_workflow(pin: Pin, layout: StarterLayout) -> str:
         "    paths:",
         f'      - "{base}catalog/**"',
         f'      - "{base}compiled/**"',
+        f'      - "{base}schemas/**"',
         f'      - "{VALIDATE_WORKFLOW}"',
         "  workflow_dispatch:",
         "",

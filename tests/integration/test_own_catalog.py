@@ -12,6 +12,7 @@ repository's at the commit the tool was built from.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -45,12 +46,15 @@ def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def fresh_tool(tmp_path_factory: pytest.TempPathFactory, wheelhouse: Path) -> Path:
     """The bin/ folder of a fresh virtualenv with freegin-ai installed from this checkout, as
     ``pip install .`` does (a wheel: not editable)."""
-    base = tmp_path_factory.mktemp("fresh")
-    venv = base / "venv"
+    return _install(tmp_path_factory.mktemp("fresh"), ROOT, wheelhouse)
+
+
+def _install(venv_base: Path, source: Path, wheelhouse: Path) -> Path:
+    venv = venv_base / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    env = {**_quiet_env(base), **offline_pip_env(wheelhouse)}
+    env = {**_quiet_env(venv_base), **offline_pip_env(wheelhouse)}
     done = subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", "-q", str(ROOT)],
+        [sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", "-q", str(source)],
         env=env,
         capture_output=True,
         text=True,
@@ -58,6 +62,20 @@ def fresh_tool(tmp_path_factory: pytest.TempPathFactory, wheelhouse: Path) -> Pa
     )
     assert done.returncode == 0, done.stdout + done.stderr
     return venv / "bin"
+
+
+@pytest.fixture(scope="session")
+def copy_tool(tmp_path_factory: pytest.TempPathFactory, wheelhouse: Path) -> Path:
+    """The bin/ folder of a fresh virtualenv with freegin-ai installed from a copy of this
+    checkout's files that is not a git checkout (as from an sdist or a downloaded source tree):
+    the tool cannot tell the commit it was built from."""
+    base = tmp_path_factory.mktemp("copy")
+    source = base / "freegin-ai"
+    for name in git(ROOT, "ls-files", "-z").split("\0"):
+        if name and (ROOT / name).is_file():
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, source / name)
+    return _install(base, source, wheelhouse)
 
 
 @pytest.fixture(scope="session")
@@ -258,3 +276,33 @@ def test_after_refresh_and_adopt_compile_check_is_green_on_the_branch(
     done = freegin(env, review, *check)
     assert done.returncode == 0, done.stderr
     assert git(review, "status", "--porcelain") == ""
+
+
+def test_a_tool_that_cannot_tell_its_commit_asks_for_one_then_pins_it(
+    tmp_path: Path, env: dict[str, str], copy_tool: Path, fresh_tool: Path
+) -> None:
+    """Installed from files that are not a git checkout, init writes no pin to a release that
+    does not exist: it asks for --pin, and the files it then writes work with pre-commit."""
+    user = {**env, "PATH": env["PATH"].replace(str(fresh_tool), str(copy_tool), 1)}
+    root = tmp_path / "my-catalog"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "trunk")
+    refused = freegin(user, root, "init")
+    assert (refused.returncode, refused.stdout) == (1, "")
+    assert "cannot tell the commit it was built from" in refused.stderr
+    assert "--pin COMMIT" in refused.stderr and "nothing was written" in refused.stderr
+    assert sorted(p.name for p in root.iterdir()) == [".git"]
+    head = git(ROOT, "rev-parse", "HEAD").strip()
+    done = freegin(user, root, "init", "--pin", head)
+    assert done.returncode == 0, done.stderr
+    assert f"commit {head[:12]}" in done.stdout
+    for name in (".github/workflows/validate.yml", ".github/workflows/refresh.yml"):
+        text = (root / name).read_text()
+        assert f'pip install "freegin-ai @ git+{DEFAULT_REPOSITORY}@{head}"' in text
+        assert "==" not in text
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "Start the freegin-ai catalog")
+    typo(root)
+    hooked = run([PRE_COMMIT, "run", "--all-files"], root, user)
+    assert hooked.returncode == 1
+    assert named(hooked.stdout, ""), hooked.stdout + hooked.stderr

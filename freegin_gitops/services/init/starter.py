@@ -34,7 +34,7 @@ from freegin_gitops.core.starter import (
     refresh_workflow,
     validate_workflow,
 )
-from freegin_gitops.errors import AlreadyExists, FileError
+from freegin_gitops.errors import AlreadyExists, FileError, FreeginError
 from freegin_gitops.resources import bundled_root, schemas_dir
 from freegin_gitops.services.catalog.loading import load_files
 
@@ -74,6 +74,14 @@ def plan_init(target: Path, *, empty: bool, source: ToolSource) -> InitPlan:
     prefix = "" if target == repo_root else target.relative_to(repo_root).as_posix() + "/"
     layout = layout_for(prefix, providers)
     pin = pin_for(source)
+    if pin is None:
+        raise FreeginError(
+            f"this freegin-ai {source.version} cannot tell the commit it was built from (it was "
+            "installed from an sdist or a folder that is not a git checkout), and the workflows and "
+            "the pre-commit hook init writes install the tool pinned to a commit: name one with "
+            f"--pin COMMIT (a full commit id of {source.repository}), or install from git "
+            f'(pip install "freegin-ai @ git+{source.repository}@COMMIT"); nothing was written'
+        )
     files: dict[Path, bytes] = {target / rel: data for rel, data in sorted(catalog.items())}
     for schema in sorted(schemas_dir().glob("*.schema.json")):
         files[target / "schemas" / schema.name] = schema.read_bytes()
