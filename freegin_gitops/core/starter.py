@@ -11,6 +11,7 @@ token apart from the provider keys.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -310,8 +311,17 @@ def refresh_workflow(pin: Pin, layout: StarterLayout) -> str:
     return "\n".join(lines) + "\n"
 
 
-def pre_commit_config(pin: Pin) -> str:
-    """``.pre-commit-config.yaml``: the validate hook of the freegin-ai repository, pinned."""
+def hook_files(layout: StarterLayout) -> str:
+    """The ``files:`` pattern of the written hook: this catalog's files only, so that another
+    folder named ``catalog/`` in the repository (a shop's product catalog) is never taken for
+    a freegin-ai catalog."""
+    return "^" + re.escape(f"{layout.prefix}catalog/") + r".+\.ya?ml$"
+
+
+def pre_commit_config(pin: Pin, layout: StarterLayout) -> str:
+    """``.pre-commit-config.yaml``: the validate hook of the freegin-ai repository, pinned, on
+    the files of the catalog at ``layout``."""
+    files = hook_files(layout).replace("'", "''")
     return "\n".join(
         [
             "# Validates the freegin-ai catalog before every commit: pre-commit passes the changed",
@@ -323,6 +333,8 @@ def pre_commit_config(pin: Pin) -> str:
             f"    rev: {pin.rev}",
             "    hooks:",
             f"      - id: {HOOK_ID}",
+            "        # Only this catalog's files (another folder named catalog/ is not one).",
+            f"        files: '{files}'",
             "",
         ]
     )

@@ -89,7 +89,13 @@ def test_the_walk_through_runs_as_written_whatever_the_default_branch(
     script = "set -euo pipefail\n" + "\n".join(f"echo '>>> step {n}'\n{c}" for n, c in enumerate(steps))
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     done = subprocess.run(
-        ["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False
+        ["bash", "-c", script],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     failed = done.stdout.rsplit(">>> step ", 1)[-1].split("\n", 1)[0]
     assert done.returncode == 0, f"step {failed}: {steps[int(failed)]!r}\n{done.stdout[-2000:]}{done.stderr}"

@@ -306,3 +306,35 @@ def test_a_tool_that_cannot_tell_its_commit_asks_for_one_then_pins_it(
     hooked = run([PRE_COMMIT, "run", "--all-files"], root, user)
     assert hooked.returncode == 1
     assert named(hooked.stdout, ""), hooked.stdout + hooked.stderr
+
+
+def test_outside_git_the_bundled_catalog_is_read_with_a_notice(tmp_path: Path, env: dict[str, str]) -> None:
+    """From a folder in no git repository and with no catalog: the starter catalog bundled in the
+    installed wheel, read-only, announced in one line on stderr."""
+    somewhere = tmp_path / "somewhere"
+    somewhere.mkdir()
+    assert run(["git", "rev-parse", "--show-toplevel"], somewhere, env).returncode != 0
+    done = freegin(env, somewhere, "validate")
+    assert (done.returncode, done.stdout) == (0, "14 catalog file(s) valid\n")
+    assert done.stderr.startswith("freegin-ai: using the bundled starter catalog (read-only)")
+    assert len(done.stderr.splitlines()) == 1
+    refused = freegin(env, somewhere, "adopt-model", "groq", "qwen/qwen3-coder-480b")
+    assert refused.returncode == 1 and "is read-only" in refused.stderr
+
+
+def test_another_folder_named_catalog_is_not_taken_for_the_catalog(
+    monorepo: Path, env: dict[str, str]
+) -> None:
+    """A monorepo's shop keeps its product catalog in src/shop/catalog/: the written hook passes
+    only infra/ai's catalog files, so a commit there is not refused as a broken freegin-ai catalog."""
+    shop = monorepo / "src" / "shop" / "catalog"
+    shop.mkdir(parents=True)
+    (shop / "items.yaml").write_text("items:\n  - sku: 1\n")
+    git(monorepo, "add", "-A")
+    git(monorepo, "commit", "-q", "-m", "The shop's catalog")
+    clean = run([PRE_COMMIT, "run", "--all-files"], monorepo, env)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    typo(monorepo / "infra" / "ai")
+    done = run([PRE_COMMIT, "run", "--all-files"], monorepo, env)
+    assert done.returncode == 1
+    assert named(done.stdout, "infra/ai/") and "src/shop" not in done.stdout, done.stdout

@@ -87,7 +87,7 @@ def plan_init(target: Path, *, empty: bool, source: ToolSource) -> InitPlan:
         files[target / "schemas" / schema.name] = schema.read_bytes()
     files[repo_root / VALIDATE_WORKFLOW] = validate_workflow(pin, layout).encode()
     files[repo_root / REFRESH_WORKFLOW] = refresh_workflow(pin, layout).encode()
-    files[repo_root / PRE_COMMIT_CONFIG] = pre_commit_config(pin).encode()
+    files[repo_root / PRE_COMMIT_CONFIG] = pre_commit_config(pin, layout).encode()
     return InitPlan(target, repo_root, top is not None, pin, layout, files)
 
 

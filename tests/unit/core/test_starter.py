@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from freegin_gitops.core.starter import (
     Pin,
     StarterLayout,
     ToolSource,
+    hook_files,
     is_commit_id,
     layout_for,
     pin_for,
@@ -171,11 +173,35 @@ def test_refresh_explains_its_setup(needle: str) -> None:
     assert needle in refresh_workflow(pinned(), KEYS)
 
 
-def test_the_pre_commit_configuration_pins_the_hook() -> None:
-    config = load(pre_commit_config(pinned()))
-    assert config == {
-        "repos": [{"repo": pinned().repository, "rev": COMMIT, "hooks": [{"id": "freegin-validate"}]}]
-    }
+@pytest.mark.parametrize(
+    ("prefix", "files"), [("", r"^catalog/.+\.ya?ml$"), ("infra/ai/", r"^infra/ai/catalog/.+\.ya?ml$")]
+)
+def test_the_pre_commit_configuration_pins_the_hook_to_this_catalogs_files(prefix: str, files: str) -> None:
+    config = load(pre_commit_config(pinned(), StarterLayout(prefix)))
+    hook = {"id": "freegin-validate", "files": files}
+    assert config == {"repos": [{"repo": pinned().repository, "rev": COMMIT, "hooks": [hook]}]}
+
+
+@pytest.mark.parametrize(
+    ("path", "matched"),
+    [
+        ("infra/ai/catalog/providers/groq.yaml", True),
+        ("infra/ai/catalog/workloads.yml", True),
+        ("src/shop/catalog/items.yaml", False),
+        ("infra/ai/catalog.yaml", False),
+        ("xinfra/ai/catalog/config.yaml", False),
+        ("infra/ai/catalog/providers/groq.yaml.orig", False),
+    ],
+)
+def test_the_hook_pattern_takes_only_this_catalogs_yaml(path: str, matched: bool) -> None:
+    assert bool(re.search(hook_files(StarterLayout("infra/ai/")), path)) is matched
+
+
+def test_an_odd_folder_name_is_escaped_and_quoted() -> None:
+    layout = StarterLayout("it's [ai]+/")
+    (hook,) = load(pre_commit_config(pinned(), layout))["repos"][0]["hooks"]
+    assert re.search(hook["files"], "it's [ai]+/catalog/config.yaml")
+    assert not re.search(hook["files"], "it's aa/catalog/config.yaml")
 
 
 def test_layout_lists_each_variable_once_with_github_models_apart() -> None:
