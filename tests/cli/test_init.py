@@ -156,6 +156,19 @@ def test_init_refuses_to_write_over_a_file_and_then_writes_nothing(
     assert (tree(repo), (repo / existing).read_text()) == (before, "mine\n")
 
 
+def test_a_monorepos_own_pre_commit_configuration_gets_advice_on_merging(cli: Cli, repo: Path) -> None:
+    (repo / ".pre-commit-config.yaml").write_text("repos: []\n")
+    run = cli("init", "infra/ai", cwd=repo)
+    assert run.code == 1
+    assert "move it aside, run init again, then merge yours back" in run.stderr
+    assert "freegin-validate entry" in run.stderr
+    (repo / "infra/ai/catalog").mkdir(parents=True)
+    (repo / "infra/ai/catalog/config.yaml").write_text("mine\n")
+    (repo / ".pre-commit-config.yaml").unlink()
+    again = cli("init", "infra/ai", cwd=repo)
+    assert "move it away, or start the catalog in another folder" in again.stderr
+
+
 def test_two_existing_files_are_counted(cli: Cli, repo: Path) -> None:
     for name in (".pre-commit-config.yaml", "catalog/workloads.yaml"):
         (repo / name).parent.mkdir(parents=True, exist_ok=True)

@@ -22,6 +22,7 @@ import pytest
 
 from freegin_gitops.adapters.tool_source import DEFAULT_REPOSITORY
 from tests.helpers import ROOT, git
+from tests.support.fake_github import FakeGitHub
 from tests.support.wheelhouse import build_wheelhouse, offline_pip_env
 
 pytestmark = pytest.mark.slow
@@ -251,8 +252,9 @@ def test_after_refresh_and_adopt_compile_check_is_green_on_the_branch(
     at_root: Path, env: dict[str, str], tmp_path: Path
 ) -> None:
     """The catalog keeps its compiled file; a refresh from a saved answer is pushed to a bare
-    origin, a reviewer adopts the suggestion on the branch with --commit: compile --check (what
-    the written validate.yml runs) passes on the branch after each step."""
+    origin and its pull request opened on a loopback GitHub API, a reviewer adopts the suggestion
+    on the branch with --commit: compile --check (what the written validate.yml runs) passes on
+    the branch after each step."""
     assert freegin(env, at_root, "compile", "--output", "compiled/catalog.json").returncode == 0
     git(at_root, "add", "compiled")
     git(at_root, "commit", "-q", "-m", "Keep the compiled catalog")
@@ -265,8 +267,19 @@ def test_after_refresh_and_adopt_compile_check_is_green_on_the_branch(
         '{"workload": "code", "recommendations": [{"model": "qwen/qwen3-coder-480b", '
         '"reason": "Code model.", "cost": "free", "speed": "fast"}]}'
     )
-    pushed = freegin(env, at_root, "refresh-models", "groq", "--from-file", str(answer), "--push")
-    assert pushed.returncode == 0, pushed.stderr
+    with FakeGitHub(repository="me/my-catalog") as github:
+        api = {
+            "GITHUB_TOKEN": github.token,
+            "GITHUB_API_URL": github.api_url,
+            "GITHUB_REPOSITORY": github.full_name,
+        }
+        args = ("refresh-models", "groq", "--from-file", str(answer), "--push", "--open-pr")
+        pushed = freegin({**env, **api}, at_root, *args)
+        assert pushed.returncode == 0, pushed.stderr
+        (pull,) = github.open_pulls()
+        assert (pull.head, pull.base) == ("freegin/refresh/groq", "trunk")
+        assert "qwen/qwen3-coder-480b" in (pull.body or "")
+    assert "compiled/catalog.json regenerated" in pushed.stdout
     review = tmp_path / "review"
     subprocess.run(["git", "clone", "-q", "-b", "freegin/refresh/groq", str(origin), str(review)], check=True)
     check = ("compile", "--output", "compiled/catalog.json", "--check")

@@ -113,9 +113,15 @@ def _refuse_existing(plan: InitPlan, base: Path) -> None:
     if existing:
         first = _shown(existing[0], base)
         more = f" (and {len(existing) - 1} more)" if len(existing) > 1 else ""
+        if plan.target in existing[0].parents or existing[0] == plan.target:
+            advice = "move it away, or start the catalog in another folder (freegin-ai init PATH)"
+        else:  # the repository's own workflows or pre-commit configuration, at its root
+            advice = (
+                "move it aside, run init again, then merge yours back into the file init wrote "
+                "(for .pre-commit-config.yaml, keep yours and add init's freegin-validate entry)"
+            )
         raise AlreadyExists(
-            f"{first} already exists{more}; init writes no file over another, so it wrote nothing: "
-            "move it away, or start the catalog in another folder (freegin-ai init PATH)",
+            f"{first} already exists{more}; init writes no file over another, so it wrote nothing: {advice}",
             existing[0],
         )
 
