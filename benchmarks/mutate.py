@@ -63,17 +63,44 @@ TARGETS: dict[str, list[str]] = {
     "freegin_gitops/adapters/tool_source.py": ["tests/unit/adapters/test_tool_source.py"],
     "freegin_gitops/services/init/starter.py": ["tests/cli/test_init.py"],
     "freegin_gitops/services/routing/router.py": ["tests/unit/services/routing/test_router.py"],
+    "freegin_gitops/services/routing/session.py": ["tests/unit/services/routing/test_session.py"],
+    "freegin_gitops/services/routing/usage_stats.py": [
+        "tests/unit/services/routing/test_usage_stats.py",
+        "tests/unit/adapters/test_usage_store_contract.py",
+    ],
     "freegin_gitops/adapters/usage_db.py": [
         "tests/unit/adapters/test_usage_db.py",
         "tests/unit/adapters/test_usage_db_failures.py",
+        "tests/unit/adapters/test_usage_store_contract.py",
     ],
     "freegin_gitops/adapters/usage_schema.py": [
         "tests/unit/adapters/test_usage_db.py",
         "tests/unit/adapters/test_usage_schema.py",
+        "tests/unit/adapters/test_usage_store_contract.py",
+    ],
+    "freegin_gitops/adapters/usage_pg.py": [
+        "tests/unit/adapters/test_usage_pg.py",
+        "tests/unit/adapters/test_usage_store_contract.py",
+    ],
+    "freegin_gitops/adapters/usage_pg_schema.py": [
+        "tests/unit/adapters/test_usage_pg.py",
+        "tests/unit/adapters/test_usage_pg_schema.py",
     ],
     "freegin_gitops/adapters/yaml_edit.py": [
         "tests/unit/adapters/test_yaml_edit.py",
         "tests/unit/adapters/test_yaml_nodes.py",
+    ],
+    "freegin_gitops/adapters/yaml_nodes.py": [
+        "tests/unit/adapters/test_yaml_nodes.py",
+        "tests/unit/adapters/test_yaml_edit.py",
+    ],
+    "freegin_gitops/adapters/yaml_locate.py": [
+        "tests/unit/adapters/test_yaml_locate.py",
+        "tests/unit/adapters/test_yaml_edit.py",
+    ],
+    "freegin_gitops/adapters/yaml_read.py": [
+        "tests/unit/adapters/test_yaml_read.py",
+        "tests/unit/adapters/test_yaml_edit.py",
     ],
 }
 
@@ -530,6 +557,19 @@ def equivalents() -> dict[str, str]:
     return found
 
 
+def _keys_in(text: str) -> list[str]:
+    """The mutant keys in ``text``: lines of ``--list``, or of ``--show`` (``survived  key``)."""
+    found = []
+    for line in text.splitlines():
+        line = line.strip()
+        for status in ("survived", "killed", "timeout", "not-run"):
+            if line.startswith(status + " "):
+                line = line.removeprefix(status).strip()
+        if line.startswith("freegin_gitops/"):
+            found.append(line)
+    return found
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -540,6 +580,12 @@ def main() -> int:
     parser.add_argument("--show", choices=["survived", "all", "none"], default="survived")
     parser.add_argument("--list", action="store_true", help="list the mutants, run nothing")
     parser.add_argument("--strings", action="store_true", help="also empty string constants (messages)")
+    parser.add_argument(
+        "--only",
+        type=Path,
+        metavar="FILE",
+        help="run only the mutants named in FILE (lines as --show prints them: a rerun of survivors)",
+    )
     args = parser.parse_args()
     os.chdir(ROOT)
     sys.path.insert(0, str(ROOT))
@@ -549,6 +595,9 @@ def main() -> int:
     totals: list[tuple[str, int, int, int, int]] = []
     for path in args.paths or default_targets():
         found = mutants(path, args.strings)
+        if args.only is not None:
+            wanted = set(_keys_in(args.only.read_text(encoding="utf-8")))
+            found = [m for m in found if m.key in wanted]
         if args.list:
             for m in found:
                 print(m.key)
