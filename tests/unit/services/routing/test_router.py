@@ -331,3 +331,63 @@ def test_warm_up_makes_the_client_once_and_close_closes_it() -> None:
     r.close()
     assert made.is_closed
     Router(CATALOG, environ={}).close()  # nothing made, nothing to close
+
+
+# providers a call can never reach: the skip reasons planning gives, and the failure names them
+UNREACHABLE = compiled_catalog(
+    {
+        "anthro": api("http://anthro.test/v1", style="anthropic"),
+        "cf": api("http://cf.test/${ACCOUNT_ID}/v1"),
+        "beta": api("http://beta.test/v1"),
+    },
+    [("anthro", "x1"), ("cf", "c1"), ("beta", "b1")],
+    max_attempts=2,
+)
+
+
+def test_an_unsupported_api_style_and_an_unset_base_url_variable_are_skipped(
+    wire: Wire, clock: Clock
+) -> None:
+    client = httpx.Client(transport=httpx.MockTransport(wire))
+    r = Router(UNREACHABLE, environ={}, client=client, clock=clock.time, timer=clock.timer)
+    assert r.unreachable("anthro") == "API style 'anthropic' is not supported"
+    assert r.unreachable("cf") == "ACCOUNT_ID is not set (the base URL needs it)"
+    plan = r.plan("chat")
+    assert [(e.candidate.provider, e.skip) for e in plan.entries] == [
+        ("anthro", "API style 'anthropic' is not supported"),
+        ("cf", "ACCOUNT_ID is not set (the base URL needs it)"),
+        ("beta", None),
+    ]
+    wire.script("beta.test", httpx.Response(500))
+    with pytest.raises(NoCandidateAnswered) as caught:
+        r.call(plan, MESSAGES)
+    assert wire.models() == ["b1"]  # neither skipped provider is called
+    sentence = str(caught.value)
+    assert sentence.startswith("no candidate answered for workload 'chat': tried beta/b1: server")
+    assert sentence.endswith(
+        "; skipped anthro (API style 'anthropic' is not supported), "
+        "cf (ACCOUNT_ID is not set (the base URL needs it))"
+    )
+
+
+def test_the_variable_set_makes_the_base_url_reachable(wire: Wire, clock: Clock) -> None:
+    client = httpx.Client(transport=httpx.MockTransport(wire))
+    r = Router(
+        UNREACHABLE, environ={"ACCOUNT_ID": "acct"}, client=client, clock=clock.time, timer=clock.timer
+    )
+    assert r.unreachable("cf") is None
+    got = r.call(r.plan("chat"), MESSAGES)
+    assert (got.provider, str(wire.requests[0].url)) == ("cf", "http://cf.test/acct/v1/chat/completions")
+
+
+def test_max_attempts_counts_calls_not_skipped_candidates(wire: Wire, clock: Clock) -> None:
+    # UNREACHABLE's max_attempts is 2: two skipped candidates do not use up the attempts
+    client = httpx.Client(transport=httpx.MockTransport(wire))
+    r = Router(
+        UNREACHABLE, environ={"ACCOUNT_ID": "acct"}, client=client, clock=clock.time, timer=clock.timer
+    )
+    wire.script("cf.test", httpx.Response(500))
+    wire.script("beta.test", httpx.Response(500))
+    with pytest.raises(NoCandidateAnswered):
+        r.call(r.plan("chat"), MESSAGES)
+    assert wire.models() == ["c1", "b1"]
