@@ -15,7 +15,7 @@ import pytest
 
 from freegin_gitops.adapters import usage_pg_schema, usage_schema
 from freegin_gitops.adapters.usage_pg import PostgresUsageStore
-from freegin_gitops.core.usage import UsageRecord, WindowQuery, iso_utc
+from freegin_gitops.core.usage import RateLimitValue, UsageRecord, WindowQuery, iso_utc
 from freegin_gitops.errors import UsageStoreError
 from freegin_gitops.services.routing.usage_stats import open_store
 from tests.support.postgres import execute, in_schema
@@ -364,3 +364,25 @@ def test_commits_do_not_wait_for_the_disk_unless_the_url_says_so(postgres_url: s
     durable = postgres_url.replace("options=", "options=-csynchronous_commit%3Don%20")
     with PostgresUsageStore(durable) as store:
         assert setting(store) == "on"
+
+
+def test_a_failed_insert_raises_and_keeps_nothing(postgres_url: str):
+    """A row the server refuses is an error the caller hears of, never silence, and the batch
+    it was in leaves nothing behind (rows, figures, rate-limit values: one transaction)."""
+    with PostgresUsageStore(postgres_url) as store:
+        store.record([rec()])
+        execute(
+            postgres_url,
+            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN IF NEW.model = 'bad' THEN RAISE EXCEPTION 'refused by the test'; END IF; "
+            "RETURN NEW; END $$",
+            "CREATE TRIGGER refuse BEFORE INSERT ON provider_usage FOR EACH ROW EXECUTE FUNCTION refuse()",
+        )
+        limits = (RateLimitValue("requests", 10, 9),)
+        batch = [rec(seconds=1, rate_limits=limits), rec(key=("p", "bad", "chat"), seconds=2)]
+        with pytest.raises(UsageStoreError) as caught:
+            store.record(batch)
+        assert str(caught.value).startswith(f"the usage database {store.shown} could not record usage: ")
+        assert "refused by the test" in str(caught.value)
+        assert store.count() == 1 and store.stats()[("p", "m", "chat")].calls == 1
+        assert store.rate_limits() == []
