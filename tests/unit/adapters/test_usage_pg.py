@@ -386,3 +386,71 @@ def test_a_failed_insert_raises_and_keeps_nothing(postgres_url: str):
         assert "refused by the test" in str(caught.value)
         assert store.count() == 1 and store.stats()[("p", "m", "chat")].calls == 1
         assert store.rate_limits() == []
+
+
+UPGRADE_ROWS = [  # (seconds, latency, success, error_kind, total tokens): a spread of latencies
+    (0, 100.0, True, None, 10),
+    (30, 300.0, True, None, 5),
+    (70, 50.0, False, "connect", None),
+    (80, 120.0, True, None, None),
+    (3700, 2400.0, True, None, 7),
+    (3710, 95.0, True, None, 1),
+    (3720, 88.0, False, "timeout", None),
+    (3730, 700.0, True, None, 2),
+]
+
+
+def figures(stats: dict) -> dict:
+    return {
+        k: (s.calls, s.successes, s.p95_latency_ms, s.last_used, round(s.mean_latency_ms, 9))
+        for k, s in stats.items()
+    }
+
+
+@pytest.mark.parametrize("version", range(1, len(usage_pg_schema.MIGRATIONS)))
+def test_an_upgraded_database_gives_the_figures_of_rows_recorded_now(
+    postgres_url: str, tmp_path, version: int
+):
+    """Each migration fills the figures from the rows once (no call counted twice, the p95 from
+    every successful call): the upgraded store answers as a store that recorded the rows now."""
+    from freegin_gitops.adapters.usage_db import SqliteUsageStore
+
+    with PostgresUsageStore(postgres_url, migrate=False) as store:
+        store.migrate(upto=version)
+    execute(  # rows written by a freegin-ai of that version
+        postgres_url,
+        "INSERT INTO provider_usage (ts, provider, model, workload, latency_ms, success, error_kind, "
+        "total_tokens) VALUES "
+        + ", ".join(
+            f"('{iso_utc(T0 + s)}', 'p', 'm', 'chat', {lat}, {str(ok).lower()}, "
+            f"{'NULL' if kind is None else repr(kind)}, {'NULL' if tokens is None else tokens})"
+            for s, lat, ok, kind, tokens in UPGRADE_ROWS
+        ),
+    )
+    records = [
+        rec(lat, seconds=s, success=ok, error_kind=kind, total_tokens=tokens)
+        for s, lat, ok, kind, tokens in UPGRADE_ROWS
+    ]
+    queries = [
+        WindowQuery("p", "m", T0 - 1),
+        WindowQuery("p", None, T0 + 45),
+        WindowQuery("p", "m", T0 + 3600),
+    ]
+    with PostgresUsageStore(postgres_url) as upgraded, SqliteUsageStore(tmp_path / "fresh.db") as fresh:
+        fresh.record(records)
+        assert upgraded.version == len(usage_pg_schema.MIGRATIONS)
+        got = upgraded.stats()[("p", "m", "chat")]
+        assert (got.calls, got.successes) == (8, 6)
+        assert got.p95_latency_ms == usage_schema.bucket_upper_ms(usage_schema.latency_bucket(2400))
+        assert figures(upgraded.stats()) == figures(fresh.stats())
+        windows = [(w.requests, w.tokens) for w in upgraded.count_windows(queries)]
+        assert (
+            windows
+            == [(w.requests, w.tokens) for w in fresh.count_windows(queries)]
+            == [(7, 25), (5, 10), (4, 10)]
+        )
+        extra = rec(10.0, seconds=3800)
+        upgraded.record([extra])
+        fresh.record([extra])  # the trigger after the upgrade counts a new row once
+        assert figures(upgraded.stats()) == figures(fresh.stats())
+        assert upgraded.stats()[("p", "m", "chat")].calls == 9 and upgraded.count() == 9
