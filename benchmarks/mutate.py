@@ -390,7 +390,7 @@ def install(module: ModuleType, baseline: str, source: str) -> bool:
             if isinstance(current, type):
                 changed |= _rebind_class_constants(current, before[name], value)
             continue
-        if not isinstance(value, _PLAIN):  # functions, classes, modules, typing aliases
+        if not isinstance(value, _PLAIN) or not _data(value):  # functions, classes, modules, aliases
             continue
         if not _same(before.get(name), value):
             setattr(module, name, value)
@@ -401,8 +401,8 @@ def install(module: ModuleType, baseline: str, source: str) -> bool:
 def _rebind_class_constants(current: type, before: type, new: type) -> bool:
     changed = False
     for name, value in vars(new).items():
-        if name.startswith("__") or not isinstance(value, _PLAIN):  # slots, properties, methods
-            continue
+        if name.startswith("__") or not isinstance(value, _PLAIN) or not _data(value):
+            continue  # slots, properties, methods, registries of functions
         if not _same(vars(before).get(name), value):
             setattr(current, name, value)
             changed = True
@@ -410,6 +410,19 @@ def _rebind_class_constants(current: type, before: type, new: type) -> bool:
 
 
 _PLAIN = (int, float, str, bytes, tuple, frozenset, dict, list, type(None), re.Pattern)
+
+
+def _data(value: Any) -> bool:
+    """Whether ``value`` is plain data all through (no function or class inside): only then is a
+    changed value rebound. A registry of functions (ruamel's ``yaml_constructors``, filled by
+    ``add_constructor`` in the class body) differs between any two runs of the module, since its
+    functions are new objects each time; rebinding it would put the other run's functions (and
+    their globals, their classes) into the loaded module."""
+    if isinstance(value, (dict,)):
+        return all(_data(k) and _data(v) for k, v in value.items())
+    if isinstance(value, (tuple, list, frozenset)):
+        return all(_data(v) for v in value)
+    return isinstance(value, (int, float, str, bytes, type(None), re.Pattern))
 
 
 def _same(a: Any, b: Any) -> bool:
