@@ -14,7 +14,7 @@ moment the process dies:
   both idempotent (a recovery that is itself killed is done again), and each file is touched only
   while it still holds what the journal says it should, so a person's later change is never lost.
 
-Temporary files of plain atomic writes (``.NAME.XXXX.tmp``) that a kill left behind are strays
+Temporary files of plain atomic writes (``.NAME.<random>.tmp``) that a kill left behind are strays
 too. Callers hold the edit lock while they use any of this.
 """
 
@@ -236,7 +236,7 @@ def done(journal: Journal) -> None:
 
 def is_stray(name: str) -> bool:
     """A file a killed write left: ours (``.X.freegin-ID.new|old``) or an atomic write's
-    (``.X.XXXXXXXX.tmp``)."""
+    (``.X.<random>.tmp``)."""
     if not name.startswith("."):
         return False
     return (_MARK in name and name.endswith((".new", ".old"))) or name.endswith(".tmp")
