@@ -326,6 +326,12 @@ def _functions(namespace: dict[str, Any], module_name: str) -> dict[str, Functio
         if func is not None and not isinstance(value, FunctionType):
             add(func)
             return
+        wrapped = getattr(value, "__wrapped__", None)  # @contextlib.contextmanager, functools.wraps
+        if isinstance(value, FunctionType) and isinstance(wrapped, FunctionType):
+            add(wrapped)  # the module's own code is the wrapped function's, not the wrapper's
+            if value.__code__.co_filename == wrapped.__code__.co_filename:  # a wrapper of its own
+                found.setdefault(value.__qualname__ + "#wrapper", value)
+            return
         if isinstance(value, FunctionType) and value.__module__ == module_name:
             found.setdefault(value.__qualname__, value)
 

@@ -4,6 +4,7 @@ each test in a schema of its own (tests/support/postgres.py)."""
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import socket
 import threading
@@ -454,3 +455,55 @@ def test_an_upgraded_database_gives_the_figures_of_rows_recorded_now(
         fresh.record([extra])  # the trigger after the upgrade counts a new row once
         assert figures(upgraded.stats()) == figures(fresh.stats())
         assert upgraded.stats()[("p", "m", "chat")].calls == 9 and upgraded.count() == 9
+
+
+def test_connections_get_deadlines_and_keep_alives_unless_the_url_sets_its_own(postgres_url: str):
+    def settings(store: PostgresUsageStore) -> tuple[dict[str, str], str]:
+        with store._connection() as db:
+            return db.info.get_parameters(), str(db.execute("SHOW statement_timeout").fetchone()[0])
+
+    with PostgresUsageStore(postgres_url, migrate=False) as store:
+        params, timeout = settings(store)
+    wanted = {"connect_timeout": "5", "application_name": "freegin-ai", "keepalives": "1"}
+    wanted |= {"keepalives_idle": "5", "keepalives_interval": "2", "keepalives_count": "3"}
+    assert {k: params.get(k) for k in [*wanted, "tcp_user_timeout"]} == wanted | {"tcp_user_timeout": "10000"}
+    assert timeout == "30s"
+    own = postgres_url.replace("options=", "options=-cstatement_timeout%3D5s%20") + "&connect_timeout=3"
+    with PostgresUsageStore(own + "&application_name=mine", migrate=False) as store:
+        params, timeout = settings(store)
+    assert (params["connect_timeout"], params["application_name"], timeout) == ("3", "mine", "5s")
+
+
+def test_idle_connections_are_reused_up_to_a_few_and_none_after_closing(postgres_url: str):
+    store = PostgresUsageStore(postgres_url, migrate=False)
+    with store._connection() as db:
+        first = db.info.backend_pid
+    with store._connection() as db:
+        assert db.info.backend_pid == first  # the idle one, not a new one
+    with contextlib.ExitStack() as held:
+        opened = [held.enter_context(store._connection()) for _ in range(6)]
+        assert len({db.info.backend_pid for db in opened}) == 6
+    assert len(store._idle) == 4  # the other two are closed
+    with store._connection() as db:
+        db.execute("BEGIN")  # left inside a transaction: closed, not given to the next caller
+    assert len(store._idle) == 3 and db.closed
+    store.close()
+    assert store._idle == [] and all(db.closed for db in opened)
+    with pytest.raises(UsageStoreError, match=r"^the usage database .* was closed$"):
+        store.count()
+
+
+def test_an_empty_batch_or_query_list_asks_nothing_of_the_server(postgres_url: str):
+    with PostgresUsageStore(postgres_url) as store:
+        store.record([])
+        assert store.count_windows([]) == []
+        assert store.count() == 0
+
+
+def test_two_values_of_one_header_at_the_same_time_keep_the_later_in_the_batch(postgres_url: str):
+    with PostgresUsageStore(postgres_url) as store:
+        store.record(
+            [rec(rate_limits=(RateLimitValue("requests", 10, n),)) for n in (9, 8, 7)]  # one timestamp
+        )
+        [seen] = store.rate_limits()
+    assert (seen.value.remaining, seen.ts) == (7, iso_utc(T0))

@@ -504,3 +504,13 @@ def test_a_429_cools_down_until_the_day_of_the_limits_it_hit_starts_over(wire: W
     assert r.day_reset_at(B1) == pacific_midnight  # beta's key, on Pacific days
     assert r.day_reset_at(G1) is None  # gamma's days roll; no limits of g1's own
     assert r.day_reset_at(A2) == utc_midnight
+    # a model's own limits on its own (UTC) days, under a key that counts Pacific days
+    own_days = compiled_catalog(
+        {"beta": api("http://beta.test/v1")},
+        [("beta", "b1"), ("beta", "b2")],
+        limits={"beta": {"requests_per_day": 50, "day_resets": "pacific-midnight"}},
+        model_limits={("beta", "b1"): {"requests_per_day": 5, "day_resets": "utc-midnight"}},
+    )
+    r = Router(own_days, environ={}, clock=clock.time)
+    assert r.day_reset_at(B1) == utc_midnight
+    assert r.day_reset_at(Candidate("beta", "b2", "catalog")) == pacific_midnight
