@@ -87,6 +87,12 @@ def test_a_postgresql_schema_without_tables_is_not_created_by_a_reader(postgres_
         assert reader.stats()[KEY].calls == 1
     finally:
         reader.close()
+    shown = open_for_reading(postgres_url)  # now there is something to read
+    assert shown is not None
+    try:
+        assert shown.stats()[KEY].calls == 1
+    finally:
+        shown.close()
 
 
 def test_reading_opens_an_existing_sqlite_file_read_only(tmp_path: Path) -> None:
