@@ -135,11 +135,17 @@ class OpenAICompatible:
             current_limits().max_response_bytes if max_response_bytes is None else max_response_bytes
         )
 
+    def _secrets(self) -> list[str]:
+        return [self._api_key] if self._api_key else []
+
     def _error(self, message: str, model: str | None, kind: str, **extra: Any) -> ProviderError:
-        secrets = [self._api_key] if self._api_key else []
         where = f"{self.provider}/{model}" if model else self.provider
         return ProviderError(
-            scrub(f"{where}: {message}", secrets), provider=self.provider, model=model, kind=kind, **extra
+            scrub(f"{where}: {message}", self._secrets()),
+            provider=self.provider,
+            model=model,
+            kind=kind,
+            **extra,
         )
 
     def _send(self, method: str, path: str, model: str | None, body: Any = None) -> Answer:
@@ -216,7 +222,7 @@ class OpenAICompatible:
             return value if isinstance(value, int) and not isinstance(value, bool) else None
 
         return ChatAnswer(
-            text=text,
+            text=scrub(text, self._secrets()),  # an answer that echoes the key shows it masked
             status_code=response.status_code,
             prompt_tokens=count("prompt_tokens"),
             completion_tokens=count("completion_tokens"),
@@ -240,4 +246,11 @@ class OpenAICompatible:
             raise self._error(
                 "the model list has no 'data' array", None, "bad_response", status_code=response.status_code
             )
-        return [model for model in map(listed_model, items) if model is not None]
+        # An id that holds the key (or a piece of it: a provider echoing what it was sent) is
+        # left out: ids go into refresh prompts to other providers, pull requests and commits.
+        secrets = self._secrets()
+        return [
+            model
+            for model in map(listed_model, items)
+            if model is not None and scrub(model.id, secrets) == model.id
+        ]

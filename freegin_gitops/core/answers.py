@@ -37,7 +37,7 @@ MAX_TOKENS = 100_000  # runs of brackets and strings scanned; a real answer has 
 MAX_FENCES = 100  # code fences read; a real answer has one per workload at most
 
 _THINKING_TAG = re.compile(r"<(/?)(think|thinking|reasoning)>", re.IGNORECASE)
-_FENCE_OPEN = re.compile(r"[ \t]*[A-Za-z0-9_-]*[ \t]*\n")
+_FENCE_OPEN = re.compile(r"[ \t]*+[A-Za-z0-9_-]*+[ \t]*+\n")  # possessive: no backtracking
 _OUTSIDE = re.compile(r'[{\[]+|[}\]]+|"')
 _STRING_BODY = re.compile(r'(?:[^"\\\n]++|\\.)*+')
 _CLOSER = {"}": "{", "]": "["}

@@ -187,3 +187,46 @@ def test_debug_tracebacks_are_scrubbed_too(cli, tmp_path, key):
     assert "Traceback (most recent call last)" in run.stderr
     assert "NoCandidateAnswered" in run.stderr
     assert not [key[i : i + 8] for i in range(len(key) - 7) if key[i : i + 8] in run.stderr]
+
+
+def test_an_answer_that_echoes_the_key_is_printed_masked(cli, tmp_path, key):
+    with HostileServer(reply(200, chat_body(f"your key is {key}, bye"))) as server:
+        repo = _catalog(tmp_path, server.url)
+        plain = cli("--repo", repo, "ask", "hi")
+        as_json = cli("--repo", repo, "ask", "hi", "--json")
+    assert plain.code == 0 and as_json.code == 0
+    assert plain.stdout == "your key is ***, bye\n"
+    assert json.loads(as_json.stdout)["answer"] == "your key is ***, bye"
+
+
+def test_a_model_list_that_echoes_the_key_never_carries_it_further(cli, tmp_path, key):
+    """A provider listing its own key as a model id: the id would go into the refresh prompt (to
+    another provider), then into the suggestions file, the commit and the pull request."""
+    listing = {"object": "list", "data": [{"id": "m2"}, {"id": key}, {"id": f"x-{key[8:20]}-y"}]}
+    llm_answer = json.dumps(
+        [
+            {
+                "workload": "chat",
+                "recommendations": [{"model": key, "reason": "r"}, {"model": "m2", "reason": "r"}],
+            }
+        ]
+    )
+
+    def behave(conn, request, server):
+        head, body = response_bytes(200, json.dumps(listing).encode())
+        if request.method == "POST":
+            head, body = response_bytes(200, chat_body(llm_answer))
+        conn.sendall(head + body)
+
+    with HostileServer(behave) as server:
+        repo = _catalog(tmp_path, server.url)
+        run = cli("--repo", repo, "refresh-models", "hostile")
+        prompts = [r.body.decode() for r in server.stats.requests if r.method == "POST"]
+    assert run.code == 0, run.stderr
+    assert "hostile: 1 suggestion" in run.stderr  # m2; the key was never a listed model
+    assert prompts and not [p for p in prompts if key[8:16] in p or key[20:28] in p]
+    committed = subprocess.run(
+        ["git", "-C", str(repo), "log", "-p", "--all"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "m2" in committed
+    assert key[8:16] not in committed and key[8:20] not in committed

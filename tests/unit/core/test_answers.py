@@ -98,6 +98,7 @@ HOSTILE = {
     "unclosed strings in brackets": '{"a": "' * (MIB // 7),
     "open arrays after keys": '{"a":[' * (MIB // 6),
     "fences": "```\n{" * (MIB // 5),
+    "a fence opened before a megabyte of blanks": "```" + " \t" * (MIB // 2) + "x",
     "closers": "}]" * (MIB // 2),
     "empty objects": "{}" * (MIB // 2),
 }
