@@ -118,7 +118,7 @@ def plan_candidates(
     cooldowns: Cooldowns,
     now: float,
     *,
-    show_all: bool = False,
+    show_all: bool,
     budget_of: BudgetOf | None = None,
 ) -> Plan:
     """Mark each candidate usable or skipped, up to ``routing.max_attempts`` usable ones (all of

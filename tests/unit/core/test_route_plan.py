@@ -121,7 +121,7 @@ def test_a_cooling_provider_is_skipped_with_its_reason() -> None:
 
 def test_plan_candidates_keeps_the_given_order() -> None:
     given = [Candidate("local", "l1", "override"), Candidate("alpha", "a9", "override")]
-    plan = plan_candidates(CATALOG, "refresh", given, ENV, {}, NOW)
+    plan = plan_candidates(CATALOG, "refresh", given, ENV, {}, NOW, show_all=False)
     assert plan.entries[0].candidate == given[0] and plan.entries[1].usable
     assert plan.workload == "refresh"
 
@@ -166,3 +166,47 @@ def test_connection_fills_the_base_url_and_takes_the_key() -> None:
     assert (local.api_key, local.timeout_s, local.headers) == (None, 40.0, {})
     with pytest.raises(NotFound, match="unknown provider 'gone'"):
         connection(catalog, "gone", {})
+
+
+def test_a_base_url_variable_that_smuggles_in_credentials_makes_the_provider_unreachable() -> None:
+    environ = {**ENV, "ACCOUNT_ID": "acct?api_key=secret"}
+    reason = unreachable(CATALOG, "cf", environ)
+    assert reason is not None and reason.startswith("the base URL would carry credentials (")
+    assert "once ${ACCOUNT_ID} is filled in" in reason
+
+
+def spent_or_not(spent: set[str]):
+    from freegin_gitops.core.budgets import Limits, plan_budget
+    from freegin_gitops.core.usage import WindowUsage
+
+    asked: list[str] = []
+
+    def budget_of(candidate: Candidate):
+        asked.append(candidate.model)
+        limits = Limits.from_mapping({"requests_per_day": 10})
+        used = 10 if candidate.model in spent else 1
+        return plan_budget(candidate.provider, candidate.model, limits, limits, NOW).state(
+            [WindowUsage(used, 0, NOW - 5), WindowUsage(used, 0, NOW - 5)]
+        )
+
+    return budget_of, asked
+
+
+def test_a_spent_budget_skips_the_candidate_and_the_next_is_tried() -> None:
+    budget_of, _ = spent_or_not({"a1"})
+    plan = plan_route(CATALOG, "chat", None, None, ENV, {}, NOW, budget_of=budget_of)
+    assert entries(plan)[0] == ("a1", "budget spent: 10/10 requests today, resets 00:00 UTC")
+    assert [m for m, s in entries(plan) if s is None] == ["a2", "b1", "l1"]
+    assert plan.entries[1].budget is not None and plan.entries[1].budget.skip_reason() is None
+
+
+def test_budgets_are_counted_only_for_candidates_that_could_be_called() -> None:
+    budget_of, asked = spent_or_not(set())
+    plan_route(CATALOG, "chat", None, None, {"BETA_KEY": "kb"}, {}, NOW, show_all=True, budget_of=budget_of)
+    assert asked == ["b1", "l1"]
+
+
+def test_plan_candidates_stops_at_max_attempts_unless_all_are_shown() -> None:
+    given = [Candidate("local", f"l{i}", "override") for i in range(5)]
+    assert len(plan_candidates(CATALOG, "refresh", given, ENV, {}, NOW, show_all=False).entries) == 3
+    assert len(plan_candidates(CATALOG, "refresh", given, ENV, {}, NOW, show_all=True).entries) == 5
