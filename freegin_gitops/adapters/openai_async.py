@@ -134,12 +134,13 @@ class AsyncProvider:
             return scrub(body.decode("utf-8", "replace"), self._secrets).encode()
         return body
 
-    async def _open(self, body: bytes, model: str) -> UpstreamAnswer:
-        """Send the request; an error status becomes a ProviderError (its body read, capped)."""
+    async def _open(self, body: bytes, model: str, read_s: float | None) -> UpstreamAnswer:
+        """Send the request; an error status becomes a ProviderError (its body read, capped).
+        ``read_s`` bounds each wait for the provider (None: the caller's deadline does)."""
         try:
             if self._prepared is None:
                 self._prepared = self._upstream.prepare(self.url, self._sent)
-            response = await self._upstream.post(self._prepared, body, self._connect_s, self.timeout_s)
+            response = await self._upstream.post(self._prepared, body, self._connect_s, read_s)
         except (httpx.TransportError, httpx.DecodingError, TimeoutError) as exc:
             raise self._transport_error(exc, model) from None
         if response.status_code < 400:
@@ -167,7 +168,9 @@ class AsyncProvider:
         """One plain chat completion, within the provider's total deadline."""
         try:
             async with asyncio.timeout(self.timeout_s):
-                response = await self._open(body, model)
+                # Each read needs no deadline of its own: the whole answer has this one, and a
+                # read's (the same length, started later) would never be the first to pass.
+                response = await self._open(body, model, None)
                 try:
                     content = await _read_capped(response, self.max_answer_bytes)
                 finally:
@@ -198,7 +201,7 @@ class AsyncProvider:
         deadline), so that a provider failing before it answers is still a plain failure."""
         try:
             async with asyncio.timeout(self.timeout_s):
-                response = await self._open(body, model)
+                response = await self._open(body, model, self.timeout_s)
                 stream = Stream(self, response, model)
                 try:
                     await stream.first()
