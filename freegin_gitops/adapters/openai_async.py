@@ -287,23 +287,30 @@ class Stream:
                 return
 
     async def rest(self) -> AsyncIterator[bytes]:
-        """The events after the head, as bytes to send; ProviderError if the stream breaks."""
+        """The events after the head, as bytes to send (the events that came in one read, joined:
+        one write to the client for them); ProviderError if the stream breaks, once the events
+        before the one that broke it are given."""
         try:
             pending = self._queued
             self._queued = []
             while True:
+                ready: list[bytes] = []
                 for event in pending:
                     data = event_data(event)
                     if data is not None:
                         error = self._note(data)
                         if error is not None:
+                            if ready:
+                                yield self._provider.without_key(b"".join(ready))
                             raise self._provider.error(
                                 f"the stream failed: {excerpt(error, self._provider.secrets, 200)}",
                                 self.model,
                                 "stream_error",
                                 status_code=self.status_code,
                             )
-                    yield self._provider.without_key(event + b"\n\n")
+                    ready += (event, b"\n\n")
+                if ready:
+                    yield self._provider.without_key(b"".join(ready))
                 if self.done:
                     return
                 events = await self._next_events()
