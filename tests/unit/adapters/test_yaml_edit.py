@@ -8,7 +8,7 @@ import pytest
 from ruamel.yaml.comments import CommentedMap
 
 from freegin_gitops.adapters import yaml_edit, yaml_read
-from freegin_gitops.errors import CatalogInvalid
+from freegin_gitops.errors import CatalogInvalid, FreeginError
 from tests.helpers import EXAMPLES, STARTER_CATALOG
 
 GOLDEN_CATALOG = EXAMPLES / "golden" / "catalog"
@@ -171,3 +171,105 @@ def test_non_utf8_and_non_mapping_files_are_refused() -> None:
 
 def test_documents_are_commented_maps() -> None:
     assert isinstance(yaml_edit.load(b"a: 1\n", "x.yaml").root, CommentedMap)
+
+
+def test_folded_lines_are_as_long_as_the_width_allows_and_no_longer() -> None:
+    folded = yaml_edit.folded("one two three four five six seven eight", width=10)
+    doc = yaml_edit.load(b"a: 1\n", "x.yaml")
+    doc.root["r"] = folded
+    dumped = yaml_edit.dump(doc).decode()
+    assert dumped == "a: 1\nr: >-\n  one two\n  three four\n  five six\n  seven\n  eight\n"
+    assert yaml_read.parse(dumped)["r"] == "one two three four five six seven eight"
+
+
+def test_a_word_longer_than_the_width_ends_the_folding() -> None:
+    text = "a " + "x" * 30 + " b c"
+    doc = yaml_edit.load(b"a: 1\n", "x.yaml")
+    doc.root["r"] = yaml_edit.folded(text, width=10)
+    dumped = yaml_edit.dump(doc).decode()
+    assert dumped == "a: 1\nr: >-\n  a\n  " + "x" * 30 + " b c\n"
+    assert yaml_read.parse(dumped)["r"] == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x" * 10,
+        "two\nlines and more",
+        " leading space and more",
+        "trailing space and more ",
+        "two  spaces here",
+    ],
+    ids=["at-the-width", "multi-line", "leading-space", "trailing-space", "double-space"],
+)
+def test_folded_leaves_text_folding_would_change_or_not_shorten_as_it_is(text: str) -> None:
+    got = yaml_edit.folded(text, width=10)
+    assert got == text and type(got) is str
+
+
+def test_a_character_yaml_cannot_hold_is_catalog_invalid_at_the_start() -> None:
+    with pytest.raises(CatalogInvalid) as caught:
+        yaml_edit.load(b"a: \x07\n", "catalog/x.yaml")
+    [problem] = caught.value.problems
+    assert (problem.file, problem.line, problem.col) == ("catalog/x.yaml", 1, 1)
+    assert problem.message.startswith("the file cannot be read as YAML (unacceptable character #x0007")
+
+
+def test_a_value_yaml_cannot_write_is_one_sentence_naming_the_file() -> None:
+    doc = yaml_edit.load(b"a: 1\n", "catalog/x.yaml")
+    doc.root["x"] = object()
+    with pytest.raises(FreeginError, match=r"^catalog/x.yaml cannot be written as YAML: cannot represent"):
+        yaml_edit.dump(doc)
+
+
+@pytest.mark.parametrize(
+    ("text", "indent"),
+    [
+        ("top:\n  mid:\n    l:\n    - x\n", yaml_edit.Indent(2, 2, 0)),  # a list two levels down
+        ("a:\n  b:\n    c:\n      l:\n      - x\n", yaml_edit.Indent(2, 4, 2)),  # three: not looked at
+        ("l:\n- x\nm:\n    a: 1\n", yaml_edit.Indent(4, 2, 0)),  # the list first, the mapping after
+        ("a:\n    b: 1\nc:\n  d: 1\nl:\n- x\n", yaml_edit.Indent(4, 2, 0)),  # the first mapping counts
+        ("m:\n a: 1\n", yaml_edit.Indent(1, 4, 2)),
+        ("l:\n  - a:\n      b: 1\n", yaml_edit.Indent(2, 4, 2)),  # a mapping inside a list item
+        ("l:\n  -   x\nm:\n  a: 1\n", yaml_edit.Indent(2, 6, 2)),
+        ("a:\n  l:\n  - x\n  m:\n      z: 1\n", yaml_edit.Indent(2, 2, 0)),
+        ("l:\n-\n  a: 1\n", yaml_edit.Indent(2, 4, 2)),  # the item is not on the dash's line
+    ],
+)
+def test_indentation_is_guessed_from_the_first_nested_collections(
+    text: str, indent: yaml_edit.Indent
+) -> None:
+    assert yaml_edit.load(text.encode(), "x.yaml").indent == indent
+
+
+def test_spelled_scalars_hash_as_their_values_and_show_their_spelling() -> None:
+    root = yaml_edit.load(b"a: ~\nb: True\n", "x.yaml").root
+    assert {root["b"]: "found"}[True] == "found" and hash(root["a"]) == hash(None)
+    assert (repr(root["a"]), repr(root["b"])) == ("Spelled('~')", "Spelled('True')")
+
+
+def test_new_text_beyond_ascii_is_written_as_it_is() -> None:
+    doc = yaml_edit.load(b"a: 1\n", "x.yaml")
+    doc.root["n"] = "caf\u00e9 \u2615"
+    assert yaml_edit.dump(doc) == "a: 1\nn: caf\u00e9 \u2615\n".encode()
+
+
+def test_refusals_without_a_line_point_at_the_start_of_the_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(CatalogInvalid) as caught:
+        yaml_edit.load(b"a: \xff\n", "x.yaml")
+    assert (caught.value.problems[0].line, caught.value.problems[0].col) == (1, 1)
+    assert caught.value.problems[0].message == "the file is not valid UTF-8 (byte 0xff)"
+    with pytest.raises(CatalogInvalid) as caught:
+        yaml_edit.load(b"- a\n", "x.yaml")
+    assert (caught.value.problems[0].line, caught.value.problems[0].col) == (1, 1)
+
+    def unmarked(self: object, stream: object) -> object:  # ruamel always marks; a guard for when not
+        from ruamel.yaml.error import MarkedYAMLError
+
+        raise MarkedYAMLError()
+
+    monkeypatch.setattr(yaml_edit.YAML, "load", unmarked)
+    with pytest.raises(CatalogInvalid) as caught:
+        yaml_edit.load(b"a: 1\n", "x.yaml")
+    [problem] = caught.value.problems
+    assert (problem.line, problem.col, problem.message) == (1, 1, "the file is not valid YAML")
