@@ -4,6 +4,7 @@ the gateway, and (where ``litellm[proxy]`` installs) through LiteLLM's proxy, in
     python benchmarks/gateway.py            # about 3 minutes, plus LiteLLM's install the first time
     python benchmarks/gateway.py --quick    # fewer requests and rounds
     python benchmarks/gateway.py --no-litellm
+    python benchmarks/gateway.py --upstreams  # also the gateway over httpx.AsyncClient and aiohttp
 
 Run it with the interpreter of the environment freegin-ai is installed in with its ``serve``
 extra (``.venv/bin/python``). LiteLLM goes into its own virtualenv under ``benchmarks/.work/``
@@ -17,6 +18,14 @@ to the first body chunk of a stream. Targets are measured in interleaved rounds 
 LiteLLM, direct, ...) and each figure is the median over rounds of that round's median (or p99),
 so a burst of load from elsewhere hits every target alike. "Added" is a target's figure minus the
 direct figure of the same round.
+
+CPU per request is each server process's CPU time (user and system, from ``/proc``) over the
+requests it served in a round: the provider's for the direct calls, the gateway's own (not the
+provider's behind it) for the gateway. Unlike latency it hardly moves when other jobs load the
+machine, so its ratio to the provider's is the figure to compare across runs on a shared machine.
+With ``--upstreams`` the same gateway runs twice more, its providers called through one
+``httpx.AsyncClient`` and (where ``aiohttp`` is installed) one ``aiohttp.ClientSession`` instead of
+its own pool (``benchmarks/gateway_upstreams.py``).
 """
 
 from __future__ import annotations
@@ -156,8 +165,9 @@ async def load(
     """Latencies and times to first byte of ``requests`` requests from ``clients`` connections."""
     connections = [Connection(port, path, body, headers) for _ in range(clients)]
     await asyncio.gather(*(c.open() for c in connections))
-    for c in connections:  # warm each connection (and the target's pool)
-        await c.send()
+    # Warm each connection (and the target's pool) at once: one after another, a slow target's
+    # keep-alive timeout could close the first before the last is warm.
+    await asyncio.gather(*(c.send() for c in connections))
     latencies: list[float] = []
     firsts: list[float] = []
     per_client = max(1, requests // clients)
@@ -191,6 +201,18 @@ class Target:
     path: str
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = BODY
+    pid: int | None = None  # the process whose CPU time it costs
+
+
+def cpu_seconds(pid: int | None) -> float | None:
+    """User and system CPU time of process ``pid`` so far (None where /proc cannot say)."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def write_catalog(root: Path, provider_port: int) -> Path:
@@ -257,11 +279,16 @@ class Figures:
     median: dict[tuple[str, int], list[float]] = field(default_factory=dict)
     tail: dict[tuple[str, int], list[float]] = field(default_factory=dict)
     first: dict[tuple[str, int], list[float]] = field(default_factory=dict)
+    cpu: dict[tuple[str, int], list[float]] = field(default_factory=dict)  # seconds per request
 
-    def add(self, name: str, clients: int, latencies: list[float], firsts: list[float]) -> None:
+    def add(
+        self, name: str, clients: int, latencies: list[float], firsts: list[float], cpu: float | None
+    ) -> None:
         self.median.setdefault((name, clients), []).append(statistics.median(latencies))
         self.tail.setdefault((name, clients), []).append(p99(latencies))
         self.first.setdefault((name, clients), []).append(statistics.median(firsts))
+        if cpu is not None:
+            self.cpu.setdefault((name, clients), []).append(cpu)
 
 
 def added(figures: dict[tuple[str, int], list[float]], name: str, clients: int) -> float:
@@ -278,22 +305,27 @@ def measure(
     plain, streamed = Figures(), Figures()
     stream_body = json.dumps({**json.loads(BODY), "stream": True}).encode()
 
+    async def one(figures: Figures, target: Target, body: bytes, clients: int, count: int) -> None:
+        before = cpu_seconds(target.pid)
+        try:
+            lat, first = await load(target.port, target.path, body, target.headers, clients, count)
+        except (OSError, EOFError, RuntimeError, ValueError) as exc:
+            raise SystemExit(f"{target.name} failed at {clients} clients: {exc!r}") from None
+        after = cpu_seconds(target.pid)
+        served = len(lat) + clients  # and one warm-up request per connection
+        cpu = after - before if after is not None and before is not None else None
+        figures.add(target.name, clients, lat, first, cpu / served if cpu is not None else None)
+
     async def main() -> None:
         for target in targets:  # warm-up
             await load(target.port, target.path, target.body, target.headers, 10, 200)
         for _ in range(rounds):
             for clients in concurrency:
                 for target in targets:
-                    lat, first = await load(
-                        target.port, target.path, target.body, target.headers, clients, requests[clients]
-                    )
-                    plain.add(target.name, clients, lat, first)
+                    await one(plain, target, target.body, clients, requests[clients])
             for clients in (1, 10):
                 for target in targets:
-                    lat, first = await load(
-                        target.port, target.path, stream_body, target.headers, clients, stream_requests
-                    )
-                    streamed.add(target.name, clients, lat, first)
+                    await one(streamed, target, stream_body, clients, stream_requests)
 
     uvloop.run(main())
     return plain, streamed
@@ -315,6 +347,9 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="fewer requests and rounds")
     parser.add_argument("--no-litellm", action="store_true", help="do not measure LiteLLM's proxy")
     parser.add_argument("--rounds", type=int, default=None)
+    parser.add_argument(
+        "--upstreams", action="store_true", help="also the gateway over httpx.AsyncClient and aiohttp"
+    )
     args = parser.parse_args()
     rounds = args.rounds or (2 if args.quick else 5)
     scale = 0.4 if args.quick else 1.0
@@ -338,6 +373,10 @@ def main() -> int:
             rounds,
             stream_requests,
         )
+    except SystemExit:
+        for log in sorted(work.glob("*.log")):  # what the servers said, before they go
+            print(f"--- {log.name}:", *log.read_text(errors="replace").splitlines()[-15:], sep="\n")
+        raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -364,7 +403,7 @@ def run_all(
     repo = write_catalog(work / "repo", provider_port)
     subprocess.run([PYTHON, "-m", "compileall", "-q", str(ROOT / "freegin_gitops")], check=False)
     with contextlib.ExitStack() as stack:
-        stack.enter_context(
+        provider = stack.enter_context(
             process(
                 [
                     PYTHON,
@@ -376,20 +415,10 @@ def run_all(
                 "the provider",
             )
         )
-        stack.enter_context(
+        serve_args = ["--repo", str(repo), "serve", "--reload-interval", "0", "--port"]
+        gateway = stack.enter_context(
             process(
-                [
-                    PYTHON,
-                    "-m",
-                    "freegin_gitops",
-                    "--repo",
-                    str(repo),
-                    "serve",
-                    "--port",
-                    str(gateway_port),
-                    "--reload-interval",
-                    "0",
-                ],
+                [PYTHON, "-m", "freegin_gitops", *serve_args, str(gateway_port)],
                 gateway_port,
                 "freegin-ai serve",
                 env=env,
@@ -402,9 +431,22 @@ def run_all(
                 provider_port,
                 "/v1/chat/completions",
                 body=BODY.replace(b'"chat"', b'"bench-model"'),
+                pid=provider.pid,
             ),
-            Target("freegin-ai serve", gateway_port, "/v1/chat/completions"),
+            Target("freegin-ai serve", gateway_port, "/v1/chat/completions", pid=gateway.pid),
         ]
+        for kind in upstream_kinds() if args.upstreams else []:
+            port = free_port()
+            variant = stack.enter_context(
+                process(
+                    [PYTHON, str(ROOT / "benchmarks" / "gateway_upstreams.py"), kind, *serve_args, str(port)],
+                    port,
+                    f"freegin-ai serve over {kind}",
+                    env={**env, "FREEGIN_DB": str(work / f"usage-{kind}.db")},
+                    log=work / f"serve-{kind}.log",
+                )
+            )
+            targets.append(Target(f"serve over {kind}", port, "/v1/chat/completions", pid=variant.pid))
         if litellm is not None:
             config = work / "litellm.yaml"
             config.write_text(LITELLM_CONFIG.format(port=provider_port))
@@ -416,7 +458,7 @@ def run_all(
                 "LITELLM_MASTER_KEY": LITELLM_KEY,
                 "NO_DOCS": "True",
             }
-            stack.enter_context(
+            proxy = stack.enter_context(
                 process(
                     [
                         str(litellm),
@@ -440,13 +482,35 @@ def run_all(
                     litellm_port,
                     "/v1/chat/completions",
                     headers={"Authorization": f"Bearer {LITELLM_KEY}"},
+                    pid=proxy.pid,
                 )
             )
         started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+        load_before = os.getloadavg()
         plain, streamed = measure(targets, concurrency, requests, rounds, stream_requests)
+        load_after = os.getloadavg()
     rows_stored = sqlite_count(work / "usage.db")
-    report(targets, plain, streamed, concurrency, rounds, requests, started, rows_stored)
+    loads = f"load average {load_before[0]:.1f} at the start, {load_after[0]:.1f} at the end"
+    report(targets, plain, streamed, concurrency, rounds, requests, f"{started}; {loads}", rows_stored)
     return 0
+
+
+def upstream_kinds() -> list[str]:
+    """The other upstream clients to measure the gateway over: httpx, and aiohttp if installed."""
+    import importlib.util
+
+    return ["httpx"] + (["aiohttp"] if importlib.util.find_spec("aiohttp") else [])
+
+
+def cpu_cell(figures: Figures, name: str, clients: int) -> str:
+    """A target's CPU per request (median over rounds), and its ratio to the direct calls'."""
+    mine, direct = figures.cpu.get((name, clients)), figures.cpu.get(("direct", clients))
+    if not mine:
+        return "-"
+    ms = statistics.median(mine) * 1000
+    if name == "direct" or not direct:
+        return f"{ms:.3f} ms"
+    return f"{ms:.3f} ms ({ms / (statistics.median(direct) * 1000):.1f}x)"
 
 
 def sqlite_count(db: Path) -> int:
@@ -502,6 +566,13 @@ def report(
                     f" {whole:.2f} ms | {added(streamed.median, name, clients):.2f} ms |"
                 )
     print()
+    if plain.cpu:
+        print("| CPU per request (the server's own) | 1 client | 10 clients | 50 clients | stream, 10 |")
+        print("|---|---|---|---|---|")
+        for name in names:
+            cells = [cpu_cell(plain, name, c) for c in concurrency] + [cpu_cell(streamed, name, 10)]
+            print(f"| {name} | " + " | ".join(cells) + " |")
+        print()
     ours = added(plain.median, "freegin-ai serve", 10)
     ttfb = added(streamed.first, "freegin-ai serve", 10)
     checks = [

@@ -442,7 +442,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer repetitions and usage rows")
     parser.add_argument("--repeat", type=int, default=None, help="repetitions of each process timing")
     parser.add_argument(
-        "--only", default=None, help="comma-separated steps: startup,validate,selection,usage,refresh,scale"
+        "--only",
+        default=None,
+        help="comma-separated steps: startup,validate,selection,usage,budget,refresh,scale",
     )
     args = parser.parse_args(argv)
     repeat = args.repeat or (9 if args.quick else 25)
@@ -482,7 +484,7 @@ def main(argv: list[str] | None = None) -> int:
             ("scale", lambda: scale(work, env, starter, repeat)),
             ("selection", lambda: selection(work)),
             ("usage", lambda: usage(work, rows_total)),
-            ("usage", lambda: budget_counts(work, rows_total)),
+            ("budget", lambda: budget_counts(work, rows_total)),
             ("refresh", lambda: refresh_fan_out(work)),
         ]
         wanted = set(args.only.split(",")) if args.only else {name for name, _ in steps}

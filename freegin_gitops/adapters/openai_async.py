@@ -12,7 +12,6 @@ stream's first event, an idle deadline between stream chunks, a size cap on bodi
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
@@ -24,7 +23,14 @@ from freegin_gitops import __version__
 from freegin_gitops.adapters.env_limits import current_limits
 from freegin_gitops.adapters.openai_http import scrub, status_error
 from freegin_gitops.adapters.upstream_http import Upstream, UpstreamAnswer
-from freegin_gitops.core.openai_wire import ChunkFacts, EventSplitter, EventTooLarge, chunk_facts, event_data
+from freegin_gitops.core.openai_wire import (
+    ChunkFacts,
+    EventSplitter,
+    EventTooLarge,
+    chunk_facts,
+    event_data,
+    load_json,
+)
 from freegin_gitops.core.rate_limit_reply import rate_limit_values
 from freegin_gitops.core.redact import excerpt
 from freegin_gitops.errors import ProviderError
@@ -174,7 +180,7 @@ class AsyncProvider:
                 f"the answer is larger than {self.max_answer_bytes} bytes", model, "bad_response"
             )
         try:
-            document = json.loads(content)
+            document, _ = load_json(content)
         except (ValueError, RecursionError):
             raise self.error(
                 f"the answer is not JSON (HTTP {status}, {len(content)} bytes)",

@@ -293,10 +293,14 @@ class Http1Pool:
         raise AssertionError("unreachable")
 
     async def _exchange(self, connection: _Connection, message: bytes, read_s: float) -> _Parser:
+        writer = connection.writer
         try:
-            connection.writer.write(message)
-            async with asyncio.timeout(read_s):
-                await connection.writer.drain()
+            writer.write(message)
+            if writer.transport.get_write_buffer_size():
+                async with asyncio.timeout(read_s):
+                    await writer.drain()
+            else:
+                await writer.drain()  # all sent: it does not wait, only says if the connection broke
         except TimeoutError:
             raise httpx.WriteTimeout("timed out sending the request") from None
         except OSError as exc:

@@ -65,6 +65,8 @@ def refresh_models(
     is left out. Active models the list no longer holds are proposed deprecated; deprecated ones
     still missing after refresh.grace_days, retired; listed again, active. A list holding none of
     the active models, or missing more than half, is suspect: nothing is proposed for its models.
+    Catalog limits that the x-ratelimit-limit-* headers recorded by the router contradict are
+    proposed corrected, with the headers as evidence.
     The result is committed on freegin/refresh/<provider or all>, built from --base without
     touching your working tree (with compiled/catalog.json regenerated when the repository keeps
     one). Re-running updates the same branch and pull request; a branch

@@ -4,13 +4,22 @@ candidates a ``model`` names, the model listing, error bodies, and server-sent e
 Pure: bytes and plain data in, bytes and plain data out. The client's request is passed to the
 provider as it came (``temperature``, ``tools``, ``response_format``, ...), with only ``model``
 replaced, so the gateway never has to know every field of the API.
+
+JSON on the request path is read and written by orjson (several times faster than the standard
+library); what orjson reads differently or not at all (integers beyond 64 bits, which it turns
+into floats; NaN and Infinity; a byte-order mark; lone surrogates) is read by the standard
+library, and such a request is written by it too, so every request reaches the provider with
+the values the standard library would give it.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any, NamedTuple
+
+import orjson
 
 from freegin_gitops.core.compiled_catalog import CompiledCatalog
 from freegin_gitops.errors import RequestRefused
@@ -42,18 +51,35 @@ def error_body(status: int, message: str, code: str | None = None, param: str | 
     return json.dumps({"error": error}, ensure_ascii=False).encode()
 
 
+# 19 digits in a row may be an integer beyond 64 bits, which orjson would read as a float.
+_LONG_DIGITS = re.compile(rb"[0-9]{19}")
+
+
+def load_json(raw: bytes) -> tuple[Any, bool]:
+    """The JSON value in ``raw`` as the standard library reads it, and whether orjson read it
+    (False: the standard library did). ValueError or RecursionError when it is not JSON."""
+    if _LONG_DIGITS.search(raw) is None:
+        try:
+            return orjson.loads(raw), True
+        except orjson.JSONDecodeError:
+            pass  # perhaps JSON orjson refuses (NaN, a byte-order mark): the standard library says
+    return json.loads(raw), False
+
+
 class ChatRequest(NamedTuple):
-    """A client's chat completion request: its JSON object and the fields the gateway acts on."""
+    """A client's chat completion request: its JSON object and the fields the gateway acts on;
+    ``orjson``: orjson read it, so it can write it too (else the standard library does)."""
 
     body: dict[str, Any]
     model: str
     stream: bool
+    orjson: bool = False
 
 
 def parse_chat_request(raw: bytes) -> ChatRequest:
     """The request in ``raw``, or :class:`RequestRefused` (400) saying what is wrong with it."""
     try:
-        body = json.loads(raw)
+        body, fast = load_json(raw)
     except (ValueError, RecursionError):
         raise RequestRefused(400, "the request body is not valid JSON", "invalid_json") from None
     if not isinstance(body, dict):
@@ -82,12 +108,18 @@ def parse_chat_request(raw: bytes) -> ChatRequest:
         stream = False
     if not isinstance(stream, bool):
         raise RequestRefused(400, "'stream' must be true or false", "invalid_value", "stream")
-    return ChatRequest(body, model, stream)
+    return ChatRequest(body, model, stream, fast)
 
 
 def upstream_body(request: ChatRequest, model: str) -> bytes:
     """The JSON a provider is sent: the client's request with ``model`` set to the provider's id."""
-    return json.dumps({**request.body, "model": model}, ensure_ascii=False, separators=(",", ":")).encode()
+    body = {**request.body, "model": model}
+    if request.orjson:
+        return orjson.dumps(body)
+    try:
+        return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    except UnicodeEncodeError:  # a lone surrogate the client escaped: passed on escaped
+        return json.dumps(body, separators=(",", ":")).encode()
 
 
 class Target(NamedTuple):
@@ -227,7 +259,7 @@ def chunk_facts(data: bytes) -> ChunkFacts | None:
     if b'"error"' not in data and b'"usage"' not in data:
         return None
     try:
-        chunk = json.loads(data)
+        chunk, _ = load_json(data)
     except (ValueError, RecursionError):
         return None
     if not isinstance(chunk, dict):

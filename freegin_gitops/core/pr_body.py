@@ -1,8 +1,9 @@
 """The pull request a refresh opens: its title and its markdown body, rendered from a report so
 that a reviewer can decide from it: per suggestion the evidence (listed by the provider and since
 when, context window, the LLM's rationale); per deprecation or retirement the usage figures and how
-long the model has been missing; what was not served, what was left out, which providers were
-skipped or failed and why; and how to decide.
+long the model has been missing; per limit correction the rate-limit headers that call for it;
+what was not served, what was left out, which providers were skipped or failed and why; and how
+to decide.
 
 The body is a sequence of sections (:data:`SECTIONS`, written in
 :mod:`freegin_gitops.core.pr_sections`), each a function of the report and of the length texts
@@ -18,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from freegin_gitops.core import pr_sections
+from freegin_gitops.core import pr_limits, pr_sections
 from freegin_gitops.core.pr_markdown import MAX_TEXT, inline_text
 from freegin_gitops.core.pr_sections import safe_scope, scope_label
 from freegin_gitops.core.refresh_model import RefreshReport
@@ -70,6 +71,7 @@ SECTIONS: tuple[Section, ...] = (
     pr_sections.suggestions,
     pr_sections.not_served,
     pr_sections.lifecycle,
+    pr_limits.limit_corrections,
     pr_sections.skipped,
     pr_sections.how_to_decide,
 )

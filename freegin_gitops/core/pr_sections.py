@@ -41,6 +41,11 @@ def summary(report: RefreshReport, limit: int) -> list[str]:
         f"**{len(report.deprecations)}** deprecation(s), **{len(report.retirements)}** "
         f"retirement(s) and **{len(report.reactivations)}** model(s) active again."
     )
+    if report.limit_corrections:
+        proposes += (
+            f" It also corrects **{len(report.limit_corrections)}** catalog limit(s) that the "
+            "provider's rate-limit headers contradict."
+        )
     return [
         f"## Model catalog refresh: {inline_text(scope_label(report.scope), limit)}",
         "",

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from freegin_gitops.core.catalog import ModelRef
+from freegin_gitops.core.limit_corrections import LimitCorrection, LimitUnresolved
 from freegin_gitops.core.usage import UsageStats
 
 LifecycleChange = Literal["deprecate", "retire", "reactivate"]
@@ -105,10 +106,13 @@ class ProviderRefresh:
     listed: int | None = None  # how many models the list holds
     suspect: str | None = None  # why the list is not trusted for the provider's models
     failure: str | None = None  # why this provider could not be refreshed (nothing of it applied)
+    # catalog limits the provider's rate-limit headers contradict, and those that cannot be told
+    limit_corrections: tuple[LimitCorrection, ...] = ()
+    limits_unresolved: tuple[LimitUnresolved, ...] = ()
 
     @property
     def has_changes(self) -> bool:
-        return bool(self.changes or self.lifecycle)
+        return bool(self.changes or self.lifecycle or self.limit_corrections)
 
     def proposals(self, change: LifecycleChange) -> list[LifecycleProposal]:
         return [p for p in self.lifecycle if p.change == change]
@@ -165,6 +169,14 @@ class RefreshReport:
         return [u for p in self.providers for u in p.unlisted]
 
     @property
+    def limit_corrections(self) -> list[LimitCorrection]:
+        return [c for p in self.providers for c in p.limit_corrections]
+
+    @property
+    def limits_unresolved(self) -> list[LimitUnresolved]:
+        return [u for p in self.providers for u in p.limits_unresolved]
+
+    @property
     def has_changes(self) -> bool:
         return any(p.has_changes for p in self.providers)
 
@@ -189,4 +201,6 @@ class RefreshReport:
             json.dumps(["l", r.change, r.provider, r.model, list(r.workloads), list(r.orphans)])
             for r in self.lifecycle
         )
+        limits = self.limit_corrections
+        items += sorted(json.dumps(["limit", c.provider, c.model, c.key, c.reported]) for c in limits)
         return hashlib.sha256("\n".join(items).encode()).hexdigest()

@@ -36,6 +36,7 @@ def counts(report: RefreshReport | ProviderRefresh) -> str:
         (len(report.proposals("deprecate")), "deprecation"),
         (len(report.proposals("retire")), "retirement"),
         (len(report.proposals("reactivate")), "reactivation"),
+        (len(report.limit_corrections), "limit correction"),
     ]
     return ", ".join(_plural(n, word) for n, word in parts if n) or "no changes"
 
@@ -62,6 +63,12 @@ def commit_message(report: RefreshReport, tree: str) -> str:
         if proposals:
             lines += ["", f"{heading}:"]
             lines += [f"- {p.provider}/{p.model}: {p.reason}" for p in proposals]
+    if report.limit_corrections:
+        lines += ["", "Limit corrections:"]
+        lines += [
+            f"- {c.where}: {c.key} {c.catalog} -> {c.reported} ({'; '.join(c.evidence)})"
+            for c in report.limit_corrections
+        ]
     body = "\n".join(lines)
     trailer = f"{TRAILER}: {trailer_value(report)} tree={tree} message={_digest(body)}"
     return f"{body}\n\n{trailer}\n"

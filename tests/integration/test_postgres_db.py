@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
 
+from freegin_gitops.adapters.usage_pg_schema import MIGRATIONS
 from tests.support.catalogs import LoopbackProvider, write_loopback_catalog
 from tests.support.fake_openai import FakeOpenAI, Reply
+from tests.support.postgres import execute
 
 KEY = "sk-alpha-test-0123456789abcdef"
 
@@ -71,21 +75,61 @@ def test_route_and_list_models_create_no_tables(cli, repo, postgres_url):
         ).fetchone() == (0,)
 
 
+def serve_once(repo: Path, url: str) -> subprocess.CompletedProcess[str]:
+    """``freegin-ai serve`` as a real process, which must stop by itself (before binding)."""
+    return subprocess.run(
+        [sys.executable, "-m", "freegin_gitops", "--repo", str(repo), "--db", url, "serve", "--port", "0"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
 def test_an_unreachable_database_is_one_sentence_and_exit_1(cli, repo, server):
     probe = socket.socket()
     probe.bind(("127.0.0.1", 0))
     port = probe.getsockname()[1]
     probe.close()
     url = f"postgresql://ada:s3cret-pass-word@127.0.0.1:{port}/usage"
-    for command in (("ask", "Say hello"), ("list-models",), ("route",)):
-        run = cli("--repo", repo, "--db", url, *command)
-        assert run.code == 1, (command, run)
+    runs = {
+        command[0]: cli("--repo", repo, "--db", url, *command)
+        for command in (("ask", "Say hello"), ("list-models",), ("route",))
+    }
+    runs["serve"] = serve_once(repo, url)
+    for command, run in runs.items():
+        code = run.code if hasattr(run, "code") else run.returncode
+        assert code == 1, (command, run)
         # The store shows postgresql://ada:***@...; main's last guard masks the whole user part.
-        assert run.stderr.startswith("freegin-ai: the usage database postgresql://***@127.0.0.1:")
+        assert run.stderr.startswith("freegin-ai: the usage database postgresql://***@127.0.0.1:"), command
         assert run.stderr.endswith(
             f":{port}/usage cannot be reached: connection to server at "
             f'"127.0.0.1", port {port} failed: Connection refused\n'
-        )
-        assert run.stderr.count("\n") == 1
+        ), (command, run.stderr)
+        assert run.stderr.count("\n") == 1, (command, run.stderr)
         assert "s3cret" not in run.stderr + run.stdout
     assert server.requests == []  # nothing was called without somewhere to record it
+
+
+def test_a_database_of_a_newer_freegin_ai_is_refused_by_every_command(cli, repo, server, postgres_url):
+    server.script("alpha", Reply.answer("hi"))
+    assert cli("--repo", repo, "--db", postgres_url, "ask", "Say hello").code == 0
+    execute(postgres_url, "INSERT INTO freegin_migrations (version, name) VALUES (99, 'from the future')")
+    before = usage_rows(postgres_url)
+    runs = {
+        command[0]: cli("--repo", repo, "--db", postgres_url, *command)
+        for command in (("ask", "Say hello"), ("list-models",), ("route",))
+    }
+    runs["serve"] = serve_once(repo, postgres_url)
+    for command, run in runs.items():
+        code = run.code if hasattr(run, "code") else run.returncode
+        assert code == 1, (command, run)
+        assert run.stderr.startswith("freegin-ai: the usage database postgresql://"), (command, run.stderr)
+        assert run.stderr.endswith(
+            f"has schema version 99, newer than this freegin-ai knows ({len(MIGRATIONS)}); "
+            "upgrade freegin-ai or use another --db\n"
+        ), (command, run.stderr)
+        assert run.stderr.count("\n") == 1 and "Traceback" not in run.stderr
+    assert len(server.requests) == 1  # only the first ask reached the provider
+    assert usage_rows(postgres_url) == before

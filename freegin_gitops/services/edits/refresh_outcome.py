@@ -1,6 +1,7 @@
 """Write a refresh's outcome into catalog files, with the same surgical round-trip edits as the
 edit commands: suggestions added or made again, and the lifecycle of models the provider stopped
-(or started again) listing: deprecated, retired, active again."""
+(or started again) listing: deprecated, retired, active again; and the catalog limits the
+provider's rate-limit headers contradict, set to what it reports."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from freegin_gitops.adapters.yaml_nodes import delete_key, new_map, set_key
+from freegin_gitops.core.limit_corrections import LimitCorrection
 from freegin_gitops.core.refresh_model import (
     LifecycleProposal,
     ProviderRefresh,
@@ -75,6 +77,13 @@ def _write_lifecycle(root: Any, proposal: LifecycleProposal, today: str) -> None
             delete_key(entry, "successor")
 
 
+def _write_limit(root: Any, correction: LimitCorrection) -> None:
+    owner = root if correction.model is None else find_model(root, correction.model)
+    limits = owner.get("limits") if owner is not None else None
+    if limits is not None:  # the correction is of a limit the file declares
+        set_key(limits, correction.key, correction.reported)
+
+
 def apply_refresh(files: Mapping[str, bytes], report: RefreshReport, now: dt.datetime) -> dict[str, bytes]:
     """The catalog ``files`` with ``report`` written into them (unchanged files included)."""
     workspace = Workspace(files)
@@ -84,6 +93,8 @@ def apply_refresh(files: Mapping[str, bytes], report: RefreshReport, now: dt.dat
             root = workspace.provider(outcome.provider)
             for proposal in outcome.lifecycle:
                 _write_lifecycle(root, proposal, today)
+        for correction in outcome.limit_corrections:
+            _write_limit(workspace.provider(outcome.provider), correction)
         if outcome.changes:
             _write_suggestions(workspace, outcome, stamp)
     return {**files, **workspace.changes()}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -21,6 +21,7 @@ from freegin_gitops.core.catalog import Catalog, ModelRef
 from freegin_gitops.core.compiled_catalog import Candidate, CompiledCatalog
 from freegin_gitops.core.layout import CONFIG_FILE, WORKLOADS_FILE
 from freegin_gitops.core.lifecycle import propose_lifecycle
+from freegin_gitops.core.limit_corrections import limit_findings
 from freegin_gitops.core.model_list import ModelList, prompt_listing
 from freegin_gitops.core.naming import did_you_mean
 from freegin_gitops.core.problems import format_path
@@ -28,7 +29,7 @@ from freegin_gitops.core.refresh_merge import merge_recommendations
 from freegin_gitops.core.refresh_model import ProviderRefresh, ProviderSkipped, RefreshReport
 from freegin_gitops.core.refresh_prompt import render_prompt
 from freegin_gitops.core.refresh_text import SYSTEM_PROMPT, branch_name, counts
-from freegin_gitops.core.usage import UsageKey, UsageStats
+from freegin_gitops.core.usage import RateLimitSeen, UsageKey, UsageStats
 from freegin_gitops.errors import AnswerInvalid, CatalogInvalid, FreeginError, NotFound, ProviderError
 from freegin_gitops.resources import template_path
 from freegin_gitops.services.catalog.compiled_file import compile_result
@@ -77,6 +78,7 @@ class RefreshContext:
     stats: Mapping[UsageKey, UsageStats]
     now: dt.datetime
     progress: Callable[[str], None] = field(default=lambda _message: None)
+    rate_limits: Sequence[RateLimitSeen] = ()  # the x-ratelimit-limit-* values the router recorded
 
 
 def _check_answer(obj: object) -> list[str]:
@@ -180,12 +182,15 @@ def _refresh_one(
         listed=listed,
         keep_unlisted=request.keep_unlisted,
     )
+    limits = limit_findings(provider, ctx.rate_limits, ctx.now.timestamp())
     return replace(
         outcome,
         changes=tuple(merged.changes),
         lifecycle=lifecycle.proposals,
         skipped=tuple(merged.skipped),
         unlisted=tuple(merged.unlisted),
+        limit_corrections=limits.corrections,
+        limits_unresolved=limits.unresolved,
     )
 
 
@@ -207,7 +212,12 @@ def _progress_line(outcome: ProviderRefresh) -> str:
         if unknown
         else ""
     )
-    return f"{outcome.provider}: {counts(outcome)}{unlisted}; {listed}{left_out}"
+    unresolved = (
+        f"; {len(outcome.limits_unresolved)} reported limit(s) that disagree but could not be told apart"
+        if outcome.limits_unresolved
+        else ""
+    )
+    return f"{outcome.provider}: {counts(outcome)}{unlisted}; {listed}{left_out}{unresolved}"
 
 
 def plan_refresh(

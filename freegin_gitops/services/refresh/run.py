@@ -19,7 +19,9 @@ from typing import TYPE_CHECKING
 from freegin_gitops.adapters.catalog_dir import read_catalog_dir
 from freegin_gitops.adapters.git.tree import read_catalog_at, read_file_at, toplevel
 from freegin_gitops.core.layout import COMPILED_FILE
-from freegin_gitops.errors import BadUsage, GitHubError, GitRefused
+from freegin_gitops.core.usage import RateLimitSeen
+from freegin_gitops.core.usage_store import UsageStore
+from freegin_gitops.errors import BadUsage, GitHubError, GitRefused, UsageStoreError
 from freegin_gitops.services.catalog.compiled_file import kept_compiled
 from freegin_gitops.services.catalog.loading import load_files
 from freegin_gitops.services.catalog.repo import CatalogRepo
@@ -46,6 +48,16 @@ class RefreshRun:
     pull_request: str | None = None  # URL
     pull_request_action: str | None = None  # created / updated
     pull_request_error: str | None = None  # why it could not be opened (after the push)
+
+
+def _rate_limits(store: UsageStore, progress: Callable[[str], None]) -> list[RateLimitSeen]:
+    """The rate-limit headers recorded, for limit corrections; none (with a warning) when the
+    store cannot give them: the rest of the refresh does not depend on them."""
+    try:
+        return store.rate_limits()
+    except UsageStoreError as exc:
+        progress(f"warning: no limit corrections proposed: {exc}")
+        return []
 
 
 def _pull_request_opener(
@@ -111,7 +123,7 @@ def run_refresh(
         loaded = load_files(files)
         router = Router(compiled_for(files, loaded), environ=environ, usage=store)
         try:
-            ctx = RefreshContext(router, store.stats(), now, progress)
+            ctx = RefreshContext(router, store.stats(), now, progress, _rate_limits(store, progress))
             plan = plan_refresh(files, base_name, request, ctx, loaded=loaded)
         finally:
             router.close()

@@ -15,26 +15,19 @@ import json
 import signal
 import time
 from collections.abc import AsyncIterator, Mapping
-from typing import Any
 
-import anyio
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 from starlette.routing import Route
 
 from freegin_gitops.adapters.upstream_http import Upstream, gateway_upstream
-from freegin_gitops.core.openai_wire import (
-    DONE,
-    ChatRequest,
-    error_body,
-    parse_chat_request,
-    stream_error_event,
-)
-from freegin_gitops.errors import FreeginError, ProviderError, RequestRefused
+from freegin_gitops.core.openai_wire import error_body
+from freegin_gitops.errors import FreeginError, RequestRefused
 from freegin_gitops.services.serve.catalog_watch import CatalogSource
-from freegin_gitops.services.serve.gateway import CatalogState, Cooldowns, Gateway, Routed, Unanswered
+from freegin_gitops.services.serve.chat_endpoint import CHAT_PATHS, ChatEndpoint, Receive, Scope, Send
+from freegin_gitops.services.serve.gateway import CatalogState, Cooldowns, Gateway
 from freegin_gitops.services.serve.request_log import RequestLog
 from freegin_gitops.services.serve.settings import ServeSettings
 from freegin_gitops.services.serve.shared_state import SharedState, follow_cooldowns
@@ -55,34 +48,6 @@ def refused(exc: RequestRefused) -> Response:
     if exc.retry_after_s is not None:
         headers["Retry-After"] = str(max(1, round(exc.retry_after_s)))
     return _json_response(exc.status, error_body(exc.status, str(exc), exc.code, exc.param), headers)
-
-
-async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, refused (413) past ``limit`` bytes without reading the rest."""
-    declared = request.headers.get("content-length")
-    if declared is not None:
-        if not declared.isdigit():
-            raise RequestRefused(400, "the Content-Length header is not a number", "invalid_request")
-        if int(declared) > limit:
-            raise RequestRefused(413, f"the request body is larger than {limit} bytes", "request_too_large")
-    parts: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise RequestRefused(413, f"the request body is larger than {limit} bytes", "request_too_large")
-        parts.append(chunk)
-    return b"".join(parts)
-
-
-def _answered_headers(routed: Routed[Any]) -> dict[str, str]:
-    calls = sum(a.outcome in ("answered", "failed") for a in routed.attempts)
-    return {
-        "x-freegin-provider": routed.candidate.provider,
-        "x-freegin-model": routed.candidate.model,
-        "x-freegin-workload": routed.workload,
-        "x-freegin-attempts": str(calls if routed.attempts else 1),
-    }
 
 
 class GatewayService:
@@ -236,98 +201,19 @@ class GatewayService:
                 await upstream.aclose()
 
     # -- requests --------------------------------------------------------------------------
-    def authorize(self, request: Request) -> None:
+    def check_key(self, authorization: str) -> None:
+        """Refuse (401) a request whose ``Authorization`` header does not carry the gateway's key."""
         if self._key is None:
             return
-        header = request.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
+        scheme, _, token = authorization.partition(" ")
         given = token.strip().encode() if scheme.lower() == "bearer" else b""
         if not hmac.compare_digest(given, self._key):
             raise RequestRefused(
                 401, "a valid API key is required: send 'Authorization: Bearer <key>'", "invalid_api_key"
             )
 
-    async def chat(self, request: Request) -> Response:
-        started = time.perf_counter()
-        path = request.url.path
-        chat: ChatRequest | None = None
-        workload: str | None = None
-        assert self.gateway is not None
-        try:
-            self.authorize(request)
-            chat = parse_chat_request(await read_body(request, self.settings.max_body_bytes))
-            workload = self.gateway.target(chat).workload
-            if self.writer is not None:
-                await self.writer.room()
-            if chat.stream:
-                return await self._stream(request, chat, started)
-            routed = await self.gateway.complete(chat)
-        except RequestRefused as exc:
-            attempts = exc.attempts if isinstance(exc, Unanswered) else ()
-            self.log.request(
-                "POST",
-                path,
-                exc.status,
-                (time.perf_counter() - started) * 1000,
-                workload=workload,
-                attempts=attempts,
-                stream=bool(chat and chat.stream),
-                error=str(exc),
-                messages=chat.body.get("messages") if chat else None,
-            )
-            return refused(exc)
-        self.log.request(
-            "POST",
-            path,
-            200,
-            (time.perf_counter() - started) * 1000,
-            workload=routed.workload,
-            answered_by=f"{routed.candidate.provider}/{routed.candidate.model}",
-            attempts=routed.attempts,
-            messages=chat.body.get("messages"),
-        )
-        return _json_response(200, routed.result.body, _answered_headers(routed))
-
-    async def _stream(self, request: Request, chat: ChatRequest, started: float) -> Response:
-        assert self.gateway is not None
-        gateway = self.gateway
-        routed = await gateway.stream(chat)
-        stream = routed.result
-
-        async def events() -> AsyncIterator[bytes]:
-            error: ProviderError | None = None
-            try:
-                yield stream.head
-                async for event in stream.rest():
-                    yield event
-                if not stream.done:
-                    yield DONE
-            except ProviderError as exc:
-                error = exc
-                yield stream_error_event(str(exc), exc.kind)
-            finally:
-                # Recorded first and without awaiting: this also runs when the client went away
-                # and the task is being cancelled.
-                attempt = gateway.stream_ended(routed, error)
-                self.log.request(
-                    "POST",
-                    request.url.path,
-                    200,
-                    (time.perf_counter() - started) * 1000,
-                    workload=routed.workload,
-                    answered_by=f"{routed.candidate.provider}/{routed.candidate.model}",
-                    attempts=(*routed.attempts, attempt),
-                    stream=True,
-                    error=str(error) if error else None,
-                    messages=chat.body.get("messages"),
-                )
-                with anyio.CancelScope(shield=True):
-                    await stream.aclose()
-
-        headers = _answered_headers(routed)
-        headers["Cache-Control"] = "no-cache"
-        headers["X-Accel-Buffering"] = "no"  # a proxy in front must not hold events back
-        return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
+    def authorize(self, request: Request) -> None:
+        self.check_key(request.headers.get("authorization", ""))
 
     async def models(self, request: Request) -> Response:
         started = time.perf_counter()
@@ -374,16 +260,33 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     )
 
 
-def build_app(service: GatewayService) -> Starlette:
+class GatewayApp:
+    """The gateway's ASGI app: chat completions on the raw endpoint
+    (:class:`~freegin_gitops.services.serve.chat_endpoint.ChatEndpoint`), everything else
+    (the lifespan, the other routes, 404s and 405s) through Starlette."""
+
+    def __init__(self, service: GatewayService) -> None:
+        self.service = service
+        self.chat = ChatEndpoint(service)
+        routes = [
+            Route("/v1/chat/completions", self.chat, methods=["POST"]),  # the 405 for other methods
+            Route("/chat/completions", self.chat, methods=["POST"]),  # clients given a base URL without /v1
+            Route("/v1/models", service.models, methods=["GET"]),
+            Route("/models", service.models, methods=["GET"]),
+            Route("/healthz", service.healthz, methods=["GET"]),
+            Route("/v1/freegin/status", service.status, methods=["GET"]),
+        ]
+        self.starlette = Starlette(
+            routes=routes, lifespan=service.lifespan, exception_handlers={HTTPException: _http_error}
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] in CHAT_PATHS:
+            await self.chat(scope, receive, send)
+        else:
+            await self.starlette(scope, receive, send)
+
+
+def build_app(service: GatewayService) -> GatewayApp:
     """The ASGI app over ``service``."""
-    routes = [
-        Route("/v1/chat/completions", service.chat, methods=["POST"]),
-        Route("/chat/completions", service.chat, methods=["POST"]),  # clients given a base URL without /v1
-        Route("/v1/models", service.models, methods=["GET"]),
-        Route("/models", service.models, methods=["GET"]),
-        Route("/healthz", service.healthz, methods=["GET"]),
-        Route("/v1/freegin/status", service.status, methods=["GET"]),
-    ]
-    return Starlette(
-        routes=routes, lifespan=service.lifespan, exception_handlers={HTTPException: _http_error}
-    )
+    return GatewayApp(service)

@@ -57,6 +57,7 @@ def serve(service: GatewayService, sock: socket.socket) -> None:
         build_app(service),
         lifespan="on",
         access_log=False,  # one line per request comes from the gateway itself
+        proxy_headers=False,  # nothing reads the client's address: no middleware for it
         log_level="warning",
         server_header=False,
         timeout_graceful_shutdown=max(1, round(service.settings.shutdown_timeout_s)),

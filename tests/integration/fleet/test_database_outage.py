@@ -6,6 +6,7 @@ database is the real server behind a TCP proxy the test cuts."""
 from __future__ import annotations
 
 import io
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -115,3 +116,57 @@ def test_the_gateway_routes_through_an_outage_and_stores_every_row_afterwards(
             ("a1", 3),
             ("a2", 4),
         ]
+
+
+def test_a_429_during_an_outage_cools_the_model_down_from_memory_and_is_stored_when_back(
+    tmp_path: Path, server: FakeOpenAI, proxied: tuple[TcpProxy, str], postgres_url: str
+):
+    proxy, url = proxied
+    url += "&password=hunter2-never-shown"  # the server trusts the test: a password is ignored
+    repo = write_loopback_catalog(
+        tmp_path / "repo",
+        [LoopbackProvider("alpha", server.url("alpha"), {"a1": ["chat"], "a2": ["chat"]}, "ALPHA_API_KEY")],
+    )
+    log = io.StringIO()
+    with PostgresUsageStore(url) as store:
+        service = GatewayService(
+            ServeSettings(reload_interval_s=0),
+            CatalogSource(CatalogRepo(repo, "--repo"), None),
+            {"ALPHA_API_KEY": KEY},
+            store,
+            log=RequestLog("text", False, log),
+            shared_store=True,
+        )
+        with TestClient(build_app(service)) as client:
+
+            def ask() -> str:
+                response = client.post("/v1/chat/completions", json=BODY)
+                assert response.status_code == 200, response.text
+                return response.headers["x-freegin-model"]
+
+            assert ask() == "a1"
+            proxy.cut()
+            server.script(
+                "alpha",
+                Reply(429, {"error": {"message": "slow down"}}, {"Retry-After": "600"}),
+                Reply.answer("ok"),
+            )
+            assert [ask() for _ in range(4)] == ["a2"] * 4  # a1 said 429 once, and is left alone
+            a1_calls = [r for r in server.calls("alpha") if r.body["model"] == "a1"]
+            assert len(a1_calls) == 2  # before the outage, and the 429
+            status = client.get("/v1/freegin/status").json()
+            assert status["usage"]["database"]["reachable"] is False
+            assert status["usage"]["database"]["last_error"].startswith(
+                f"the usage database postgresql://127.0.0.1:{proxy.port}/"
+            )
+            assert "password=***" in status["usage"]["database"]["last_error"]
+            assert "hunter2" not in json.dumps(status)
+            a1 = next(c for c in status["workloads"]["chat"] if c["model"] == "a1")
+            assert a1["cooling_down_until"] is not None and not a1["usable"]
+            proxy.restore()
+            wait_until(lambda: client.get("/v1/freegin/status").json()["usage"]["queued"] == 0, "stored")
+    assert "hunter2" not in log.getvalue() and "password=***" in log.getvalue()
+    with psycopg.connect(postgres_url) as db:
+        cooling = db.execute("SELECT provider, model, until_epoch > extract(epoch FROM now()) FROM cooldown")
+        assert cooling.fetchall() == [("alpha", "a1", True)]  # another gateway sees it now
+        assert db.execute("SELECT count(*) FROM provider_usage").fetchone() == (6,)

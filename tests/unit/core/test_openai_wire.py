@@ -14,6 +14,7 @@ from freegin_gitops.core.openai_wire import (
     chunk_facts,
     error_body,
     event_data,
+    load_json,
     models_listing,
     parse_chat_request,
     resolve_target,
@@ -58,6 +59,37 @@ def test_bad_requests_are_400_naming_the_field(raw: bytes, code: str, param: str
     with pytest.raises(RequestRefused) as caught:
         parse_chat_request(raw)
     assert (caught.value.status, caught.value.code, caught.value.param) == (400, code, param)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"seed": 123456789012345678901234567890}',  # beyond 64 bits: orjson would make it a float
+        b'{"seed": -9999999999999999999}',
+        b'{"temperature": NaN}',
+        b'{"temperature": Infinity}',
+        b'\xef\xbb\xbf{"a": 1}',  # a byte-order mark
+        b'{"a": "x\\ud800"}',  # a lone surrogate
+    ],
+)
+def test_json_orjson_reads_differently_is_read_and_written_by_the_standard_library(raw: bytes) -> None:
+    value, fast = load_json(raw)
+    assert not fast
+    assert repr(value) == repr(json.loads(raw))
+    request = parse_chat_request(raw[:-1] + b', "model": "chat", "messages": [{"role": "user"}]}')
+    sent = json.loads(upstream_body(request, "m"))
+    assert repr(sent) == repr({**value, "model": "m", "messages": [{"role": "user"}]})
+
+
+def test_ordinary_json_is_read_by_orjson_and_written_the_same() -> None:
+    raw = body(model="chat", messages=[{"role": "user", "content": "héllo \u2028 \x00"}], top_p=0.5, n=2)
+    value, fast = load_json(raw)
+    assert fast and value == json.loads(raw)
+    request = parse_chat_request(raw)
+    assert request.orjson
+    assert json.loads(upstream_body(request, "m")) == {**json.loads(raw), "model": "m"}
+    with pytest.raises(ValueError):
+        load_json(b'{"a": 1,}')
 
 
 def test_stream_null_means_plain() -> None:
