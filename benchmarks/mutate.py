@@ -63,17 +63,44 @@ TARGETS: dict[str, list[str]] = {
     "freegin_gitops/adapters/tool_source.py": ["tests/unit/adapters/test_tool_source.py"],
     "freegin_gitops/services/init/starter.py": ["tests/cli/test_init.py"],
     "freegin_gitops/services/routing/router.py": ["tests/unit/services/routing/test_router.py"],
+    "freegin_gitops/services/routing/session.py": ["tests/unit/services/routing/test_session.py"],
+    "freegin_gitops/services/routing/usage_stats.py": [
+        "tests/unit/services/routing/test_usage_stats.py",
+        "tests/unit/adapters/test_usage_store_contract.py",
+    ],
     "freegin_gitops/adapters/usage_db.py": [
         "tests/unit/adapters/test_usage_db.py",
         "tests/unit/adapters/test_usage_db_failures.py",
+        "tests/unit/adapters/test_usage_store_contract.py",
     ],
     "freegin_gitops/adapters/usage_schema.py": [
         "tests/unit/adapters/test_usage_db.py",
         "tests/unit/adapters/test_usage_schema.py",
+        "tests/unit/adapters/test_usage_store_contract.py",
+    ],
+    "freegin_gitops/adapters/usage_pg.py": [
+        "tests/unit/adapters/test_usage_pg.py",
+        "tests/unit/adapters/test_usage_store_contract.py",
+    ],
+    "freegin_gitops/adapters/usage_pg_schema.py": [
+        "tests/unit/adapters/test_usage_pg.py",
+        "tests/unit/adapters/test_usage_pg_schema.py",
     ],
     "freegin_gitops/adapters/yaml_edit.py": [
         "tests/unit/adapters/test_yaml_edit.py",
         "tests/unit/adapters/test_yaml_nodes.py",
+    ],
+    "freegin_gitops/adapters/yaml_nodes.py": [
+        "tests/unit/adapters/test_yaml_nodes.py",
+        "tests/unit/adapters/test_yaml_edit.py",
+    ],
+    "freegin_gitops/adapters/yaml_locate.py": [
+        "tests/unit/adapters/test_yaml_locate.py",
+        "tests/unit/adapters/test_yaml_edit.py",
+    ],
+    "freegin_gitops/adapters/yaml_read.py": [
+        "tests/unit/adapters/test_yaml_read.py",
+        "tests/unit/adapters/test_yaml_edit.py",
     ],
 }
 
@@ -299,6 +326,12 @@ def _functions(namespace: dict[str, Any], module_name: str) -> dict[str, Functio
         if func is not None and not isinstance(value, FunctionType):
             add(func)
             return
+        wrapped = getattr(value, "__wrapped__", None)  # @contextlib.contextmanager, functools.wraps
+        if isinstance(value, FunctionType) and isinstance(wrapped, FunctionType):
+            add(wrapped)  # the module's own code is the wrapped function's, not the wrapper's
+            if value.__code__.co_filename == wrapped.__code__.co_filename:  # a wrapper of its own
+                found.setdefault(value.__qualname__ + "#wrapper", value)
+            return
         if isinstance(value, FunctionType) and value.__module__ == module_name:
             found.setdefault(value.__qualname__, value)
 
@@ -363,7 +396,7 @@ def install(module: ModuleType, baseline: str, source: str) -> bool:
             if isinstance(current, type):
                 changed |= _rebind_class_constants(current, before[name], value)
             continue
-        if not isinstance(value, _PLAIN):  # functions, classes, modules, typing aliases
+        if not isinstance(value, _PLAIN) or not _data(value):  # functions, classes, modules, aliases
             continue
         if not _same(before.get(name), value):
             setattr(module, name, value)
@@ -374,8 +407,8 @@ def install(module: ModuleType, baseline: str, source: str) -> bool:
 def _rebind_class_constants(current: type, before: type, new: type) -> bool:
     changed = False
     for name, value in vars(new).items():
-        if name.startswith("__") or not isinstance(value, _PLAIN):  # slots, properties, methods
-            continue
+        if name.startswith("__") or not isinstance(value, _PLAIN) or not _data(value):
+            continue  # slots, properties, methods, registries of functions
         if not _same(vars(before).get(name), value):
             setattr(current, name, value)
             changed = True
@@ -383,6 +416,19 @@ def _rebind_class_constants(current: type, before: type, new: type) -> bool:
 
 
 _PLAIN = (int, float, str, bytes, tuple, frozenset, dict, list, type(None), re.Pattern)
+
+
+def _data(value: Any) -> bool:
+    """Whether ``value`` is plain data all through (no function or class inside): only then is a
+    changed value rebound. A registry of functions (ruamel's ``yaml_constructors``, filled by
+    ``add_constructor`` in the class body) differs between any two runs of the module, since its
+    functions are new objects each time; rebinding it would put the other run's functions (and
+    their globals, their classes) into the loaded module."""
+    if isinstance(value, (dict,)):
+        return all(_data(k) and _data(v) for k, v in value.items())
+    if isinstance(value, (tuple, list, frozenset)):
+        return all(_data(v) for v in value)
+    return isinstance(value, (int, float, str, bytes, type(None), re.Pattern))
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -530,6 +576,19 @@ def equivalents() -> dict[str, str]:
     return found
 
 
+def _keys_in(text: str) -> list[str]:
+    """The mutant keys in ``text``: lines of ``--list``, or of ``--show`` (``survived  key``)."""
+    found = []
+    for line in text.splitlines():
+        line = line.strip()
+        for status in ("survived", "killed", "timeout", "not-run"):
+            if line.startswith(status + " "):
+                line = line.removeprefix(status).strip()
+        if line.startswith("freegin_gitops/"):
+            found.append(line)
+    return found
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -540,6 +599,12 @@ def main() -> int:
     parser.add_argument("--show", choices=["survived", "all", "none"], default="survived")
     parser.add_argument("--list", action="store_true", help="list the mutants, run nothing")
     parser.add_argument("--strings", action="store_true", help="also empty string constants (messages)")
+    parser.add_argument(
+        "--only",
+        type=Path,
+        metavar="FILE",
+        help="run only the mutants named in FILE (lines as --show prints them: a rerun of survivors)",
+    )
     args = parser.parse_args()
     os.chdir(ROOT)
     sys.path.insert(0, str(ROOT))
@@ -549,6 +614,9 @@ def main() -> int:
     totals: list[tuple[str, int, int, int, int]] = []
     for path in args.paths or default_targets():
         found = mutants(path, args.strings)
+        if args.only is not None:
+            wanted = set(_keys_in(args.only.read_text(encoding="utf-8")))
+            found = [m for m in found if m.key in wanted]
         if args.list:
             for m in found:
                 print(m.key)

@@ -30,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.budget_counts import budget_counts  # noqa: E402
 from benchmarks.catalogs import write_models_dev_catalog, write_synthetic_catalog  # noqa: E402
 from benchmarks.scale import scale  # noqa: E402
 from benchmarks.timing import FREEGIN, PYTHON, Row, ms, ratio_row, run_times  # noqa: E402
@@ -262,95 +263,6 @@ def usage(work: Path, total_rows: int) -> list[Row]:
             "none lost",
             stored == expected,
         ),
-    ]
-
-
-def budget_counts(work: Path, total_rows: int) -> list[Row]:
-    """The budget count of one candidate (its model's minute, hour and day windows and its
-    provider's minute and day) in a table of ``total_rows`` rows, against counting the same
-    windows by reading every row of the table (what a store without the rollup would do)."""
-    from freegin_gitops.adapters.usage_db import SqliteUsageStore
-    from freegin_gitops.core.budgets import Limits, plan_budget
-    from freegin_gitops.core.usage import UsageRecord, iso_utc
-
-    path = work / "budget-usage.db"
-    now = dt.datetime(2026, 11, 30, 18, 0, tzinfo=dt.UTC).timestamp()
-    hot = 14_400  # the measured model's last day: a full Cerebras/Groq daily budget
-    span = 30 * 86400.0  # the rest, spread over 30 days, 40 providers, 7 models each
-    with SqliteUsageStore(path) as store:
-        batch = 50_000
-        for offset in range(0, total_rows, batch):
-            records = []
-            for i in range(offset, min(offset + batch, total_rows)):
-                if i < hot:
-                    provider, model, ts = "provider-0", "model-0", now - 64700 + i * 4.4
-                else:
-                    provider, model = f"provider-{i % 40}", f"model-{i % 7}"
-                    ts = now - span + (i * 7919 % int(span))
-                records.append(
-                    UsageRecord(
-                        provider, model, "chat", 100.0, i % 13 != 0, total_tokens=i % 900, ts=iso_utc(ts)
-                    )
-                )
-            store.record(records)
-        own = Limits.from_mapping(
-            {
-                "requests_per_minute": 30,
-                "requests_per_hour": 900,
-                "requests_per_day": 14400,
-                "tokens_per_minute": 60000,
-                "tokens_per_day": 1000000,
-            }
-        )
-        shared = Limits.from_mapping({"requests_per_minute": 60, "requests_per_day": 50000})
-        plan = plan_budget("provider-0", "model-0", own, shared, now)
-        queries = plan.queries()
-
-        def counted() -> object:
-            return plan.state(store.count_windows(queries))
-
-        def scanned() -> object:
-            db = store._db  # the same windows, read from every row
-            found = []
-            for q in queries:
-                rows = db.execute(
-                    "SELECT ts, provider, model, total_tokens FROM provider_usage NOT INDEXED"
-                ).fetchall()
-                since = iso_utc(q.since_epoch)
-                found.append(
-                    sum(
-                        1
-                        for ts, p, m, _ in rows
-                        if p == q.provider and (q.model is None or m == q.model) and ts >= since
-                    )
-                )
-            return found
-
-        state = counted()
-        day = next(b for b in state.budgets if b.scope == "model" and b.window.period == "day")  # type: ignore[attr-defined]
-        assert day.used >= hot and day.used == scanned()[2], (day, hot)  # the same as reading every row
-        times: list[float] = []
-        for _ in range(7):
-            start = time.perf_counter()
-            for _ in range(100):
-                counted()
-            times.append((time.perf_counter() - start) / 100)
-        scan_times = []
-        for _ in range(3):
-            start = time.perf_counter()
-            scanned()
-            scan_times.append(time.perf_counter() - start)
-    per_candidate = statistics.median(times)
-    scan = statistics.median(scan_times)
-    return [
-        Row(
-            f"budget count of one candidate, {total_rows:,} rows (5 windows, 14,400 today)",
-            ms(per_candidate),
-            f"reading every row {ms(scan)}",
-            per_candidate / scan,
-            "<= 1 ms",
-            per_candidate <= 0.001,
-        )
     ]
 
 

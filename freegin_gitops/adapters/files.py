@@ -20,6 +20,21 @@ def atomic_write(path: Path, data: bytes) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+    except OSError as exc:
+        raise FileError(f"{path} cannot be written: {exc.strerror}") from exc
+    tmp = _staged(path, data, mode)
+    try:
+        tmp.replace(path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise FileError(f"{path} cannot be written: {exc.strerror}") from exc
+    _fsync_dir(path.parent)
+
+
+def _staged(path: Path, data: bytes, mode: int) -> Path:
+    """``data`` in a new temporary file beside ``path`` (``.NAME.<random>.tmp``), fsynced, with
+    ``mode``; removed again if anything fails or is interrupted before it is returned."""
+    try:
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
         raise FileError(f"{path} cannot be written: {exc.strerror}") from exc
@@ -30,14 +45,13 @@ def atomic_write(path: Path, data: bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         tmp.chmod(mode)
-        tmp.replace(path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise FileError(f"{path} cannot be written: {exc.strerror}") from exc
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    _fsync_dir(path.parent)
+    return tmp
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -88,17 +102,8 @@ def create_new(path: Path, data: bytes) -> None:
     the link fails if ``path`` exists, so a file that appears meanwhile is never replaced.
     :class:`AlreadyExists` names it.
     """
+    tmp = _staged(path, data, 0o644)
     try:
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise FileError(f"{path} cannot be written: {exc.strerror}") from exc
-    tmp = Path(name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        tmp.chmod(0o644)
         os.link(tmp, path)
     except FileExistsError:
         raise AlreadyExists(f"{path} already exists", path) from None

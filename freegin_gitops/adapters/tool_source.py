@@ -4,30 +4,34 @@ pre-commit hook it writes to the very tool that wrote them.
 Three records, the first found wins:
 
 1. ``direct_url.json`` (PEP 610), which pip writes when it installs from git
-   (``pip install "freegin-ai @ git+https://...@COMMIT"``): the repository and the commit;
+   (``pip install "freegin-ai @ git+https://...@COMMIT"``): the repository and the commit; or
+   from GitHub's archive of a commit (``pip install https://github.com/OWNER/REPO/archive/COMMIT.zip``);
 2. ``_bundled/build.json``, written into the wheel by the build hook (``hatch_build.py``) when the
    wheel is built from a git checkout (``pip install .`` in a clone): the commit and whether the
    checkout had uncommitted changes;
 3. a source checkout (an editable install): the checkout's HEAD, read with git.
 
-Otherwise only the version is known.
+Otherwise only the version is known, and ``init`` asks for the commit (``--pin``).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from freegin_gitops import __version__
-from freegin_gitops.core.starter import ToolSource
+from freegin_gitops.core.starter import ToolSource, is_commit_id
 from freegin_gitops.resources import bundled_root
 
 DISTRIBUTION = "freegin-ai"
 DEFAULT_REPOSITORY = "https://github.com/freegin-ai/freegin-ai"
 BUILD_INFO = "build.json"
 _PACKAGE = Path(__file__).resolve().parent.parent
+# GitHub's archive of one commit, as pip records an install from it (the URL names the commit).
+_GITHUB_ARCHIVE = re.compile(r"(https://github\.com/[^/?#]+/[^/?#]+)/archive/([0-9a-f]{40})\.(?:zip|tar\.gz)")
 
 
 def _json(text: str | None) -> dict[str, Any]:
@@ -48,10 +52,6 @@ def canonical(dist: metadata.Distribution | None) -> str:
     return DEFAULT_REPOSITORY
 
 
-def _is_commit(value: object) -> bool:
-    return isinstance(value, str) and len(value) == 40 and all(c in "0123456789abcdef" for c in value)
-
-
 def from_records(
     direct_url: dict[str, Any],
     build_info: dict[str, Any],
@@ -61,15 +61,18 @@ def from_records(
 ) -> ToolSource:
     """The tool's source from the three records (any may be empty), by their precedence."""
     vcs = direct_url.get("vcs_info")
-    if isinstance(vcs, dict) and vcs.get("vcs") == "git" and _is_commit(vcs.get("commit_id")):
+    if isinstance(vcs, dict) and vcs.get("vcs") == "git" and is_commit_id(vcs.get("commit_id")):
         url = str(direct_url.get("url", ""))
         # A GitHub Actions runner can install from an https URL, not from a path or over ssh.
         repository = url.removesuffix("/") if url.startswith("https://") else canonical
         return ToolSource(version, repository, vcs["commit_id"])
-    if _is_commit(build_info.get("commit")):
+    archive = _GITHUB_ARCHIVE.fullmatch(str(direct_url.get("url", "")))
+    if archive is not None and isinstance(direct_url.get("archive_info"), dict):
+        return ToolSource(version, archive[1], archive[2])
+    if is_commit_id(build_info.get("commit")):
         return ToolSource(version, canonical, build_info["commit"], bool(build_info.get("dirty")))
     commit, dirty = checkout
-    if _is_commit(commit):
+    if is_commit_id(commit):
         return ToolSource(version, canonical, commit, bool(dirty))
     return ToolSource(version, canonical)
 

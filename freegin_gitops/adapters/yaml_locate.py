@@ -122,14 +122,15 @@ class Locator:
 
 
 def _resolve(root: _Wanted, path: Sequence[str | int], key: str | None) -> Position:
-    if root.mark is None:
+    mark = root.mark
+    if mark is None:  # an empty file
         return Position(1, 1)
     node = root
     for part in path:
         child = node.children.get(part)
         if child is None or child.mark is None:
             break
-        node = child
+        node, mark = child, child.mark
     if key is not None and node.is_mapping and key in node.key_marks:
         return node.key_marks[key]
-    return node.mark if node.mark is not None else Position(1, 1)
+    return mark

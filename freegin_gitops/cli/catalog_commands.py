@@ -15,22 +15,28 @@ from freegin_gitops.cli.params import PATH_TYPE, exit_with, global_options
 @click.option(
     "--empty", is_flag=True, help="Write only workloads.yaml and config.yaml, no providers or suggestions."
 )
-def init(path: Path | None, empty: bool) -> None:
+@click.option(
+    "--pin",
+    metavar="COMMIT",
+    help="Pin the workflows and the hook to this full commit id of freegin-ai's repository "
+    "(default: the commit this freegin-ai was built from; needed when it cannot tell).",
+)
+def init(path: Path | None, empty: bool, pin: str | None) -> None:
     """Start a catalog repository in PATH (default: the current directory).
 
     Writes the starter catalog (with --empty: its workloads and a config naming no provider) and
     schemas/ into PATH, and, at the root of the git repository around PATH (or in PATH outside
     git), .github/workflows/validate.yml and refresh.yml and a .pre-commit-config.yaml. The
-    workflows and the hook install this very freegin-ai, pinned to the commit it was built from.
-    Refuses to write over any existing file, and then writes nothing. Prints what it wrote and
-    the next steps.
+    workflows and the hook install this very freegin-ai, pinned to the commit it was built from
+    (or --pin COMMIT; exit 1 when neither is known). Refuses to write over any existing file,
+    and then writes nothing. Prints what it wrote and the next steps.
 
     \b
     Example: freegin-ai init infra/ai
     """
     from freegin_gitops.commands import init as command
 
-    exit_with(command.run(path=path, empty=empty))
+    exit_with(command.run(path=path, empty=empty, pin=pin))
 
 
 @click.command(short_help="Check the catalog against its schemas and rules.")

@@ -3,11 +3,13 @@ to do next."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from freegin_gitops.adapters.tool_source import tool_source
 from freegin_gitops.commands.output import emit, note
-from freegin_gitops.core.starter import PR_TOKEN_SECRET
+from freegin_gitops.core.starter import PR_TOKEN_SECRET, is_commit_id
+from freegin_gitops.errors import BadUsage
 from freegin_gitops.services.init import InitPlan, plan_init, write_init
 
 
@@ -38,9 +40,16 @@ def _next_steps(plan: InitPlan, cwd: Path) -> list[str]:
     return steps
 
 
-def run(*, path: Path | None, empty: bool) -> int:
+def run(*, path: Path | None, empty: bool, pin: str | None = None) -> int:
     cwd = Path.cwd()
     source = tool_source()
+    if pin is not None:
+        if not is_commit_id(pin.lower()):
+            raise BadUsage(
+                f"--pin {pin!r}: give a full 40-character commit id of {source.repository} "
+                "(a branch moves under a scheduled workflow, a tag or a short id may not exist there)"
+            )
+        source = dataclasses.replace(source, commit=pin.lower(), dirty=False)
     plan = plan_init(path if path is not None else cwd, empty=empty, source=source)
     written = write_init(plan, cwd)
     emit(f"wrote {len(written)} files of a freegin-ai catalog repository:\n")
@@ -50,13 +59,7 @@ def run(*, path: Path | None, empty: bool) -> int:
     emit("next steps:\n")
     for number, step in enumerate(_next_steps(plan, cwd), start=1):
         emit(f"  {number}. {step}\n")
-    if not plan.pin.exact:
-        note(
-            "freegin-ai: this installation does not know the commit it was built from, so the files "
-            f"pin the release {source.version}; if there is no such release, pin a commit instead "
-            "(README: Pinning the tool)"
-        )
-    elif source.dirty:
+    if source.dirty:
         note(
             f"freegin-ai: this freegin-ai was built from commit {plan.pin.rev[:12]} with uncommitted "
             "changes; the files pin that commit, without them"

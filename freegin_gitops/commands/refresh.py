@@ -171,6 +171,8 @@ def run(
         emit(f"nothing to suggest for {plan.report.scope}: no branch written\n")
     elif pub.action == "skipped":
         note(f"freegin-ai: {pub.notice}")
+        if environ.get("GITHUB_ACTIONS") == "true":  # why no pull request moved, on the run's page
+            emit(github_warning(str(pub.notice), "freegin-ai refresh", "notice") + "\n")
     else:
         emit(_branch_line(outcome, bool(push) or open_pr) + "\n")
     failing = _report_failures(plan.report, strict, environ)

@@ -128,7 +128,8 @@ def _int(value: str | None) -> int | None:
     if value is None:
         return None
     value = value.strip()
-    if not value.isdigit() or len(value) > 15:
+    # ASCII digits only: str.isdigit() also takes '²' (which int() refuses) and other scripts' digits
+    if not value.isascii() or not value.isdigit() or len(value) > 15:
         return None
     return int(value)
 

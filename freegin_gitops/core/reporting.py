@@ -25,9 +25,10 @@ def github_annotation(problem: Problem) -> str:
     return f"::error {where}::{_escape_data(message)}"
 
 
-def github_warning(message: str, title: str) -> str:
-    """One ``::warning`` workflow command: shown on the run's summary page under GitHub Actions."""
-    return f"::warning title={_escape_property(title)}::{_escape_data(message)}"
+def github_warning(message: str, title: str, level: str = "warning") -> str:
+    """One ``::warning`` (or ``::notice``) workflow command: shown on the run's summary page under
+    GitHub Actions."""
+    return f"::{level} title={_escape_property(title)}::{_escape_data(message)}"
 
 
 def render_text(problems: Sequence[Problem]) -> str:

@@ -11,6 +11,7 @@ token apart from the provider keys.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -41,31 +42,31 @@ class ToolSource:
 
 @dataclass(frozen=True, slots=True)
 class Pin:
-    """How the written files install this tool: a pip requirement, and a pre-commit repo + rev."""
+    """How the written files install this tool: a pip requirement, and a pre-commit repo + rev,
+    both pinned to one commit of the tool's git repository (there are no releases to pin to)."""
 
     requirement: str
     repository: str
     rev: str
     label: str  # "freegin-ai 0.1.0, commit 1a2b3c4d5e6f"
-    exact: bool  # pinned to a commit (else to a version number, which names a release)
 
 
-def pin_for(source: ToolSource) -> Pin:
-    """Pin to the commit the tool was built from; without one, to its version number."""
-    if source.commit is not None:
-        return Pin(
-            requirement=f"freegin-ai @ git+{source.repository}@{source.commit}",
-            repository=source.repository,
-            rev=source.commit,
-            label=f"freegin-ai {source.version}, commit {source.commit[:12]}",
-            exact=True,
-        )
+def is_commit_id(value: object) -> bool:
+    """A full git commit id (40 lowercase hex digits): the only pin that never moves."""
+    return isinstance(value, str) and len(value) == 40 and all(c in "0123456789abcdef" for c in value)
+
+
+def pin_for(source: ToolSource) -> Pin | None:
+    """Pin to the commit the tool was built from; None when it is not known (an install from an
+    sdist or an archive): a version number would name a release that does not exist, or a
+    package on PyPI that is not this project's."""
+    if source.commit is None:
+        return None
     return Pin(
-        requirement=f"freegin-ai=={source.version}",
+        requirement=f"freegin-ai @ git+{source.repository}@{source.commit}",
         repository=source.repository,
-        rev=f"v{source.version}",
-        label=f"freegin-ai {source.version}",
-        exact=False,
+        rev=source.commit,
+        label=f"freegin-ai {source.version}, commit {source.commit[:12]}",
     )
 
 
@@ -177,6 +178,7 @@ def validate_workflow(pin: Pin, layout: StarterLayout) -> str:
         "    paths:",
         f'      - "{base}catalog/**"',
         f'      - "{base}compiled/**"',
+        f'      - "{base}schemas/**"',
         f'      - "{VALIDATE_WORKFLOW}"',
         "  workflow_dispatch:",
         "",
@@ -309,8 +311,17 @@ def refresh_workflow(pin: Pin, layout: StarterLayout) -> str:
     return "\n".join(lines) + "\n"
 
 
-def pre_commit_config(pin: Pin) -> str:
-    """``.pre-commit-config.yaml``: the validate hook of the freegin-ai repository, pinned."""
+def hook_files(layout: StarterLayout) -> str:
+    """The ``files:`` pattern of the written hook: this catalog's files only, so that another
+    folder named ``catalog/`` in the repository (a shop's product catalog) is never taken for
+    a freegin-ai catalog."""
+    return "^" + re.escape(f"{layout.prefix}catalog/") + r".+\.ya?ml$"
+
+
+def pre_commit_config(pin: Pin, layout: StarterLayout) -> str:
+    """``.pre-commit-config.yaml``: the validate hook of the freegin-ai repository, pinned, on
+    the files of the catalog at ``layout``."""
+    files = hook_files(layout).replace("'", "''")
     return "\n".join(
         [
             "# Validates the freegin-ai catalog before every commit: pre-commit passes the changed",
@@ -322,6 +333,8 @@ def pre_commit_config(pin: Pin) -> str:
             f"    rev: {pin.rev}",
             "    hooks:",
             f"      - id: {HOOK_ID}",
+            "        # Only this catalog's files (another folder named catalog/ is not one).",
+            f"        files: '{files}'",
             "",
         ]
     )

@@ -94,9 +94,31 @@ def test_outside_git_the_first_step_is_git_init(cli: Cli, tmp_path: Path) -> Non
 def test_the_written_files_pin_this_tool(cli: Cli, repo: Path) -> None:
     cli("init", cwd=repo)
     pin = pin_for(tool_source())
+    assert pin is not None
     assert load(repo / ".pre-commit-config.yaml")["repos"][0]["rev"] == pin.rev
     for name in WORKFLOWS:
         assert f'python -m pip install "{pin.requirement}"' in (repo / name).read_text()
+
+
+def test_pin_names_the_commit_the_files_install(cli: Cli, repo: Path) -> None:
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    run = cli("init", "--pin", commit.upper(), cwd=repo)
+    assert run.code == 0, run.stderr
+    assert f"install freegin-ai {tool_source().version}, commit {commit[:12]}\n" in run.stdout
+    assert load(repo / ".pre-commit-config.yaml")["repos"][0]["rev"] == commit
+    for name in WORKFLOWS:
+        text = (repo / name).read_text()
+        assert f"freegin-ai @ git+https://github.com/freegin-ai/freegin-ai@{commit}" in text
+
+
+@pytest.mark.parametrize(
+    "value", ["main", "v0.1.0", "0123456789ab", "0123456789abcdef0123456789abcdef0123456z"]
+)
+def test_pin_takes_only_a_full_commit_id(cli: Cli, repo: Path, value: str) -> None:
+    run = cli("init", "--pin", value, cwd=repo)
+    assert (run.code, run.stdout) == (2, "")
+    assert f"--pin '{value}': give a full 40-character commit id" in run.stderr
+    assert tree(repo) == []
 
 
 def test_empty_writes_workloads_and_config_only_and_validates(cli: Cli, repo: Path) -> None:
@@ -132,6 +154,19 @@ def test_init_refuses_to_write_over_a_file_and_then_writes_nothing(
     assert run.code == 1
     assert run.stderr.startswith(f"freegin-ai: {existing} already exists; init writes no file over another")
     assert (tree(repo), (repo / existing).read_text()) == (before, "mine\n")
+
+
+def test_a_monorepos_own_pre_commit_configuration_gets_advice_on_merging(cli: Cli, repo: Path) -> None:
+    (repo / ".pre-commit-config.yaml").write_text("repos: []\n")
+    run = cli("init", "infra/ai", cwd=repo)
+    assert run.code == 1
+    assert "move it aside, run init again, then merge yours back" in run.stderr
+    assert "freegin-validate entry" in run.stderr
+    (repo / "infra/ai/catalog").mkdir(parents=True)
+    (repo / "infra/ai/catalog/config.yaml").write_text("mine\n")
+    (repo / ".pre-commit-config.yaml").unlink()
+    again = cli("init", "infra/ai", cwd=repo)
+    assert "move it away, or start the catalog in another folder" in again.stderr
 
 
 def test_two_existing_files_are_counted(cli: Cli, repo: Path) -> None:

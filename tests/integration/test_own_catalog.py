@@ -12,6 +12,7 @@ repository's at the commit the tool was built from.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -21,6 +22,7 @@ import pytest
 
 from freegin_gitops.adapters.tool_source import DEFAULT_REPOSITORY
 from tests.helpers import ROOT, git
+from tests.support.fake_github import FakeGitHub
 from tests.support.wheelhouse import build_wheelhouse, offline_pip_env
 
 pytestmark = pytest.mark.slow
@@ -45,12 +47,15 @@ def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def fresh_tool(tmp_path_factory: pytest.TempPathFactory, wheelhouse: Path) -> Path:
     """The bin/ folder of a fresh virtualenv with freegin-ai installed from this checkout, as
     ``pip install .`` does (a wheel: not editable)."""
-    base = tmp_path_factory.mktemp("fresh")
-    venv = base / "venv"
+    return _install(tmp_path_factory.mktemp("fresh"), ROOT, wheelhouse)
+
+
+def _install(venv_base: Path, source: Path, wheelhouse: Path) -> Path:
+    venv = venv_base / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    env = {**_quiet_env(base), **offline_pip_env(wheelhouse)}
+    env = {**_quiet_env(venv_base), **offline_pip_env(wheelhouse)}
     done = subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", "-q", str(ROOT)],
+        [sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", "-q", str(source)],
         env=env,
         capture_output=True,
         text=True,
@@ -58,6 +63,20 @@ def fresh_tool(tmp_path_factory: pytest.TempPathFactory, wheelhouse: Path) -> Pa
     )
     assert done.returncode == 0, done.stdout + done.stderr
     return venv / "bin"
+
+
+@pytest.fixture(scope="session")
+def copy_tool(tmp_path_factory: pytest.TempPathFactory, wheelhouse: Path) -> Path:
+    """The bin/ folder of a fresh virtualenv with freegin-ai installed from a copy of this
+    checkout's files that is not a git checkout (as from an sdist or a downloaded source tree):
+    the tool cannot tell the commit it was built from."""
+    base = tmp_path_factory.mktemp("copy")
+    source = base / "freegin-ai"
+    for name in git(ROOT, "ls-files", "-z").split("\0"):
+        if name and (ROOT / name).is_file():
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, source / name)
+    return _install(base, source, wheelhouse)
 
 
 @pytest.fixture(scope="session")
@@ -233,8 +252,9 @@ def test_after_refresh_and_adopt_compile_check_is_green_on_the_branch(
     at_root: Path, env: dict[str, str], tmp_path: Path
 ) -> None:
     """The catalog keeps its compiled file; a refresh from a saved answer is pushed to a bare
-    origin, a reviewer adopts the suggestion on the branch with --commit: compile --check (what
-    the written validate.yml runs) passes on the branch after each step."""
+    origin and its pull request opened on a loopback GitHub API, a reviewer adopts the suggestion
+    on the branch with --commit: compile --check (what the written validate.yml runs) passes on
+    the branch after each step."""
     assert freegin(env, at_root, "compile", "--output", "compiled/catalog.json").returncode == 0
     git(at_root, "add", "compiled")
     git(at_root, "commit", "-q", "-m", "Keep the compiled catalog")
@@ -247,8 +267,19 @@ def test_after_refresh_and_adopt_compile_check_is_green_on_the_branch(
         '{"workload": "code", "recommendations": [{"model": "qwen/qwen3-coder-480b", '
         '"reason": "Code model.", "cost": "free", "speed": "fast"}]}'
     )
-    pushed = freegin(env, at_root, "refresh-models", "groq", "--from-file", str(answer), "--push")
-    assert pushed.returncode == 0, pushed.stderr
+    with FakeGitHub(repository="me/my-catalog") as github:
+        api = {
+            "GITHUB_TOKEN": github.token,
+            "GITHUB_API_URL": github.api_url,
+            "GITHUB_REPOSITORY": github.full_name,
+        }
+        args = ("refresh-models", "groq", "--from-file", str(answer), "--push", "--open-pr")
+        pushed = freegin({**env, **api}, at_root, *args)
+        assert pushed.returncode == 0, pushed.stderr
+        (pull,) = github.open_pulls()
+        assert (pull.head, pull.base) == ("freegin/refresh/groq", "trunk")
+        assert "qwen/qwen3-coder-480b" in (pull.body or "")
+    assert "compiled/catalog.json regenerated" in pushed.stdout
     review = tmp_path / "review"
     subprocess.run(["git", "clone", "-q", "-b", "freegin/refresh/groq", str(origin), str(review)], check=True)
     check = ("compile", "--output", "compiled/catalog.json", "--check")
@@ -258,3 +289,65 @@ def test_after_refresh_and_adopt_compile_check_is_green_on_the_branch(
     done = freegin(env, review, *check)
     assert done.returncode == 0, done.stderr
     assert git(review, "status", "--porcelain") == ""
+
+
+def test_a_tool_that_cannot_tell_its_commit_asks_for_one_then_pins_it(
+    tmp_path: Path, env: dict[str, str], copy_tool: Path, fresh_tool: Path
+) -> None:
+    """Installed from files that are not a git checkout, init writes no pin to a release that
+    does not exist: it asks for --pin, and the files it then writes work with pre-commit."""
+    user = {**env, "PATH": env["PATH"].replace(str(fresh_tool), str(copy_tool), 1)}
+    root = tmp_path / "my-catalog"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "trunk")
+    refused = freegin(user, root, "init")
+    assert (refused.returncode, refused.stdout) == (1, "")
+    assert "cannot tell the commit it was built from" in refused.stderr
+    assert "--pin COMMIT" in refused.stderr and "nothing was written" in refused.stderr
+    assert sorted(p.name for p in root.iterdir()) == [".git"]
+    head = git(ROOT, "rev-parse", "HEAD").strip()
+    done = freegin(user, root, "init", "--pin", head)
+    assert done.returncode == 0, done.stderr
+    assert f"commit {head[:12]}" in done.stdout
+    for name in (".github/workflows/validate.yml", ".github/workflows/refresh.yml"):
+        text = (root / name).read_text()
+        assert f'pip install "freegin-ai @ git+{DEFAULT_REPOSITORY}@{head}"' in text
+        assert "==" not in text
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "Start the freegin-ai catalog")
+    typo(root)
+    hooked = run([PRE_COMMIT, "run", "--all-files"], root, user)
+    assert hooked.returncode == 1
+    assert named(hooked.stdout, ""), hooked.stdout + hooked.stderr
+
+
+def test_outside_git_the_bundled_catalog_is_read_with_a_notice(tmp_path: Path, env: dict[str, str]) -> None:
+    """From a folder in no git repository and with no catalog: the starter catalog bundled in the
+    installed wheel, read-only, announced in one line on stderr."""
+    somewhere = tmp_path / "somewhere"
+    somewhere.mkdir()
+    assert run(["git", "rev-parse", "--show-toplevel"], somewhere, env).returncode != 0
+    done = freegin(env, somewhere, "validate")
+    assert (done.returncode, done.stdout) == (0, "14 catalog file(s) valid\n")
+    assert done.stderr.startswith("freegin-ai: using the bundled starter catalog (read-only)")
+    assert len(done.stderr.splitlines()) == 1
+    refused = freegin(env, somewhere, "adopt-model", "groq", "qwen/qwen3-coder-480b")
+    assert refused.returncode == 1 and "is read-only" in refused.stderr
+
+
+def test_another_folder_named_catalog_is_not_taken_for_the_catalog(
+    monorepo: Path, env: dict[str, str]
+) -> None:
+    """A monorepo's shop keeps its product catalog in src/shop/catalog/: the written hook passes
+    only infra/ai's catalog files, so a commit there is not refused as a broken freegin-ai catalog."""
+    shop = monorepo / "src" / "shop" / "catalog"
+    shop.mkdir(parents=True)
+    (shop / "items.yaml").write_text("items:\n  - sku: 1\n")
+    git(monorepo, "add", "-A")
+    git(monorepo, "commit", "-q", "-m", "The shop's catalog")
+    clean = run([PRE_COMMIT, "run", "--all-files"], monorepo, env)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    typo(monorepo / "infra" / "ai")
+    done = run([PRE_COMMIT, "run", "--all-files"], monorepo, env)
+    assert done.returncode == 1
+    assert named(done.stdout, "infra/ai/") and "src/shop" not in done.stdout, done.stdout

@@ -262,6 +262,22 @@ def test_a_human_commit_on_the_local_branch_is_a_notice(cli, repo):
     assert git(repo, "rev-parse", BRANCH) == tip
 
 
+def test_under_github_actions_a_skipped_branch_is_a_notice_annotation(cli, repo, monkeypatch):
+    """The run's summary page says why no pull request moved; it stays a success."""
+    assert refresh(cli, repo, "beta").code == 0
+    git(repo, "worktree", "add", "-q", str(repo.parent / "review"), BRANCH)
+    review = repo.parent / "review"
+    (review / "notes.md").write_text("looked at it\n")
+    git(review, "add", "notes.md")
+    git(review, "commit", "-q", "-m", "Review notes")
+    git(repo, "worktree", "remove", str(review))
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    run = refresh(cli, repo, "beta", "--strict")
+    assert run.code == 0, run.stderr
+    (notice,) = run.stdout.splitlines()
+    assert notice.startswith("::notice title=freegin-ai refresh::the local branch freegin/refresh/beta has 1")
+
+
 def two_answers(good: str, bad: str) -> dict[str, str]:
     return {"alpha": bad, "beta": good}
 

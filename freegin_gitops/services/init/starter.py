@@ -34,7 +34,7 @@ from freegin_gitops.core.starter import (
     refresh_workflow,
     validate_workflow,
 )
-from freegin_gitops.errors import AlreadyExists, FileError
+from freegin_gitops.errors import AlreadyExists, FileError, FreeginError
 from freegin_gitops.resources import bundled_root, schemas_dir
 from freegin_gitops.services.catalog.loading import load_files
 
@@ -74,12 +74,20 @@ def plan_init(target: Path, *, empty: bool, source: ToolSource) -> InitPlan:
     prefix = "" if target == repo_root else target.relative_to(repo_root).as_posix() + "/"
     layout = layout_for(prefix, providers)
     pin = pin_for(source)
+    if pin is None:
+        raise FreeginError(
+            f"this freegin-ai {source.version} cannot tell the commit it was built from (it was "
+            "installed from an sdist or a folder that is not a git checkout), and the workflows and "
+            "the pre-commit hook init writes install the tool pinned to a commit: name one with "
+            f"--pin COMMIT (a full commit id of {source.repository}), or install from git "
+            f'(pip install "freegin-ai @ git+{source.repository}@COMMIT"); nothing was written'
+        )
     files: dict[Path, bytes] = {target / rel: data for rel, data in sorted(catalog.items())}
     for schema in sorted(schemas_dir().glob("*.schema.json")):
         files[target / "schemas" / schema.name] = schema.read_bytes()
     files[repo_root / VALIDATE_WORKFLOW] = validate_workflow(pin, layout).encode()
     files[repo_root / REFRESH_WORKFLOW] = refresh_workflow(pin, layout).encode()
-    files[repo_root / PRE_COMMIT_CONFIG] = pre_commit_config(pin).encode()
+    files[repo_root / PRE_COMMIT_CONFIG] = pre_commit_config(pin, layout).encode()
     return InitPlan(target, repo_root, top is not None, pin, layout, files)
 
 
@@ -105,9 +113,15 @@ def _refuse_existing(plan: InitPlan, base: Path) -> None:
     if existing:
         first = _shown(existing[0], base)
         more = f" (and {len(existing) - 1} more)" if len(existing) > 1 else ""
+        if plan.target in existing[0].parents or existing[0] == plan.target:
+            advice = "move it away, or start the catalog in another folder (freegin-ai init PATH)"
+        else:  # the repository's own workflows or pre-commit configuration, at its root
+            advice = (
+                "move it aside, run init again, then merge yours back into the file init wrote "
+                "(for .pre-commit-config.yaml, keep yours and add init's freegin-validate entry)"
+            )
         raise AlreadyExists(
-            f"{first} already exists{more}; init writes no file over another, so it wrote nothing: "
-            "move it away, or start the catalog in another folder (freegin-ai init PATH)",
+            f"{first} already exists{more}; init writes no file over another, so it wrote nothing: {advice}",
             existing[0],
         )
 

@@ -39,6 +39,27 @@ def test_a_git_install_from_a_path_or_over_ssh_pins_the_public_repository() -> N
         assert from_records(vcs(url), {}, (None, None), CANON, "1.0").repository == CANON
 
 
+@pytest.mark.parametrize("suffix", ["zip", "tar.gz"])
+def test_an_install_from_githubs_archive_of_a_commit_is_pinned_to_it(suffix: str) -> None:
+    record = {"url": f"https://github.com/someone/fork/archive/{A}.{suffix}", "archive_info": {}}
+    assert from_records(record, {}, (None, None), CANON, "1.0") == ToolSource(
+        "1.0", "https://github.com/someone/fork", A
+    )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://github.com/someone/fork/archive/refs/heads/main.zip",  # a branch: it moves
+        f"https://github.com/someone/fork/archive/{A[:12]}.zip",
+        f"https://example.org/someone/fork/archive/{A}.zip",
+        f"https://github.com/someone/fork/archive/{A}.zip?x=1",
+    ],
+)
+def test_an_archive_that_names_no_commit_of_github_pins_nothing(url: str) -> None:
+    assert from_records({"url": url, "archive_info": {}}, {}, (None, None), CANON).commit is None
+
+
 def test_the_build_record_of_a_wheel() -> None:
     found = from_records(
         {"url": "file:///src", "dir_info": {}}, {"commit": B, "dirty": True}, (C, False), CANON

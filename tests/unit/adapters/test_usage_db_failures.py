@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from freegin_gitops.adapters.usage_db import SqliteUsageStore as UsageStore
-from freegin_gitops.core.usage import UsageRecord
+from freegin_gitops.adapters.usage_schema import MIGRATIONS
+from freegin_gitops.core.usage import Cooldown, UsageRecord, WindowQuery
 from freegin_gitops.errors import UsageStoreError
 
 
@@ -82,3 +84,83 @@ def test_one_store_serves_several_threads(tmp_path: Path) -> None:
         for thread in threads:
             thread.join()
         assert (errors, store.count()) == ([], 4)
+
+
+def tail(path: Path) -> str:
+    return f"the usage database {path}: "
+
+
+def test_a_file_that_is_not_a_database_is_called_damaged(tmp_path: Path) -> None:
+    path = tmp_path / "u.db"
+    path.write_bytes(b"this is not a database, just text long enough to have a header" * 20)
+    with pytest.raises(UsageStoreError) as caught:
+        UsageStore(path)
+    assert str(caught.value) == (
+        f"cannot open {tail(path)}it is damaged (file is not a database); "
+        "move it aside or name another with --db"
+    )
+    with pytest.raises(UsageStoreError, match=r"^cannot read the usage database .*: it is damaged \("):
+        UsageStore(path, read_only=True)
+
+
+def test_a_folder_that_cannot_be_made_is_one_sentence(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("in the way\n")
+    path = tmp_path / "file" / "u.db"
+    with pytest.raises(
+        UsageStoreError, match=r"^the usage database .*/file/u\.db cannot be opened: File exists$"
+    ):
+        UsageStore(path)
+
+
+@pytest.mark.parametrize(
+    ("table", "read", "doing"),
+    [
+        ("usage_rollup", lambda s: s.stats(), "usage figures cannot be read from"),
+        (
+            "usage_hour",
+            lambda s: s.count_windows([WindowQuery("p", "m", 0.0)]),
+            "budget counts cannot be read from",
+        ),
+        ("cooldown", lambda s: s.active_cooldowns(0.0), "cool-downs cannot be read from"),
+        ("rate_limit_seen", lambda s: s.rate_limits(), "rate-limit headers cannot be read from"),
+        (
+            "cooldown",
+            lambda s: s.cool_down(Cooldown("p", None, 1.0, "x")),
+            "a cool-down could not be recorded in",
+        ),
+    ],
+)
+def test_missing_tables_are_named_with_what_could_not_be_done(
+    tmp_path: Path, table: str, read: Callable[[UsageStore], object], doing: str
+) -> None:
+    path = tmp_path / "u.db"
+    with UsageStore(path) as store:
+        store._db.execute(f"DROP TABLE {table}")
+        with pytest.raises(UsageStoreError) as caught:
+            read(store)
+    assert str(caught.value) == (
+        f"{doing} {tail(path)}it lacks the tables its schema version promises (no such table: {table}); "
+        "move it aside or name another with --db"
+    )
+
+
+def test_writing_through_a_read_only_connection_says_it_is_read_only(tmp_path: Path) -> None:
+    path = tmp_path / "u.db"
+    UsageStore(path).close()
+    with UsageStore(path, read_only=True) as store:
+        assert store.version == len(MIGRATIONS) and store.active_cooldowns(0.0) == []
+        with pytest.raises(UsageStoreError) as caught:
+            store.cool_down(Cooldown("p", None, 1.0, "x"))
+    assert str(caught.value) == (
+        f"a cool-down could not be recorded in {tail(path)}it is read-only; "
+        "move it aside or name another with --db"
+    )
+
+
+def test_reading_only_creates_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "missing.db"
+    with pytest.raises(
+        UsageStoreError, match=r"^cannot read the usage database .*missing\.db: unable to open"
+    ):
+        UsageStore(path, read_only=True)
+    assert not path.exists()

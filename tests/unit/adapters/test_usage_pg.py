@@ -4,6 +4,7 @@ each test in a schema of its own (tests/support/postgres.py)."""
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import socket
 import threading
@@ -15,7 +16,7 @@ import pytest
 
 from freegin_gitops.adapters import usage_pg_schema, usage_schema
 from freegin_gitops.adapters.usage_pg import PostgresUsageStore
-from freegin_gitops.core.usage import UsageRecord, WindowQuery, iso_utc
+from freegin_gitops.core.usage import RateLimitValue, UsageRecord, WindowQuery, iso_utc
 from freegin_gitops.errors import UsageStoreError
 from freegin_gitops.services.routing.usage_stats import open_store
 from tests.support.postgres import execute, in_schema
@@ -364,3 +365,145 @@ def test_commits_do_not_wait_for_the_disk_unless_the_url_says_so(postgres_url: s
     durable = postgres_url.replace("options=", "options=-csynchronous_commit%3Don%20")
     with PostgresUsageStore(durable) as store:
         assert setting(store) == "on"
+
+
+def test_a_failed_insert_raises_and_keeps_nothing(postgres_url: str):
+    """A row the server refuses is an error the caller hears of, never silence, and the batch
+    it was in leaves nothing behind (rows, figures, rate-limit values: one transaction)."""
+    with PostgresUsageStore(postgres_url) as store:
+        store.record([rec()])
+        execute(
+            postgres_url,
+            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN IF NEW.model = 'bad' THEN RAISE EXCEPTION 'refused by the test'; END IF; "
+            "RETURN NEW; END $$",
+            "CREATE TRIGGER refuse BEFORE INSERT ON provider_usage FOR EACH ROW EXECUTE FUNCTION refuse()",
+        )
+        limits = (RateLimitValue("requests", 10, 9),)
+        batch = [rec(seconds=1, rate_limits=limits), rec(key=("p", "bad", "chat"), seconds=2)]
+        with pytest.raises(UsageStoreError) as caught:
+            store.record(batch)
+        assert str(caught.value).startswith(f"the usage database {store.shown} could not record usage: ")
+        assert "refused by the test" in str(caught.value)
+        assert store.count() == 1 and store.stats()[("p", "m", "chat")].calls == 1
+        assert store.rate_limits() == []
+
+
+UPGRADE_ROWS = [  # (seconds, latency, success, error_kind, total tokens): a spread of latencies
+    (0, 100.0, True, None, 10),
+    (30, 300.0, True, None, 5),
+    (70, 50.0, False, "connect", None),
+    (80, 120.0, True, None, None),
+    (3700, 2400.0, True, None, 7),
+    (3710, 95.0, True, None, 1),
+    (3720, 88.0, False, "timeout", None),
+    (3730, 700.0, True, None, 2),
+]
+
+
+def figures(stats: dict) -> dict:
+    return {
+        k: (s.calls, s.successes, s.p95_latency_ms, s.last_used, round(s.mean_latency_ms, 9))
+        for k, s in stats.items()
+    }
+
+
+@pytest.mark.parametrize("version", range(1, len(usage_pg_schema.MIGRATIONS)))
+def test_an_upgraded_database_gives_the_figures_of_rows_recorded_now(
+    postgres_url: str, tmp_path, version: int
+):
+    """Each migration fills the figures from the rows once (no call counted twice, the p95 from
+    every successful call): the upgraded store answers as a store that recorded the rows now."""
+    from freegin_gitops.adapters.usage_db import SqliteUsageStore
+
+    with PostgresUsageStore(postgres_url, migrate=False) as store:
+        store.migrate(upto=version)
+    execute(  # rows written by a freegin-ai of that version
+        postgres_url,
+        "INSERT INTO provider_usage (ts, provider, model, workload, latency_ms, success, error_kind, "
+        "total_tokens) VALUES "
+        + ", ".join(
+            f"('{iso_utc(T0 + s)}', 'p', 'm', 'chat', {lat}, {str(ok).lower()}, "
+            f"{'NULL' if kind is None else repr(kind)}, {'NULL' if tokens is None else tokens})"
+            for s, lat, ok, kind, tokens in UPGRADE_ROWS
+        ),
+    )
+    records = [
+        rec(lat, seconds=s, success=ok, error_kind=kind, total_tokens=tokens)
+        for s, lat, ok, kind, tokens in UPGRADE_ROWS
+    ]
+    queries = [
+        WindowQuery("p", "m", T0 - 1),
+        WindowQuery("p", None, T0 + 45),
+        WindowQuery("p", "m", T0 + 3600),
+    ]
+    with PostgresUsageStore(postgres_url) as upgraded, SqliteUsageStore(tmp_path / "fresh.db") as fresh:
+        fresh.record(records)
+        assert upgraded.version == len(usage_pg_schema.MIGRATIONS)
+        got = upgraded.stats()[("p", "m", "chat")]
+        assert (got.calls, got.successes) == (8, 6)
+        assert got.p95_latency_ms == usage_schema.bucket_upper_ms(usage_schema.latency_bucket(2400))
+        assert figures(upgraded.stats()) == figures(fresh.stats())
+        windows = [(w.requests, w.tokens) for w in upgraded.count_windows(queries)]
+        assert (
+            windows
+            == [(w.requests, w.tokens) for w in fresh.count_windows(queries)]
+            == [(7, 25), (5, 10), (4, 10)]
+        )
+        extra = rec(10.0, seconds=3800)
+        upgraded.record([extra])
+        fresh.record([extra])  # the trigger after the upgrade counts a new row once
+        assert figures(upgraded.stats()) == figures(fresh.stats())
+        assert upgraded.stats()[("p", "m", "chat")].calls == 9 and upgraded.count() == 9
+
+
+def test_connections_get_deadlines_and_keep_alives_unless_the_url_sets_its_own(postgres_url: str):
+    def settings(store: PostgresUsageStore) -> tuple[dict[str, str], str]:
+        with store._connection() as db:
+            return db.info.get_parameters(), str(db.execute("SHOW statement_timeout").fetchone()[0])
+
+    with PostgresUsageStore(postgres_url, migrate=False) as store:
+        params, timeout = settings(store)
+    wanted = {"connect_timeout": "5", "application_name": "freegin-ai", "keepalives": "1"}
+    wanted |= {"keepalives_idle": "5", "keepalives_interval": "2", "keepalives_count": "3"}
+    assert {k: params.get(k) for k in [*wanted, "tcp_user_timeout"]} == wanted | {"tcp_user_timeout": "10000"}
+    assert timeout == "30s"
+    own = postgres_url.replace("options=", "options=-cstatement_timeout%3D5s%20") + "&connect_timeout=3"
+    with PostgresUsageStore(own + "&application_name=mine", migrate=False) as store:
+        params, timeout = settings(store)
+    assert (params["connect_timeout"], params["application_name"], timeout) == ("3", "mine", "5s")
+
+
+def test_idle_connections_are_reused_up_to_a_few_and_none_after_closing(postgres_url: str):
+    store = PostgresUsageStore(postgres_url, migrate=False)
+    with store._connection() as db:
+        first = db.info.backend_pid
+    with store._connection() as db:
+        assert db.info.backend_pid == first  # the idle one, not a new one
+    with contextlib.ExitStack() as held:
+        opened = [held.enter_context(store._connection()) for _ in range(6)]
+        assert len({db.info.backend_pid for db in opened}) == 6
+    assert len(store._idle) == 4  # the other two are closed
+    with store._connection() as db:
+        db.execute("BEGIN")  # left inside a transaction: closed, not given to the next caller
+    assert len(store._idle) == 3 and db.closed
+    store.close()
+    assert store._idle == [] and all(db.closed for db in opened)
+    with pytest.raises(UsageStoreError, match=r"^the usage database .* was closed$"):
+        store.count()
+
+
+def test_an_empty_batch_or_query_list_asks_nothing_of_the_server(postgres_url: str):
+    with PostgresUsageStore(postgres_url) as store:
+        store.record([])
+        assert store.count_windows([]) == []
+        assert store.count() == 0
+
+
+def test_two_values_of_one_header_at_the_same_time_keep_the_later_in_the_batch(postgres_url: str):
+    with PostgresUsageStore(postgres_url) as store:
+        store.record(
+            [rec(rate_limits=(RateLimitValue("requests", 10, n),)) for n in (9, 8, 7)]  # one timestamp
+        )
+        [seen] = store.rate_limits()
+    assert (seen.value.remaining, seen.ts) == (7, iso_utc(T0))

@@ -106,3 +106,25 @@ def test_p95_is_the_upper_edge_of_the_bucket_holding_the_95th_percentile() -> No
     assert p95(counts, 21) == pytest.approx(1.05**11)  # rank 20 is in bucket 10
     assert p95(counts, 0) is None
     assert p95(decode_histogram(None), 5) == pytest.approx(1.05**320)  # counted but not bucketed
+
+
+def test_an_upgrade_fills_the_figures_of_a_key_that_only_failed(tmp_path: Path) -> None:
+    failed = ("p", "down", "chat")
+    for version in range(1, len(MIGRATIONS)):
+        path = tmp_path / f"v{version}.db"
+        old_database(path, version)
+        with sqlite3.connect(path) as conn:
+            conn.create_function("freegin_hist_add", 3, hist_add, deterministic=True)
+            conn.executemany(
+                "INSERT INTO provider_usage (ts, provider, model, workload, latency_ms, success, error_kind) "
+                "VALUES (?,?,?,?,?,0,'timeout')",
+                [(ts(day), *failed, 40.0) for day in (1, 2, 3)],
+            )
+        with UsageStore(path) as upgraded:
+            got = upgraded.stats()
+        assert (got[failed].calls, got[failed].successes, got[failed].p95_latency_ms) == (3, 0, None), version
+        assert got[failed].mean_latency_ms is None and got[failed].last_used == ts(3)
+        assert got[KEY].calls == 10, version
+        with sqlite3.connect(path) as conn:
+            [(blob,)] = conn.execute("SELECT latency_hist FROM usage_rollup WHERE model = 'down'").fetchall()
+        assert blob == bytes(4 * BUCKETS)  # an empty histogram, not a missing one

@@ -8,7 +8,7 @@ import pytest
 from ruamel.yaml.comments import CommentedMap
 
 from freegin_gitops.adapters import yaml_edit, yaml_read
-from freegin_gitops.errors import CatalogInvalid
+from freegin_gitops.errors import CatalogInvalid, FreeginError
 from tests.helpers import EXAMPLES, STARTER_CATALOG
 
 GOLDEN_CATALOG = EXAMPLES / "golden" / "catalog"
@@ -171,3 +171,52 @@ def test_non_utf8_and_non_mapping_files_are_refused() -> None:
 
 def test_documents_are_commented_maps() -> None:
     assert isinstance(yaml_edit.load(b"a: 1\n", "x.yaml").root, CommentedMap)
+
+
+def test_folded_lines_are_as_long_as_the_width_allows_and_no_longer() -> None:
+    folded = yaml_edit.folded("one two three four five six seven eight", width=10)
+    doc = yaml_edit.load(b"a: 1\n", "x.yaml")
+    doc.root["r"] = folded
+    dumped = yaml_edit.dump(doc).decode()
+    assert dumped == "a: 1\nr: >-\n  one two\n  three four\n  five six\n  seven\n  eight\n"
+    assert yaml_read.parse(dumped)["r"] == "one two three four five six seven eight"
+
+
+def test_a_word_longer_than_the_width_ends_the_folding() -> None:
+    text = "a " + "x" * 30 + " b c"
+    doc = yaml_edit.load(b"a: 1\n", "x.yaml")
+    doc.root["r"] = yaml_edit.folded(text, width=10)
+    dumped = yaml_edit.dump(doc).decode()
+    assert dumped == "a: 1\nr: >-\n  a\n  " + "x" * 30 + " b c\n"
+    assert yaml_read.parse(dumped)["r"] == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x" * 10,
+        "two\nlines and more",
+        " leading space and more",
+        "trailing space and more ",
+        "two  spaces here",
+    ],
+    ids=["at-the-width", "multi-line", "leading-space", "trailing-space", "double-space"],
+)
+def test_folded_leaves_text_folding_would_change_or_not_shorten_as_it_is(text: str) -> None:
+    got = yaml_edit.folded(text, width=10)
+    assert got == text and type(got) is str
+
+
+def test_a_character_yaml_cannot_hold_is_catalog_invalid_at_the_start() -> None:
+    with pytest.raises(CatalogInvalid) as caught:
+        yaml_edit.load(b"a: \x07\n", "catalog/x.yaml")
+    [problem] = caught.value.problems
+    assert (problem.file, problem.line, problem.col) == ("catalog/x.yaml", 1, 1)
+    assert problem.message.startswith("the file cannot be read as YAML (unacceptable character #x0007")
+
+
+def test_a_value_yaml_cannot_write_is_one_sentence_naming_the_file() -> None:
+    doc = yaml_edit.load(b"a: 1\n", "catalog/x.yaml")
+    doc.root["x"] = object()
+    with pytest.raises(FreeginError, match=r"^catalog/x.yaml cannot be written as YAML: cannot represent"):
+        yaml_edit.dump(doc)

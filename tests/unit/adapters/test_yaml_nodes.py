@@ -136,3 +136,72 @@ def test_copy_node_keeps_styles_and_drops_comments() -> None:
     doc = yaml_edit.load(b"k: 1\n", "x.yaml")
     doc.root["h"] = copied
     assert yaml_edit.dump(doc) == b"k: 1\nh: {a: 'x', b: 1}\n"
+
+
+def test_a_value_of_another_type_is_a_change_even_when_python_calls_it_equal() -> None:
+    doc = yaml_edit.load(b"i: 1\ns: '2'\nm: {a: 1}\nt: true\nn: ~\nx: True\nf: 1\n", "x.yaml")
+    r = doc.root
+    assert set_key(r, "i", True)  # 1 == True in Python, not in YAML
+    assert set_key(r, "s", 2)  # a string is not a number
+    assert set_key(r, "m", "{a: 1}")  # nor a mapping
+    assert not set_key(r, "n", None)  # ~ is null
+    assert not set_key(r, "x", True)  # True is true
+    assert set_key(r, "t", 1)
+    assert not set_key(r, "f", 1.0)  # numbers compare by value
+    assert yaml_edit.dump(doc) == b"i: true\ns: 2\nm: '{a: 1}'\nt: 1\nn: ~\nx: True\nf: 1\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "expected"),
+    [
+        ("a:\n  b: 1\n  c: 2\n# about d\nd: 4\n", "flat", "a: flat\n# about d\nd: 4\n"),
+        ("a: flat\n# about d\nd: 4\n", new_map({"x": 1}), "a:\n  x: 1\n# about d\nd: 4\n"),
+        ("a: 1\n# about d\nd: 4\n", new_map({"x": 1}, flow=True), "a: {x: 1}\n# about d\nd: 4\n"),
+        ("a: 1\n", new_seq(["p", "q"], flow=False), "a:\n  - p\n  - q\n"),
+    ],
+    ids=["block-to-scalar", "scalar-to-block", "scalar-to-flow", "block-list"],
+)
+def test_a_value_replaced_by_another_shape_keeps_the_lines_after_it(
+    text: str, value: Any, expected: str
+) -> None:
+    assert edit(text, lambda r: set_key(r, "a", value)) == expected
+
+
+def test_a_new_key_after_a_missing_key_goes_last_and_into_an_empty_mapping_first() -> None:
+    assert edit("a: 1\n# c\nb: 2\n", lambda r: set_key(r, "z", 3, after="nope")) == "a: 1\n# c\nb: 2\nz: 3\n"
+    assert edit("a: 1\n# about b\nb: 2\n", lambda r: set_key(r, "z", 3, after="a")) == (
+        "a: 1\nz: 3\n# about b\nb: 2\n"
+    )
+    assert edit("{}\n", lambda r: set_key(r, "a", 1)) == "a: 1\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "index", "expected"),
+    [
+        ("l: [a, b, c]  # note\nm: 1\n", 0, "l: [b, c]     # note\nm: 1\n"),
+        ("l: [a, b, c]  # note\nm: 1\n", 2, "l: [a, b]     # note\nm: 1\n"),
+        ("l: [a]  # note\n# about m\nm: 1\n", 0, "l: []   # note\n# about m\nm: 1\n"),
+        ("l:\n  - a\n  - b\n# end\n", 1, "l:\n  - a\n# end\n"),
+    ],
+)
+def test_deleting_from_a_flow_list_or_the_last_item_keeps_the_comments(
+    text: str, index: int, expected: str
+) -> None:
+    assert edit(text, lambda r: delete_item(r["l"], index)) == expected
+
+
+def test_deleting_the_last_key_of_a_mapping_or_the_only_one_keeps_the_lines_after_it() -> None:
+    assert edit("a: 1\nb: 2\n# end\n", lambda r: delete_key(r, "b")) == "a: 1\n# end\n"
+    assert (
+        edit("a: 1  # only\n# end\nb: {}\n", lambda r: delete_key(r["b"], "x"))
+        == "a: 1  # only\n# end\nb: {}\n"
+    )
+
+
+def test_copy_node_copies_block_collections_as_blocks() -> None:
+    assert edit("a:\n  - x\n  - y\n", lambda r: set_key(r, "b", copy_node(r["a"]))) == (
+        "a:\n  - x\n  - y\nb:\n  - x\n  - y\n"
+    )
+    assert edit("a:\n  k: 1\n  j: [1, 2]\n", lambda r: set_key(r, "b", copy_node(r["a"]))) == (
+        "a:\n  k: 1\n  j: [1, 2]\nb:\n  k: 1\n  j: [1, 2]\n"
+    )

@@ -16,7 +16,7 @@ import pytest
 from freegin_gitops.adapters.usage_db import SqliteUsageStore as UsageStore
 from freegin_gitops.core.compiled_catalog import Candidate
 from freegin_gitops.core.route_attempts import Cooldown as RouteCooldown
-from freegin_gitops.core.usage import Cooldown
+from freegin_gitops.core.usage import Cooldown, UsageRecord, iso_utc
 from freegin_gitops.errors import NoCandidateAnswered
 from freegin_gitops.services.routing.router import Router
 from tests.support.compiled import api, compiled_catalog
@@ -331,3 +331,186 @@ def test_warm_up_makes_the_client_once_and_close_closes_it() -> None:
     r.close()
     assert made.is_closed
     Router(CATALOG, environ={}).close()  # nothing made, nothing to close
+
+
+# providers a call can never reach: the skip reasons planning gives, and the failure names them
+UNREACHABLE = compiled_catalog(
+    {
+        "anthro": api("http://anthro.test/v1", style="anthropic"),
+        "cf": api("http://cf.test/${ACCOUNT_ID}/v1"),
+        "beta": api("http://beta.test/v1"),
+    },
+    [("anthro", "x1"), ("cf", "c1"), ("beta", "b1")],
+    max_attempts=2,
+)
+
+
+def test_an_unsupported_api_style_and_an_unset_base_url_variable_are_skipped(
+    wire: Wire, clock: Clock
+) -> None:
+    client = httpx.Client(transport=httpx.MockTransport(wire))
+    r = Router(UNREACHABLE, environ={}, client=client, clock=clock.time, timer=clock.timer)
+    assert r.unreachable("anthro") == "API style 'anthropic' is not supported"
+    assert r.unreachable("cf") == "ACCOUNT_ID is not set (the base URL needs it)"
+    plan = r.plan("chat")
+    assert [(e.candidate.provider, e.skip) for e in plan.entries] == [
+        ("anthro", "API style 'anthropic' is not supported"),
+        ("cf", "ACCOUNT_ID is not set (the base URL needs it)"),
+        ("beta", None),
+    ]
+    wire.script("beta.test", httpx.Response(500))
+    with pytest.raises(NoCandidateAnswered) as caught:
+        r.call(plan, MESSAGES)
+    assert wire.models() == ["b1"]  # neither skipped provider is called
+    sentence = str(caught.value)
+    assert sentence.startswith("no candidate answered for workload 'chat': tried beta/b1: server")
+    assert sentence.endswith(
+        "; skipped anthro (API style 'anthropic' is not supported), "
+        "cf (ACCOUNT_ID is not set (the base URL needs it))"
+    )
+
+
+def test_the_variable_set_makes_the_base_url_reachable(wire: Wire, clock: Clock) -> None:
+    client = httpx.Client(transport=httpx.MockTransport(wire))
+    r = Router(
+        UNREACHABLE, environ={"ACCOUNT_ID": "acct"}, client=client, clock=clock.time, timer=clock.timer
+    )
+    assert r.unreachable("cf") is None
+    got = r.call(r.plan("chat"), MESSAGES)
+    assert (got.provider, str(wire.requests[0].url)) == ("cf", "http://cf.test/acct/v1/chat/completions")
+
+
+def test_max_attempts_counts_calls_not_skipped_candidates(wire: Wire, clock: Clock) -> None:
+    # UNREACHABLE's max_attempts is 2: two skipped candidates do not use up the attempts
+    client = httpx.Client(transport=httpx.MockTransport(wire))
+    r = Router(
+        UNREACHABLE, environ={"ACCOUNT_ID": "acct"}, client=client, clock=clock.time, timer=clock.timer
+    )
+    wire.script("cf.test", httpx.Response(500))
+    wire.script("beta.test", httpx.Response(500))
+    with pytest.raises(NoCandidateAnswered):
+        r.call(r.plan("chat"), MESSAGES)
+    assert wire.models() == ["c1", "b1"]
+
+
+# a1 has a budget of its own, beta's key one for all its models (on Pacific days), gamma none
+BUDGETED = compiled_catalog(
+    {
+        "alpha": api("http://alpha.test/v1"),
+        "beta": api("http://beta.test/v1"),
+        "gamma": api("http://gamma.test/v1"),
+    },
+    [("alpha", "a1"), ("alpha", "a2"), ("beta", "b1"), ("gamma", "g1")],
+    max_attempts=4,
+    limits={
+        "beta": {"requests_per_day": 50, "day_resets": "pacific-midnight"},
+        "gamma": {"day_resets": "rolling"},
+    },
+    model_limits={("alpha", "a1"): {"requests_per_day": 2}},
+)
+A1, A2, B1, G1 = (
+    Candidate(p, m, "catalog") for p, m in (("alpha", "a1"), ("alpha", "a2"), ("beta", "b1"), ("gamma", "g1"))
+)
+
+
+def used(store: UsageStore, candidate: Candidate, calls: int) -> None:
+    # NOW is 08:00 UTC, midnight in Pacific time: the calls are of this day on either clock
+    row = UsageRecord(
+        candidate.provider, candidate.model, "chat", latency_ms=5.0, success=True, ts=iso_utc(NOW)
+    )
+    store.record([row] * calls)
+
+
+def budget_router(
+    wire: Wire, clock: Clock, *, usage: UsageStore | None = None, budgets: UsageStore | None = None
+) -> Router:
+    client = httpx.Client(transport=httpx.MockTransport(wire))
+    return Router(
+        BUDGETED, environ={}, usage=usage, client=client, clock=clock.time, timer=clock.timer, budgets=budgets
+    )
+
+
+def test_a_spent_budget_skips_its_candidate_and_one_without_limits_is_not_counted(
+    wire: Wire, clock: Clock, store: UsageStore
+) -> None:
+    used(store, A1, 2)
+    used(store, B1, 3)
+    r = budget_router(wire, clock, usage=store)
+    assert r.budget(A2) is None and r.budget(G1) is None  # no limits of their own or their key's
+    a1, b1 = r.budget(A1), r.budget(B1)
+    assert a1 is not None and [(b.scope, b.used, b.limit) for b in a1.budgets] == [("model", 2, 2)]
+    assert b1 is not None and [(b.scope, b.used, b.limit) for b in b1.budgets] == [("provider", 3, 50)]
+    reason = a1.skip_reason()
+    assert reason is not None and reason.startswith("budget spent: 2/2 requests today")
+    assert r.skip_reason(A1) == reason and r.skip_reason(A2) is None
+    got = r.call(r.plan("chat"), MESSAGES)
+    assert [(a.model, a.outcome, a.reason) for a in got.attempts][:2] == [
+        ("a1", "skipped", reason),
+        ("a2", "answered", None),
+    ]
+    assert wire.models() == ["a2"]
+
+
+def test_budgets_are_counted_where_the_router_is_told(wire: Wire, clock: Clock, store: UsageStore) -> None:
+    used(store, A1, 2)
+    r = budget_router(wire, clock, budgets=store)  # no usage store: a gateway's shared counts
+    a1 = r.budget(A1)
+    assert a1 is not None and a1.spent is not None
+    assert budget_router(wire, clock).budget(A1) is None  # nothing counts: no budget known
+
+
+def test_budgets_that_cannot_be_counted_do_not_stop_the_call(
+    wire: Wire, clock: Clock, store: UsageStore
+) -> None:
+    used(store, A1, 2)
+    store._db.execute("DROP TABLE usage_hour")
+    r = budget_router(wire, clock, usage=store)
+    assert r.budget(A1) is None
+    assert r.usage_warning is not None and r.usage_warning.startswith(
+        "budget counts cannot be read from the usage database"
+    )
+    assert r.budgets is None
+    assert r.call(r.plan("chat"), MESSAGES).model == "a1"  # called: its budget is not known
+
+
+def test_cool_downs_that_cannot_be_read_do_not_stop_the_call(
+    wire: Wire, clock: Clock, store: UsageStore
+) -> None:
+    store._db.execute("DROP TABLE cooldown")
+    r = router(wire, clock, store)
+    assert r.cooldowns() == {}
+    assert r.usage_warning is not None and r.usage_warning.startswith(
+        "cool-downs cannot be read from the usage database"
+    )
+    assert r.usage is None
+    assert r.call(r.plan("chat"), MESSAGES).provider == "alpha"
+
+
+def test_of_two_cool_downs_ending_together_the_first_reason_is_kept_as_the_store_keeps_it(
+    wire: Wire, clock: Clock, store: UsageStore
+) -> None:
+    r = router(wire, clock, store)
+    b1 = Candidate("beta", "b1", "catalog")
+    r.keep_cooldown(b1, RouteCooldown(NOW + 7, "first"))
+    r.keep_cooldown(b1, RouteCooldown(NOW + 7, "second"))
+    assert r.cooldowns()[("beta", "b1")] == (NOW + 7, "first")
+    assert [c.reason for c in store.active_cooldowns(NOW)] == ["first"]
+
+
+def test_a_429_cools_down_until_the_day_of_the_limits_it_hit_starts_over(wire: Wire, clock: Clock) -> None:
+    r = budget_router(wire, clock)
+    utc_midnight, pacific_midnight = 1_800_057_600.0, 1_800_057_600.0 + 8 * 3600
+    assert r.day_reset_at(A1) == utc_midnight  # a1's own limits, on UTC days
+    assert r.day_reset_at(B1) == pacific_midnight  # beta's key, on Pacific days
+    assert r.day_reset_at(G1) is None  # gamma's days roll; no limits of g1's own
+    assert r.day_reset_at(A2) == utc_midnight
+    # a model's own limits on its own (UTC) days, under a key that counts Pacific days
+    own_days = compiled_catalog(
+        {"beta": api("http://beta.test/v1")},
+        [("beta", "b1"), ("beta", "b2")],
+        limits={"beta": {"requests_per_day": 50, "day_resets": "pacific-midnight"}},
+        model_limits={("beta", "b1"): {"requests_per_day": 5, "day_resets": "utc-midnight"}},
+    )
+    r = Router(own_days, environ={}, clock=clock.time)
+    assert r.day_reset_at(B1) == utc_midnight
+    assert r.day_reset_at(Candidate("beta", "b2", "catalog")) == pacific_midnight
