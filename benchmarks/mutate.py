@@ -42,12 +42,18 @@ ROOT = Path(__file__).resolve().parent.parent
 EQUIVALENTS = ROOT / "benchmarks" / "mutation_equivalents.txt"
 
 CORE_TESTS = {
-    "answers": ["tests/unit/core/test_answers.py"],
-    "build": ["tests/unit/core/test_compiled_document.py", "tests/unit/core/test_listing.py"],
+    "answers": ["tests/unit/core/test_answers.py", "tests/unit/core/test_answers_text.py"],
+    "build": [
+        "tests/unit/core/test_build.py",
+        "tests/unit/core/test_compiled_document.py",
+        "tests/unit/core/test_listing.py",
+    ],
     "compiled_catalog": ["tests/unit/core/test_routing.py", "tests/unit/core/test_route_plan.py"],
-    "content": ["tests/unit/services/catalog/test_loading.py"],
-    "naming": ["tests/unit/core/test_rules.py"],
-    "problems": ["tests/unit/core/test_reporting.py"],
+    "catalog": ["tests/unit/core/test_catalog.py"],
+    "content": ["tests/unit/core/test_content.py", "tests/unit/services/catalog/test_loading.py"],
+    "limit_rules": ["tests/unit/core/test_limit_rules.py", "tests/unit/core/test_rules.py"],
+    "naming": ["tests/unit/core/test_naming.py", "tests/unit/core/test_rules.py"],
+    "problems": ["tests/unit/core/test_problems.py", "tests/unit/core/test_reporting.py"],
     "refresh_model": [
         "tests/unit/core/test_pr_body.py",
         "tests/unit/core/test_refresh_merge.py",

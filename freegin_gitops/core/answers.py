@@ -174,7 +174,6 @@ def _scan(text: str) -> _Scan:
         _, lost = stack.pop()
         unclosed = True
         (stack[-1][1].children if stack else top).extend(lost.children)
-    top.sort(key=lambda s: s.start)
     return _Scan(top, deepest, first_open, unclosed, too_busy=False)
 
 
@@ -210,9 +209,12 @@ class _Found:
     too_many: bool = False
 
 
-def _position(text: str, index: int) -> str:
-    line = text.count("\n", 0, index) + 1
-    return f"line {line} column {index - (text.rfind(chr(10), 0, index) + 1) + 1}"
+def _where(exc: json.JSONDecodeError, text: str) -> str:
+    """The decoder's complaint and where in ``text``; some of its messages already end in "at"
+    ("Unterminated string starting at"), which is not said twice."""
+    line = text.count("\n", 0, exc.pos) + 1
+    column = exc.pos - (text.rfind("\n", 0, exc.pos) + 1) + 1
+    return f"{exc.msg.removesuffix(' at')} at line {line} column {column}"
 
 
 def _decode(text: str, span: _Span, found: _Found) -> None:
@@ -230,7 +232,7 @@ def _decode(text: str, span: _Span, found: _Found) -> None:
         return
     except json.JSONDecodeError as exc:
         if found.first_error is None:
-            found.first_error = f"{exc.msg} at {_position(piece, exc.pos)}"
+            found.first_error = _where(exc, piece)
         for child in span.children:
             _decode(text, child, found)
         return
@@ -252,7 +254,7 @@ def _find(text: str) -> _Found:
         try:
             _DECODER.raw_decode(text[scan.first_open :])
         except json.JSONDecodeError as exc:
-            found.first_error = f"{exc.msg} at {_position(text[scan.first_open :], exc.pos)}"
+            found.first_error = _where(exc, text[scan.first_open :])
         except _NumberTooLong as exc:
             found.first_error = f"it holds {exc}"
     return found
@@ -298,13 +300,11 @@ def _candidates(values: list[Any]) -> list[Any]:
 
 def _shape(values: list[Any]) -> str:
     """What the JSON of an answer is, when it is not of the expected form."""
-    first = values[0]
+    first = values[0]  # a value of a bracket span: an object or a list
     if isinstance(first, dict):
         keys = ", ".join(repr(k) for k in list(first)[:5])
         return f"an object with the key(s) {keys}" if keys else "an empty object"
-    if isinstance(first, list):
-        return "a list of something else"
-    return f"a {type(first).__name__}"
+    return "a list of something else"
 
 
 def _text_problem(value: Any, path: str) -> str | None:

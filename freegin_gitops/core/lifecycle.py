@@ -25,8 +25,6 @@ from freegin_gitops.core.model_list import ModelList
 from freegin_gitops.core.refresh_model import LifecycleChange, LifecycleProposal
 from freegin_gitops.core.usage import UsageKey, UsageStats
 
-DEFAULT_GRACE_DAYS = 14
-
 
 @dataclass(frozen=True, slots=True)
 class LifecycleOutcome:
@@ -85,7 +83,7 @@ def propose_lifecycle(
     listed: ModelList | None,
     today: dt.date,
     stats: Mapping[UsageKey, UsageStats],
-    grace_days: int = DEFAULT_GRACE_DAYS,
+    grace_days: int,  # refresh.grace_days (RefreshSettings holds the documented default)
 ) -> LifecycleOutcome:
     """The deprecations, retirements and reactivations ``listed`` leads to (none without a list,
     none when the list is suspect)."""

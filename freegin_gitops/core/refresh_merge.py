@@ -84,7 +84,7 @@ def merge_recommendations(
     wanted_workloads: Collection[str] | None,
     per_workload: int,
     listed: ModelList | None,
-    keep_unlisted: bool = False,
+    keep_unlisted: bool,
 ) -> Merged:
     """The suggestions to add or make again, the recommendations left out (with why), and those
     the provider's list does not hold.

@@ -18,7 +18,8 @@ def test_minutes_and_hours_are_rolling() -> None:
     now = at(2026, 11, 25, 10, 0, 30)
     minute, hour = window("minute", now), window("hour", now)
     assert (minute.start, minute.resets_at, minute.rolling) == (now - 60 + 0.001, None, True)
-    assert hour.start == pytest.approx(now - 3600 + 0.001)
+    assert hour.start == pytest.approx(now - 3600 + 0.001, abs=1e-6)  # rel=1e-6 would be 30 min
+    assert hour.frees_at(now - 10) == now + 3590
     assert minute.frees_at(now - 10) == now + 50
     assert minute.frees_at(None) is None
 
@@ -64,7 +65,7 @@ def test_a_pacific_day_follows_daylight_saving_time(
 def test_a_rolling_day_is_the_last_24_hours() -> None:
     now = at(2026, 11, 25, 10, 0)
     day = window("day", now, "rolling")
-    assert (day.start, day.resets_at) == (pytest.approx(now - 86400 + 0.001), None)
+    assert (day.start, day.resets_at) == (pytest.approx(now - 86400 + 0.001, abs=1e-6), None)
     assert day.frees_at(now - 3600) == now + 82800
     assert day_reset(now, "rolling") is None
 

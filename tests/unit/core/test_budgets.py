@@ -125,3 +125,34 @@ def test_a_429_cools_down_the_model_unless_only_the_provider_declares_limits() -
     assert cooldown_scope(some, some) == "model"
     assert cooldown_scope(NO_LIMITS, some) == "provider"
     assert cooldown_scope(NO_LIMITS, NO_LIMITS) == "model"
+
+
+def test_a_spent_rolling_window_whose_oldest_call_is_unknown_says_no_time() -> None:
+    shared = Limits.from_mapping({"requests_per_minute": 5})
+    state = plan_budget("groq", "m", NO_LIMITS, shared, NOW).state([WindowUsage(5, 0, None)])
+    assert state.skip_reason() == "budget spent: 5/5 requests in the last minute for all groq models"
+    summary = budget_json(state)
+    assert summary is not None and summary["limits"][0]["resets_at"] is None  # type: ignore[index]
+
+
+def test_a_budget_with_room_left_has_no_reset_time_in_json() -> None:
+    model = Limits.from_mapping({"requests_per_day": 20})
+    state = plan_budget("groq", "m", model, NO_LIMITS, NOW).state([WindowUsage(2, 0, NOW - 5)])
+    summary = budget_json(state)
+    assert summary is not None and summary["limits"][0]["resets_at"] is None  # type: ignore[index]
+    assert summary["limits"][0]["remaining"] == 18  # type: ignore[index]
+
+
+def test_a_listing_reads_a_models_own_limits_and_its_providers_from_the_catalog() -> None:
+    from freegin_gitops.core.budgets import provider_limits
+    from freegin_gitops.core.build import build_catalog
+    from tests.documents import GROQ, catalog, model, provider
+
+    own = model("llama", limits={"requests_per_day": 100})
+    raw = provider("groq", own, model("plain"), limits={"requests_per_minute": 30, "day_resets": "rolling"})
+    groq = build_catalog(catalog(**{GROQ: raw})).providers["groq"]
+    mine, shared = provider_limits(groq, "llama")
+    assert (mine.caps, mine.day_resets) == ({("requests", "day"): 100}, "rolling")
+    assert shared.caps == {("requests", "minute"): 30}
+    assert provider_limits(groq, "plain") == (NO_LIMITS, shared)
+    assert provider_limits(groq, "unknown") == (NO_LIMITS, shared)

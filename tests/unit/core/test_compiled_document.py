@@ -225,3 +225,22 @@ def test_provider_headers_and_api_settings_are_compiled() -> None:
 def test_a_provider_without_optional_api_settings_compiles_without_them() -> None:
     compiled_api = compiled(catalog())["providers"]["groq"]["api"]
     assert compiled_api == {"style": "openai", "base_url": "https://api.groq.example/v1"}
+
+
+def test_models_own_limits_are_compiled_except_for_retired_models() -> None:
+    limited = model("llama", limits={"requests_per_day": 50, "checked": "2026-11-20"})
+    gone = model("old", status="retired", retired="2026-11-21", limits={"requests_per_day": 5})
+    documents = catalog(**{GROQ: provider("groq", limited, gone, model("plain"))})
+    groq = compiled(documents)["providers"]["groq"]
+    assert groq["model_limits"] == {"llama": {"requests_per_day": 50, "checked": "2026-11-20"}}
+
+
+def test_a_provider_whose_models_have_no_limits_of_their_own_has_no_model_limits() -> None:
+    assert "model_limits" not in compiled(catalog())["providers"]["groq"]
+
+
+def test_a_saved_answers_only_catalog_compiles_without_a_refresh_model() -> None:
+    documents = catalog(**{CONFIG: {"refresh": {}}})
+    refresh = compiled(documents)["refresh"]
+    assert ("provider" in refresh, "model" in refresh, refresh["per_workload"]) == (False, False, 3)
+    assert compiled(catalog())["refresh"]["provider"] == "groq"

@@ -82,3 +82,14 @@ def test_a_bad_value_is_bad_usage_naming_the_variable(variable, value, message):
         limits_from({variable: value})
     assert str(caught.value) == message
     assert caught.value.exit_code == 2
+
+
+def test_the_documented_defaults_in_bytes_and_seconds():
+    # README and man page: 16MiB answers, 256MiB catalog files, 60 s GitHub, 180 s / 60 s git
+    assert limits_from({}) == Limits(16_777_216, 268_435_456, 60.0, 180.0, 60.0)
+    assert (parse_size("16MiB"), parse_size("2m"), parse_size("1g")) == (16_777_216, 2_097_152, 1_073_741_824)
+
+
+def test_a_deadline_under_a_second_and_a_one_byte_cap_are_allowed():
+    limits = limits_from({"FREEGIN_GITHUB_TIMEOUT_S": "0.5", "FREEGIN_MAX_RESPONSE_BYTES": "1"})
+    assert (limits.github_timeout_s, limits.max_response_bytes) == (0.5, 1)

@@ -128,3 +128,11 @@ def test_json_row_carries_usage_figures() -> None:
 def test_json_row_without_usage_has_null_figures() -> None:
     document = rows(provider="gemini")[0].as_json()
     assert [document[k] for k in ("calls", "success_rate", "last_used")] == [None, None, None]
+
+
+def test_a_retired_model_that_was_deprecated_first_notes_only_why_it_went() -> None:
+    # the schema keeps `deprecated` on a retired model; the note says why it went, not since when
+    gone = model("gone", status="retired", deprecated="2026-11-20", retired="2026-11-22", reason="dropped")
+    documents = catalog(**{GROQ: provider("groq", model("m"), gone)})
+    found = rows(documents, provider="groq", statuses=("retired",))
+    assert [(r.model, r.note) for r in found] == [("gone", "dropped")]

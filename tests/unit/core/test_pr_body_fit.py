@@ -76,3 +76,30 @@ def best_cut(report: RefreshReport, max_chars: int) -> str:
 def test_the_cut_keeps_exactly_as_many_lines_as_fit(max_chars: int) -> None:
     report = big_report()
     assert render_pr_body(report, max_chars=max_chars) == best_cut(report, max_chars)
+
+
+def kept_lines_body(report: RefreshReport, kept: int) -> str:
+    """The cut body keeping the first ``kept`` lines (of the shortest-text rendering)."""
+    head = _render(report, 40)[:kept]
+    still_open = head.count("<details>") - head.count("</details>")
+    tail = ["", marker(report), ""]
+    return "\n".join([*head, *(["", "</details>"] * still_open), "", _CUT_NOTE, *tail])
+
+
+# before, at and after the <details> block's first line (79), and around its last (143)
+@pytest.mark.parametrize("kept", [60, 61, 78, 79, 80, 81, 100, 142, 143, 144, 145])
+def test_a_body_exactly_as_long_as_the_limit_is_kept_and_one_character_less_is_cut(kept: int) -> None:
+    # the limit is hit exactly, so that any miscounted character (a newline, the note, a
+    # closing </details>) changes how many lines are kept
+    report = big_report()
+    exact = len(kept_lines_body(report, kept))
+    assert render_pr_body(report, max_chars=exact) == best_cut(report, exact)
+    assert render_pr_body(report, max_chars=exact - 1) == best_cut(report, exact - 1)
+    assert len(render_pr_body(report, max_chars=exact - 1)) <= exact - 1
+
+
+def test_a_body_one_character_over_the_limit_is_not_taken_whole() -> None:
+    report = big_report()
+    whole = render_pr_body(report, max_chars=10**9)
+    shorter = render_pr_body(report, max_chars=len(whole) - 1)
+    assert shorter != whole and len(shorter) <= len(whole) - 1

@@ -199,3 +199,11 @@ def test_a_recommendation_that_only_looks_like_a_catalog_model_is_left_out():
     assert why(merged) == [
         (lookalike, "looks exactly like the catalog model 'active-chat': likely a duplicate")
     ]
+
+
+def test_a_list_that_does_not_say_the_context_window_does_not_make_a_known_one_new():
+    facts = {"cost": "free", "speed": "fast", "verified": True, "hints": Hints(context_window=8192)}
+    existing = [suggestion("again", "chat", "pending", **facts)]
+    merged = merge([group("chat", "again")], existing, listed=ModelList([ListedModel("again")]))
+    assert merged.changes == []
+    assert why(merged) == [("again", "already pending, nothing new")]

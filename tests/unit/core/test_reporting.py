@@ -71,3 +71,30 @@ def test_a_problem_without_a_position_names_the_file_alone() -> None:
     )
     row = json.loads(render_json([problem.file], [problem]))["problems"][0]
     assert (row["line"], row["col"]) == (None, None)
+
+
+def test_summary_counts_the_files_with_problems_and_names_the_first_problem() -> None:
+    other = Problem("catalog/config.yaml", 2, 1, "unknown key")
+    assert summary(["a", "b", "c"], [other, PROBLEM, other]) == (
+        "3 problem(s) in 2 file(s); first: catalog/config.yaml:2:1: unknown key"
+    )
+
+
+def test_summary_of_a_valid_catalog_counts_its_files() -> None:
+    assert summary(["a", "b"], []) == "2 catalog file(s) valid"
+
+
+def test_json_report_is_two_space_indented_utf8_with_a_trailing_newline() -> None:
+    problem = Problem("catalog/providers/groq.yaml", 0, 0, "naïve")
+    text = render_json([], [problem])
+    assert text.startswith('{\n  "ok": false,\n  "files": [],\n')
+    assert '"message": "naïve"' in text and text.endswith("}\n")
+    assert json.loads(render_json([], []))["ok"] is True
+
+
+def test_github_warning_is_a_titled_escaped_workflow_command() -> None:
+    from freegin_gitops.core.reporting import github_warning
+
+    assert github_warning("50% left\nof the day", "budget: groq, day") == (
+        "::warning title=budget%3A groq%2C day::50%25 left%0Aof the day"
+    )
