@@ -159,7 +159,10 @@ class Answer:
 
 
 async def _read(reader: asyncio.StreamReader, timeout: float | None) -> bytes:
+    """At most :data:`READ_SIZE` bytes, within ``timeout`` (None: the caller's own deadline)."""
     try:
+        if timeout is None:
+            return await reader.read(READ_SIZE)
         async with asyncio.timeout(timeout):
             return await reader.read(READ_SIZE)
     except TimeoutError:
@@ -184,7 +187,9 @@ class Upstream(Protocol):
 
     def prepare(self, url: str, headers: Mapping[str, str]) -> Any: ...
 
-    async def post(self, prepared: Any, body: bytes, connect_s: float, read_s: float) -> UpstreamAnswer: ...
+    async def post(
+        self, prepared: Any, body: bytes, connect_s: float, read_s: float | None
+    ) -> UpstreamAnswer: ...
 
     async def aclose(self) -> None: ...
 
@@ -252,8 +257,9 @@ class Http1Pool:
             raise httpx.ConnectError(f"cannot connect to {host}:{port} ({type(exc).__name__})") from None
         return _Connection(reader, writer)
 
-    async def post(self, prepared: Endpoint, body: bytes, connect_s: float, read_s: float) -> Answer:
-        """Send ``body`` to the endpoint; the answer once its head has come."""
+    async def post(self, prepared: Endpoint, body: bytes, connect_s: float, read_s: float | None) -> Answer:
+        """Send ``body`` to the endpoint; the answer once its head has come. ``read_s`` bounds
+        each wait for the server (None: the caller bounds the whole call)."""
         message = prepared.head + b"\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
         origin = prepared.origin
         for tries_left in (1, 0):
@@ -278,7 +284,7 @@ class Http1Pool:
             return answer
         raise AssertionError("unreachable")
 
-    async def _exchange(self, connection: _Connection, message: bytes, read_s: float) -> _Parser:
+    async def _exchange(self, connection: _Connection, message: bytes, read_s: float | None) -> _Parser:
         writer = connection.writer
         try:
             writer.write(message)
@@ -361,7 +367,7 @@ class HttpxUpstream:
         return url, dict(headers)
 
     async def post(
-        self, prepared: tuple[str, dict[str, str]], body: bytes, connect_s: float, read_s: float
+        self, prepared: tuple[str, dict[str, str]], body: bytes, connect_s: float, read_s: float | None
     ) -> _HttpxAnswer:
         url, headers = prepared
         timeout = httpx.Timeout(read_s, connect=connect_s)
