@@ -134,12 +134,13 @@ class AsyncProvider:
             return scrub(body.decode("utf-8", "replace"), self._secrets).encode()
         return body
 
-    async def _open(self, body: bytes, model: str) -> UpstreamAnswer:
-        """Send the request; an error status becomes a ProviderError (its body read, capped)."""
+    async def _open(self, body: bytes, model: str, read_s: float | None) -> UpstreamAnswer:
+        """Send the request; an error status becomes a ProviderError (its body read, capped).
+        ``read_s`` bounds each wait for the provider (None: the caller's deadline does)."""
         try:
             if self._prepared is None:
                 self._prepared = self._upstream.prepare(self.url, self._sent)
-            response = await self._upstream.post(self._prepared, body, self._connect_s, self.timeout_s)
+            response = await self._upstream.post(self._prepared, body, self._connect_s, read_s)
         except (httpx.TransportError, httpx.DecodingError, TimeoutError) as exc:
             raise self._transport_error(exc, model) from None
         if response.status_code < 400:
@@ -167,7 +168,9 @@ class AsyncProvider:
         """One plain chat completion, within the provider's total deadline."""
         try:
             async with asyncio.timeout(self.timeout_s):
-                response = await self._open(body, model)
+                # Each read needs no deadline of its own: the whole answer has this one, and a
+                # read's (the same length, started later) would never be the first to pass.
+                response = await self._open(body, model, None)
                 try:
                     content = await _read_capped(response, self.max_answer_bytes)
                 finally:
@@ -198,7 +201,7 @@ class AsyncProvider:
         deadline), so that a provider failing before it answers is still a plain failure."""
         try:
             async with asyncio.timeout(self.timeout_s):
-                response = await self._open(body, model)
+                response = await self._open(body, model, self.timeout_s)
                 stream = Stream(self, response, model)
                 try:
                     await stream.first()
@@ -284,23 +287,30 @@ class Stream:
                 return
 
     async def rest(self) -> AsyncIterator[bytes]:
-        """The events after the head, as bytes to send; ProviderError if the stream breaks."""
+        """The events after the head, as bytes to send (the events that came in one read, joined:
+        one write to the client for them); ProviderError if the stream breaks, once the events
+        before the one that broke it are given."""
         try:
             pending = self._queued
             self._queued = []
             while True:
+                ready: list[bytes] = []
                 for event in pending:
                     data = event_data(event)
                     if data is not None:
                         error = self._note(data)
                         if error is not None:
+                            if ready:
+                                yield self._provider.without_key(b"".join(ready))
                             raise self._provider.error(
                                 f"the stream failed: {excerpt(error, self._provider.secrets, 200)}",
                                 self.model,
                                 "stream_error",
                                 status_code=self.status_code,
                             )
-                    yield self._provider.without_key(event + b"\n\n")
+                    ready += (event, b"\n\n")
+                if ready:
+                    yield self._provider.without_key(b"".join(ready))
                 if self.done:
                     return
                 events = await self._next_events()

@@ -148,9 +148,9 @@ class Document:
     file: str
     root: CommentedMap
     indent: Indent
-    header: str = ""
-    crlf: bool = False
-    bom: bool = False
+    header: str  # lines before a ``---`` document start, kept verbatim
+    crlf: bool
+    bom: bool
 
 
 def _split_header(text: str) -> tuple[str, str]:
@@ -180,7 +180,7 @@ def _guess_indent(root: CommentedMap, lines: list[str]) -> Indent:
                 parents.extend((value, k, _depth + 1) for k in value)
         elif isinstance(value, CommentedSeq) and value and not value.fa.flow_style():
             line, col = value.lc.item(0)
-            before = lines[line][:col].rstrip() if line < len(lines) else ""
+            before = lines[line][:col].rstrip()  # the item's line is a line of the body
             if sequence is None and isinstance(parent, CommentedMap) and before.endswith("-"):
                 dash = len(before) - 1
                 if col - dash >= 2 and dash >= key_col:
@@ -206,7 +206,7 @@ def load(raw: bytes, file: str) -> Document:
         raise CatalogInvalid([problem]) from exc
     bom = text.startswith(_BOM)
     text = text.removeprefix(_BOM)
-    crlf = "\r\n" in text.split("\n", 1)[0] + "\n"
+    crlf = text.partition("\n")[0].endswith("\r")  # the first line's end says how all end
     text = text.replace("\r\n", "\n")
     header, body = _split_header(text)
     skipped = header.count("\n")

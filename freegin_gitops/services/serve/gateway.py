@@ -60,7 +60,25 @@ class CatalogState:
         self.signature = signature  # what the reloader compares to see whether it moved
         self.loaded_at = clock()
         self._providers: dict[str, AsyncProvider] = {}
+        self._plans: dict[Target, Plan] = {}
         self.models_json: bytes | None = None
+
+    def plan(self, target: Target) -> Plan:
+        """The router's plan for ``target``. One that counted no budget, made while no cool-down
+        was active, is kept and given again while none is: it depends on nothing else that can
+        change (the catalog and the environment are this state's)."""
+        router = self.router
+        cooldowns = router.cooldowns()
+        now = router.clock()
+        cooling = any(until > now for until, _ in cooldowns.values()) if cooldowns else False
+        if not cooling:
+            kept = self._plans.get(target)
+            if kept is not None:
+                return kept
+        plan = router.plan(target.workload, target.provider, target.model)
+        if not cooling and all(entry.budget is None for entry in plan.entries):
+            self._plans[target] = plan
+        return plan
 
     def provider(self, upstream: Upstream, provider_id: str) -> AsyncProvider:
         found = self._providers.get(provider_id)
@@ -170,21 +188,19 @@ class Gateway:
         the store does not answer in time."""
         shared = self.shared
         if shared is None or not shared.remote or not shared.health.reachable:
-            return state.router.plan(target.workload, target.provider, target.model)
+            return state.plan(target)
         try:
-            return await asyncio.wait_for(
-                asyncio.to_thread(state.router.plan, target.workload, target.provider, target.model),
-                PLAN_DEADLINE_S,
-            )
+            return await asyncio.wait_for(asyncio.to_thread(state.plan, target), PLAN_DEADLINE_S)
         except TimeoutError:
             shared.health.failed(f"the usage database did not count budgets within {PLAN_DEADLINE_S:g} s")
-            return state.router.plan(target.workload, target.provider, target.model)
+            return state.plan(target)
 
     def _budgeted(self, candidate: Candidate) -> bool:
         catalog = self.state.catalog
-        return catalog.limits(candidate.provider, candidate.model).declared or catalog.limits(
-            candidate.provider
-        ).declared
+        return (
+            catalog.limits(candidate.provider, candidate.model).declared
+            or catalog.limits(candidate.provider).declared
+        )
 
     async def _settle(self, number: int, counted: bool) -> None:
         """Wait until the request's last row is stored when a budget counted it."""

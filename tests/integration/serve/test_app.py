@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from tests.integration.serve.conftest import GATEWAY_KEY, KEY_A, KEY_B
+from tests.support.catalogs import LoopbackProvider, provider_yaml
 from tests.support.fake_openai import Reply
 
 CHAT = {"model": "chat", "messages": [{"role": "user", "content": "Say hello"}]}
@@ -196,6 +197,37 @@ def test_status_shows_each_candidate(gateway, server):
     assert chat[("beta", "b1")]["unreachable_reason"] == "no API key: BETA_API_KEY is not set"
     assert status["catalog"]["last_reload_error"] is None
     assert KEY_A not in json.dumps(status)
+
+
+def test_status_shows_the_budget_left_and_a_spent_one_stops_calls(gateway, server, repo):
+    alpha = LoopbackProvider(
+        "alpha",
+        server.url("alpha"),
+        {"a1": ["chat"], "a2": ["chat", "code"]},
+        "ALPHA_API_KEY",
+        model_limits={"a1": "{requests_per_day: 2}"},
+    )
+    (repo / "catalog" / "providers" / "alpha.yaml").write_text(provider_yaml(alpha))
+    server.script("alpha", Reply.answer("one"), Reply.answer("two"), Reply.answer("from a2"))
+
+    def a1_budget(gw) -> dict:
+        status = gw.client.get("/v1/freegin/status").json()
+        return next(c for c in status["workloads"]["chat"] if c["model"] == "a1")
+
+    with gateway() as gw:
+        assert a1_budget(gw)["budget"]["limits"][0]["remaining"] == 2
+        gw.client.post("/v1/chat/completions", json=CHAT)
+        left = a1_budget(gw)
+        gw.client.post("/v1/chat/completions", json=CHAT)
+        spent = a1_budget(gw)
+        third = gw.client.post("/v1/chat/completions", json=CHAT)
+    assert (left["budget"]["limits"][0]["used"], left["budget"]["limits"][0]["remaining"]) == (1, 1)
+    assert left["usable"] is True and left["budget"]["spent"] is False
+    assert spent["budget"]["spent"] is True and spent["usable"] is False
+    assert spent["budget"]["limits"][0]["remaining"] == 0
+    assert spent["skip_reason"].startswith("budget spent: 2/2 requests today")
+    assert third.headers["x-freegin-model"] == "a2"
+    assert [c.body["model"] for c in server.calls("alpha")] == ["a1", "a1", "a2"]
 
 
 def test_unknown_paths_and_methods_answer_in_openai_shape(gateway):

@@ -220,3 +220,56 @@ def test_a_value_yaml_cannot_write_is_one_sentence_naming_the_file() -> None:
     doc.root["x"] = object()
     with pytest.raises(FreeginError, match=r"^catalog/x.yaml cannot be written as YAML: cannot represent"):
         yaml_edit.dump(doc)
+
+
+@pytest.mark.parametrize(
+    ("text", "indent"),
+    [
+        ("top:\n  mid:\n    l:\n    - x\n", yaml_edit.Indent(2, 2, 0)),  # a list two levels down
+        ("a:\n  b:\n    c:\n      l:\n      - x\n", yaml_edit.Indent(2, 4, 2)),  # three: not looked at
+        ("l:\n- x\nm:\n    a: 1\n", yaml_edit.Indent(4, 2, 0)),  # the list first, the mapping after
+        ("a:\n    b: 1\nc:\n  d: 1\nl:\n- x\n", yaml_edit.Indent(4, 2, 0)),  # the first mapping counts
+        ("m:\n a: 1\n", yaml_edit.Indent(1, 4, 2)),
+        ("l:\n  - a:\n      b: 1\n", yaml_edit.Indent(2, 4, 2)),  # a mapping inside a list item
+        ("l:\n  -   x\nm:\n  a: 1\n", yaml_edit.Indent(2, 6, 2)),
+        ("a:\n  l:\n  - x\n  m:\n      z: 1\n", yaml_edit.Indent(2, 2, 0)),
+        ("l:\n-\n  a: 1\n", yaml_edit.Indent(2, 4, 2)),  # the item is not on the dash's line
+    ],
+)
+def test_indentation_is_guessed_from_the_first_nested_collections(
+    text: str, indent: yaml_edit.Indent
+) -> None:
+    assert yaml_edit.load(text.encode(), "x.yaml").indent == indent
+
+
+def test_spelled_scalars_hash_as_their_values_and_show_their_spelling() -> None:
+    root = yaml_edit.load(b"a: ~\nb: True\n", "x.yaml").root
+    assert {root["b"]: "found"}[True] == "found" and hash(root["a"]) == hash(None)
+    assert (repr(root["a"]), repr(root["b"])) == ("Spelled('~')", "Spelled('True')")
+
+
+def test_new_text_beyond_ascii_is_written_as_it_is() -> None:
+    doc = yaml_edit.load(b"a: 1\n", "x.yaml")
+    doc.root["n"] = "caf\u00e9 \u2615"
+    assert yaml_edit.dump(doc) == "a: 1\nn: caf\u00e9 \u2615\n".encode()
+
+
+def test_refusals_without_a_line_point_at_the_start_of_the_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(CatalogInvalid) as caught:
+        yaml_edit.load(b"a: \xff\n", "x.yaml")
+    assert (caught.value.problems[0].line, caught.value.problems[0].col) == (1, 1)
+    assert caught.value.problems[0].message == "the file is not valid UTF-8 (byte 0xff)"
+    with pytest.raises(CatalogInvalid) as caught:
+        yaml_edit.load(b"- a\n", "x.yaml")
+    assert (caught.value.problems[0].line, caught.value.problems[0].col) == (1, 1)
+
+    def unmarked(self: object, stream: object) -> object:  # ruamel always marks; a guard for when not
+        from ruamel.yaml.error import MarkedYAMLError
+
+        raise MarkedYAMLError()
+
+    monkeypatch.setattr(yaml_edit.YAML, "load", unmarked)
+    with pytest.raises(CatalogInvalid) as caught:
+        yaml_edit.load(b"a: 1\n", "x.yaml")
+    [problem] = caught.value.problems
+    assert (problem.line, problem.col, problem.message) == (1, 1, "the file is not valid YAML")

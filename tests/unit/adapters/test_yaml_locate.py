@@ -114,3 +114,8 @@ def test_a_key_of_a_missing_path_is_looked_for_in_the_nearest_existing_ancestor(
     assert Locator(DOCUMENT).locate(("api", "missing"), "style") == Position(4, 3)
     assert Locator(DOCUMENT).locate(("missing", 0), "models") == Position(5, 1)
     assert Locator(DOCUMENT).locate(("api", "missing"), "nowhere") == Position(4, 3)
+
+
+def test_the_value_of_a_collection_key_is_not_taken_for_the_key_before_it() -> None:
+    # "a" is a scalar: the {b: 2} after the complex key is not a's, so a/b falls back to a
+    assert Locator("a: 1\n? [x]\n: {b: 2}\n").locate(("a", "b")) == Position(1, 4)

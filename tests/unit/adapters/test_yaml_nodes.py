@@ -205,3 +205,42 @@ def test_copy_node_copies_block_collections_as_blocks() -> None:
     assert edit("a:\n  k: 1\n  j: [1, 2]\n", lambda r: set_key(r, "b", copy_node(r["a"]))) == (
         "a:\n  k: 1\n  j: [1, 2]\nb:\n  k: 1\n  j: [1, 2]\n"
     )
+
+
+def test_set_and_delete_say_whether_anything_changed() -> None:
+    doc = yaml_edit.load(b"a: 1\nb: [x]\n", "x.yaml")
+    r = doc.root
+    assert set_key(r, "c", 3) is True  # a new key
+    assert set_key(r, "a", 2) is True and set_key(r, "a", 2) is False
+    assert set_key(r, "b", new_seq(["x", "y"])) is True  # a list replaced
+    assert delete_key(r, "c") is True and delete_key(r, "c") is False
+    assert yaml_edit.dump(doc) == b"a: 2\nb: [x, y]\n"
+
+
+def test_a_deleted_key_added_again_does_not_bring_back_its_comment() -> None:
+    out = edit("a: 1  # about a\nb: 2\n", lambda r: (delete_key(r, "a"), set_key(r, "a", 5)))
+    assert out == "b: 2\na: 5\n"
+
+
+def test_an_empty_mapping_value_is_written_as_braces() -> None:
+    assert edit("a: 1\nb: 2\n", lambda r: set_key(r, "a", new_map({}))) == "a: {}\nb: 2\n"
+
+
+def test_copy_node_keeps_a_flow_list_flow_without_its_comment() -> None:
+    assert (
+        edit("w: [a, b]  # c\n", lambda r: set_key(r, "v", copy_node(r["w"])))
+        == "w: [a, b]  # c\nv: [a, b]\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("l:\n  # above\n  - a  # gone\n  - b\n", "l:\n  # above\n  - b\n"),
+        ("l:  # on key\n  - a  # gone\n  - b\n", "l:  # on key\n  - b\n"),
+        ("l:\n  - a\n  # about b\n  - b\n", "l:\n  # about b\n  - b\n"),
+        ("l:\n  # above\n  - a\n  # about b\n  - b\n", "l:\n  # above\n  # about b\n  - b\n"),
+    ],
+)
+def test_deleting_the_first_item_keeps_the_comments_before_the_new_first(text: str, expected: str) -> None:
+    assert edit(text, lambda r: delete_item(r["l"], 0)) == expected
