@@ -25,16 +25,18 @@ import asyncio
 import contextlib
 import contextvars
 import ipaddress
+import itertools
 import json
 import time
 import urllib.request
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import httpcore
 import httpx
 
+from freegin_gitops.adapters.inflate import EncodingBroken, Inflater
 from freegin_gitops.errors import TransportFailed
 
 MAX_REDIRECTS = 5
@@ -199,19 +201,37 @@ def _declared_too_large(response: httpx.Response, limit: int) -> bool:
     return declared.isdigit() and int(declared) > limit
 
 
+def _source(response: httpx.Response) -> tuple[Inflater, Iterable[bytes | None]]:
+    """How to read ``response``'s body: its decoder and its raw chunks (None at the end). A
+    response read before (a canned one built in memory; never one streamed by :func:`exchange`)
+    gives its content, already decoded."""
+    try:
+        content = response.content
+    except httpx.ResponseNotRead:
+        encoding = response.headers.get("content-encoding")
+        return Inflater(encoding), itertools.chain(response.iter_raw(), [None])
+    return Inflater(None), (content, None)
+
+
 def iter_capped(response: httpx.Response, limit: int, deadline: Deadline | None = None) -> Iterator[bytes]:
     """The (decoded) chunks of a streamed ``response``; :class:`TransportFailed` once more than
-    ``limit`` bytes came, or the deadline passed."""
+    ``limit`` bytes came, or the deadline passed. A compressed body is decoded here a bounded
+    piece at a time (:mod:`~freegin_gitops.adapters.inflate`), so the cap bounds memory too."""
     if _declared_too_large(response, limit):
         raise _too_large(limit)
-    size = 0
-    for chunk in response.iter_bytes():
-        size += len(chunk)
-        if size > limit:
-            raise _too_large(limit)
-        if deadline is not None and deadline.expired:
-            raise deadline.timed_out("the answer")
-        yield chunk
+    try:
+        inflater, source = _source(response)
+        size = 0
+        for raw in source:
+            for chunk in inflater.pieces(raw):
+                size += len(chunk)
+                if size > limit:
+                    raise _too_large(limit)
+                if deadline is not None and deadline.expired:
+                    raise deadline.timed_out("the answer")
+                yield chunk
+    except EncodingBroken as exc:
+        raise TransportFailed("protocol", str(exc)) from None
 
 
 def read_capped(response: httpx.Response, limit: int, deadline: Deadline | None = None) -> bytes:
@@ -225,24 +245,41 @@ async def aiter_capped(
     """:func:`iter_capped` for an async response: each chunk must come before the deadline."""
     if _declared_too_large(response, limit):
         raise _too_large(limit)
-    size = 0
-    chunks = response.aiter_bytes()
-    while True:
-        try:
-            if deadline is None:
-                chunk = await anext(chunks)
-            else:
-                async with asyncio.timeout(max(deadline.remaining(), 0)):
-                    chunk = await anext(chunks)
-        except StopAsyncIteration:
-            return
-        except TimeoutError:
-            assert deadline is not None
-            raise deadline.timed_out("the answer") from None
-        size += len(chunk)
-        if size > limit:
+    try:
+        content = response.content  # read before (see _source): already decoded
+    except httpx.ResponseNotRead:
+        pass
+    else:
+        if len(content) > limit:
             raise _too_large(limit)
-        yield chunk
+        yield content
+        return
+    try:
+        inflater = Inflater(response.headers.get("content-encoding"))
+        size = 0
+        chunks = response.aiter_raw()
+        while True:
+            raw: bytes | None
+            try:
+                if deadline is None:
+                    raw = await anext(chunks)
+                else:
+                    async with asyncio.timeout(max(deadline.remaining(), 0)):
+                        raw = await anext(chunks)
+            except StopAsyncIteration:
+                raw = None
+            except TimeoutError:
+                assert deadline is not None
+                raise deadline.timed_out("the answer") from None
+            for chunk in inflater.pieces(raw):
+                size += len(chunk)
+                if size > limit:
+                    raise _too_large(limit)
+                yield chunk
+            if raw is None:
+                return
+    except EncodingBroken as exc:
+        raise TransportFailed("protocol", str(exc)) from None
 
 
 async def aread_capped(response: httpx.Response, limit: int, deadline: Deadline | None = None) -> bytes:

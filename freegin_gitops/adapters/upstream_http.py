@@ -22,13 +22,14 @@ import contextlib
 import os
 import ssl
 import urllib.parse
-import zlib
 from collections import deque
 from collections.abc import AsyncIterator, Mapping
 from typing import Any, NamedTuple, Protocol
 
 import httptools
 import httpx
+
+from freegin_gitops.adapters.inflate import EncodingBroken, Inflater
 
 READ_SIZE = 64 * 1024
 IDLE_EXPIRY_S = 30.0
@@ -140,24 +141,9 @@ class Answer:
             parsed.feed(data)
         self._release(reuse=parsed.keep_alive and parsed.delimited())
 
-    async def aiter_bytes(self) -> AsyncIterator[bytes]:
-        """The body's bytes, gzip or deflate content-encoding decoded."""
-        encoding = self.headers.get("content-encoding", "").strip().lower()
-        if encoding in ("gzip", "deflate"):
-            decoder = zlib.decompressobj(31 if encoding == "gzip" else 15)
-            try:
-                async for chunk in self._raw():
-                    data = decoder.decompress(chunk)
-                    if data:
-                        yield data
-                tail = decoder.flush()
-            except zlib.error as exc:
-                raise httpx.DecodingError(f"the answer's {encoding} encoding is broken ({exc})") from None
-            if tail:
-                yield tail
-            return
-        async for chunk in self._raw():
-            yield chunk
+    def aiter_bytes(self) -> AsyncIterator[bytes]:
+        """The body's bytes, gzip or deflate content-encoding decoded a bounded piece at a time."""
+        return _inflated(self.headers.get("content-encoding"), self._raw())
 
     def _release(self, *, reuse: bool) -> None:
         connection, self._connection = self._connection, None
@@ -336,6 +322,36 @@ class Http1Pool:
         self._idle.clear()
 
 
+async def _inflated(encoding: str | None, raw: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """``raw`` decoded by an :class:`~freegin_gitops.adapters.inflate.Inflater`: no step yields
+    more than 64 KiB, so a reader's size cap bounds a gzip bomb too."""
+    try:
+        inflater = Inflater(encoding)
+        async for chunk in raw:
+            for piece in inflater.feed(chunk):
+                yield piece
+        tail = inflater.finish()
+    except EncodingBroken as exc:
+        raise httpx.DecodingError(str(exc)) from None
+    if tail:
+        yield tail
+
+
+class _HttpxAnswer:
+    """An httpx streamed answer whose body is decoded by :func:`_inflated`, not by httpx."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        self._response = response
+        self.status_code = response.status_code
+        self.headers = response.headers
+
+    def aiter_bytes(self) -> AsyncIterator[bytes]:
+        return _inflated(self.headers.get("content-encoding"), self._response.aiter_raw())
+
+    async def aclose(self) -> None:
+        await self._response.aclose()
+
+
 class _BeforeAnswer(Exception):
     def __init__(self, error: httpx.TransportError) -> None:
         self.error = error
@@ -352,11 +368,11 @@ class HttpxUpstream:
 
     async def post(
         self, prepared: tuple[str, dict[str, str]], body: bytes, connect_s: float, read_s: float | None
-    ) -> httpx.Response:
+    ) -> _HttpxAnswer:
         url, headers = prepared
         timeout = httpx.Timeout(read_s, connect=connect_s)
         request = self.client.build_request("POST", url, content=body, headers=headers, timeout=timeout)
-        return await self.client.send(request, stream=True)
+        return _HttpxAnswer(await self.client.send(request, stream=True))
 
     async def aclose(self) -> None:
         await self.client.aclose()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import math
 import sqlite3
+import stat
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -70,6 +71,21 @@ def _failure(path: Path, doing: str, exc: sqlite3.Error) -> UsageStoreError:
     )
 
 
+def _refuse_special(path: Path) -> None:
+    """:class:`UsageStoreError` when ``path`` (or its journal) exists and is not a regular file:
+    SQLite would wait for ever on a FIFO and fail obscurely on a folder or a device."""
+    for candidate in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm", "-journal"))):
+        try:
+            mode = candidate.stat().st_mode
+        except OSError:
+            continue  # absent (it is created) or unreachable (SQLite says why)
+        if not stat.S_ISREG(mode):
+            raise UsageStoreError(
+                f"cannot open the usage database {path}: {candidate} is not a regular file; "
+                "move it aside or name another with --db"
+            )
+
+
 def _connect_read_only(path: Path) -> sqlite3.Connection:
     """A read-only connection; a WAL database in a folder that cannot be written is read as it
     stands (``immutable``), since SQLite cannot make its shared-memory file there."""
@@ -101,6 +117,7 @@ class SqliteUsageStore:
         cannot be written (a copy, another user's) still reads."""
         self.path = path
         self._lock = threading.RLock()
+        _refuse_special(path)
         if read_only:
             self._db = _connect_read_only(path)
             self._refuse_newer(self.version)

@@ -123,9 +123,7 @@ class LocalUsage:
         found = [
             (epoch, tokens)
             for epoch, provider, model, tokens in self._recent
-            if epoch >= query.since_epoch
-            and provider == query.provider
-            and query.model in (None, model)
+            if epoch >= query.since_epoch and provider == query.provider and query.model in (None, model)
         ]
         if not found:
             return WindowUsage()

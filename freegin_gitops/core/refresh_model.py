@@ -110,10 +110,6 @@ class ProviderRefresh:
     limit_corrections: tuple[LimitCorrection, ...] = ()
     limits_unresolved: tuple[LimitUnresolved, ...] = ()
 
-    @property
-    def has_changes(self) -> bool:
-        return bool(self.changes or self.lifecycle or self.limit_corrections)
-
     def proposals(self, change: LifecycleChange) -> list[LifecycleProposal]:
         return [p for p in self.lifecycle if p.change == change]
 
@@ -175,10 +171,6 @@ class RefreshReport:
     @property
     def limits_unresolved(self) -> list[LimitUnresolved]:
         return [u for p in self.providers for u in p.limits_unresolved]
-
-    @property
-    def has_changes(self) -> bool:
-        return any(p.has_changes for p in self.providers)
 
     def digest(self) -> str:
         """A hash of what the refresh writes (not of when): the PR body's hidden marker."""

@@ -455,22 +455,26 @@ def test_refresh_refuses_to_move_the_branch_the_user_is_on(cli, repo, llm):
     assert len(llm.requests) == before  # refused before asking anything
 
 
-@pytest.mark.parametrize("remote", ["git", "ssh"])
+@pytest.mark.parametrize("remote", ["git", "ssh", "http-push"])
 def test_a_remote_that_accepts_and_never_answers_ends_at_the_git_deadline(cli, repo, monkeypatch, remote):
-    """A real TCP listener that never says a word (git://), or an ssh that never returns."""
+    """A real TCP listener that never says a word (git://, or the push URL over http:// while
+    ls-remote and fetch reach the real origin), or an ssh that never returns."""
     from tests.support.hostile_http import silent_listener
 
     monkeypatch.setenv("FREEGIN_GIT_TIMEOUT_S", "1")
     with silent_listener() as (host, port):
         if remote == "git":
             git(repo, "remote", "set-url", "origin", f"git://{host}:{port}/catalog.git")
+        elif remote == "http-push":
+            git(repo, "config", "remote.origin.pushurl", f"http://{host}:{port}/catalog.git")
         else:
             git(repo, "remote", "set-url", "origin", "ssh://git@example.invalid/catalog.git")
             monkeypatch.setenv("GIT_SSH_COMMAND", "sh -c 'sleep 600' --")
         run = refresh(cli, repo, "beta", "--push")
     assert run.code == 1
+    command = "push" if remote == "http-push" else "ls-remote"
     assert run.stderr.splitlines()[-1] == (
-        f"freegin-ai: git ls-remote did not finish within 1 seconds in {repo} (FREEGIN_GIT_TIMEOUT_S); "
+        f"freegin-ai: git {command} did not finish within 1 seconds in {repo} (FREEGIN_GIT_TIMEOUT_S); "
         "it was stopped"
     )
     assert "Traceback" not in run.stderr

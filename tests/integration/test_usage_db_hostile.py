@@ -151,3 +151,26 @@ def test_a_read_only_database_in_a_read_only_folder_is_read(cli: Cli, repo: Path
     rows = json.loads(done.stdout)
     assert [(r["model"], r["calls"]) for r in rows] == [("a1", 2)]
     assert done.stderr == ""
+
+
+@pytest.mark.timeout(60)  # SQLite opening a FIFO waited for a writer for ever
+@pytest.mark.parametrize("kind", ["fifo", "folder", "fifo journal"])
+def test_a_database_that_is_not_a_regular_file_is_one_sentence(cli: Cli, repo: Path, db: Path, server, kind):
+    db.parent.mkdir()
+    if kind == "fifo":
+        os.mkfifo(db)
+    elif kind == "folder":
+        db.mkdir()
+    else:
+        assert ask(cli, repo, db).code == 0
+        os.mkfifo(db.with_name(db.name + "-journal"))
+    calls = len(server.calls("alpha"))
+    bad = db if kind != "fifo journal" else db.with_name(db.name + "-journal")
+    for command in (("list-models",), ("route",), ("ask", "hello")):
+        run = cli("--repo", repo, "--db", db, *command)
+        assert run.code == 1, command
+        assert run.stderr == (
+            f"freegin-ai: cannot open the usage database {db}: {bad} is not a regular file; "
+            "move it aside or name another with --db\n"
+        ), command
+    assert len(server.calls("alpha")) == calls

@@ -197,9 +197,10 @@ class Gateway:
 
     def _budgeted(self, candidate: Candidate) -> bool:
         catalog = self.state.catalog
-        return catalog.limits(candidate.provider, candidate.model).declared or catalog.limits(
-            candidate.provider
-        ).declared
+        return (
+            catalog.limits(candidate.provider, candidate.model).declared
+            or catalog.limits(candidate.provider).declared
+        )
 
     async def _settle(self, number: int, counted: bool) -> None:
         """Wait until the request's last row is stored when a budget counted it."""

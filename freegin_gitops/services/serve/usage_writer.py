@@ -138,6 +138,7 @@ class UsageWriter:
         (or given up); False at once while the store is away, or when the time is up. A gateway
         answers a call to a candidate with a budget only once its row counts for the other
         gateways too."""
+
         async def settled() -> None:
             async with self._progress:
                 await self._progress.wait_for(lambda: self._settled >= number or not self.health.reachable)

@@ -99,3 +99,11 @@ def test_urls_are_shown_without_their_credentials():
         scrub_urls("fatal: unable to access 'https://x-access-token:ghs_abc@github.com/o/r.git/'")
         == "fatal: unable to access 'https://***@github.com/o/r.git/'"
     )
+
+
+@pytest.mark.timeout(30)  # a scheme pattern tried at every word start took minutes on this
+def test_scrubbing_urls_is_linear_on_hostile_text():
+    hostile = "a." * 300_000 + " https://u:p@host/x " + "://" * 100_000 + "b" * 100_000
+    scrubbed = scrub_urls(hostile)
+    assert "https://***@host/x" in scrubbed and "u:p" not in scrubbed
+    assert scrub_url("a." * 300_000 + "://u:p@h") == "a." * 300_000 + "://***@h"
