@@ -29,6 +29,9 @@ def test_a_failed_insert_raises_and_keeps_nothing(tmp_path: Path) -> None:
         ):
             store.record([UsageRecord("p", "m", "chat", latency_ms=6.0, success=True)])
         assert store.count() == 1 and store.stats()[("p", "m", "chat")].calls == 1
+        store._db.execute("DROP TRIGGER refuse")  # the failed write was rolled back: the next one works
+        store.record([UsageRecord("p", "m", "chat", latency_ms=7.0, success=True)])
+        assert store.count() == 2
 
 
 def test_the_connection_waits_for_other_writers_and_is_durable_enough(tmp_path: Path) -> None:

@@ -273,3 +273,21 @@ def test_refusals_without_a_line_point_at_the_start_of_the_file(monkeypatch: pyt
         yaml_edit.load(b"a: 1\n", "x.yaml")
     [problem] = caught.value.problems
     assert (problem.line, problem.col, problem.message) == (1, 1, "the file is not valid YAML")
+
+
+def test_folding_cuts_at_the_last_space_that_keeps_each_line_within_the_width() -> None:
+    assert getattr(yaml_edit.folded("a" * 40 + " " + "b" * 48), "fold_pos", None) == [40]  # 89 > 88
+    assert getattr(yaml_edit.folded("a bb c", width=3), "fold_pos", None) == [1, 4]
+    assert getattr(yaml_edit.folded("aaa b cccc", width=3), "fold_pos", None) == [3, 5]
+    assert getattr(yaml_edit.folded("aaaa bb c", width=4), "fold_pos", None) == [4]  # "bb c" fits
+
+
+@pytest.mark.parametrize(
+    ("text", "indent"),
+    [
+        ("l:\n-\n  w:\n  - x\n", yaml_edit.Indent(2, 2, 0)),  # found through a list item
+        ("a:\n- x\nb:\n  - y\n", yaml_edit.Indent(2, 2, 0)),  # the first list counts
+    ],
+)
+def test_the_list_indentation_is_the_first_lists(text: str, indent: yaml_edit.Indent) -> None:
+    assert yaml_edit.load(text.encode(), "x.yaml").indent == indent
