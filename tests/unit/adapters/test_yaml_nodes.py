@@ -244,3 +244,15 @@ def test_copy_node_keeps_a_flow_list_flow_without_its_comment() -> None:
 )
 def test_deleting_the_first_item_keeps_the_comments_before_the_new_first(text: str, expected: str) -> None:
     assert edit(text, lambda r: delete_item(r["l"], 0)) == expected
+
+
+def test_the_lines_after_a_deleted_first_key_stay_with_the_new_first_key() -> None:
+    assert edit("a: 1\n# about b\nb: 2\nc: 3\n", lambda r: delete_key(r, "a")) == "b: 2\n# about b\nc: 3\n"
+
+
+def test_the_lines_after_a_deleted_middle_item_stay_after_the_item_before_it() -> None:
+    out = edit("l:\n  - a\n  - b\n  # about c\n  - c\n", lambda r: delete_item(r["l"], 1))
+    assert out == "l:\n  - a\n  # about c\n  - c\n"
+    assert edit("l: [a, b, c]\n# about m\nm: 1\n", lambda r: delete_item(r["l"], 1)) == (
+        "l: [a, c]\n# about m\nm: 1\n"
+    )
