@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from freegin_gitops.core.answers import MAX_DEPTH, MAX_FENCES, MAX_TOKENS, parse_answer, strip_thinking
+from freegin_gitops.core.answers import MAX_DEPTH, MAX_FENCES, parse_answer, strip_thinking
 from freegin_gitops.errors import AnswerInvalid
 from tests.unit.core.test_answers import check
 
@@ -121,10 +121,10 @@ def test_nesting_as_deep_as_allowed_is_read_and_one_deeper_is_refused() -> None:
 
 
 def test_as_many_brackets_and_strings_as_allowed_are_scanned_and_one_more_is_too_many() -> None:
-    # "[", then one string per item, then "]": MAX_TOKENS runs in all
-    fits = "[" + '"a",' * (MAX_TOKENS - 3) + '"a"]'
+    # "[", then one string per item, then "]": 100,000 runs in all (the sentence names the figure)
+    fits = "[" + '"a",' * (100_000 - 3) + '"a"]'
     assert "it holds a list of something else" in refusal(fits)
-    assert "holds more than 1000 JSON values" in refusal("[" + '"a",' * (MAX_TOKENS - 2) + '"a"]')
+    assert "holds more than 1000 JSON values" in refusal("[" + '"a",' * (100_000 - 2) + '"a"]')
 
 
 def test_a_thousand_json_values_are_still_read() -> None:
