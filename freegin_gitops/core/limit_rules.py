@@ -21,7 +21,7 @@ def limit_problems(limits: Mapping[str, Any]) -> list[tuple[str, str]]:
                     (
                         f"{kind}_per_{short}",
                         f"{kind}_per_{short} ({small}) is more than {kind}_per_{long} ({big}): "
-                        f"a {short} cannot allow more than its {long}",
+                        f"{'an' if short == 'hour' else 'a'} {short} cannot allow more than its {long}",
                     )
                 )
     return found

@@ -97,7 +97,7 @@ def test_limits_checked_must_be_a_real_date() -> None:
             {"requests_per_hour": 901, "requests_per_day": 900},
             "requests_per_hour",
             "requests_per_hour (901) is more than requests_per_day (900):"
-            " a hour cannot allow more than its day",
+            " an hour cannot allow more than its day",
         ),
     ],
 )
