@@ -54,6 +54,10 @@ CORE_TESTS = {
     "limit_rules": ["tests/unit/core/test_limit_rules.py", "tests/unit/core/test_rules.py"],
     "naming": ["tests/unit/core/test_naming.py", "tests/unit/core/test_rules.py"],
     "problems": ["tests/unit/core/test_problems.py", "tests/unit/core/test_reporting.py"],
+    "rate_limit_reply": [
+        "tests/unit/core/test_rate_limit_reply.py",
+        "tests/unit/core/test_rate_limit_reply_bounds.py",
+    ],
     "refresh_model": [
         "tests/unit/core/test_pr_body.py",
         "tests/unit/core/test_refresh_merge.py",
