@@ -58,6 +58,7 @@ CORE_TESTS = {
         "tests/unit/core/test_rate_limit_reply.py",
         "tests/unit/core/test_rate_limit_reply_bounds.py",
     ],
+    "redact": ["tests/unit/core/test_redact.py", "tests/unit/core/test_redact_edges.py"],
     "refresh_model": [
         "tests/unit/core/test_pr_body.py",
         "tests/unit/core/test_refresh_merge.py",
