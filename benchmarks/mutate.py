@@ -48,7 +48,11 @@ CORE_TESTS = {
         "tests/unit/core/test_compiled_document.py",
         "tests/unit/core/test_listing.py",
     ],
-    "compiled_catalog": ["tests/unit/core/test_routing.py", "tests/unit/core/test_route_plan.py"],
+    "compiled_catalog": [
+        "tests/unit/core/test_compiled_catalog.py",
+        "tests/unit/core/test_routing.py",
+        "tests/unit/core/test_route_plan.py",
+    ],
     "catalog": ["tests/unit/core/test_catalog.py"],
     "content": ["tests/unit/core/test_content.py", "tests/unit/services/catalog/test_loading.py"],
     "limit_rules": ["tests/unit/core/test_limit_rules.py", "tests/unit/core/test_rules.py"],
@@ -65,9 +69,10 @@ CORE_TESTS = {
         "tests/unit/core/test_refresh_text.py",
     ],
     "pr_body": ["tests/unit/core/test_pr_body.py", "tests/unit/core/test_pr_body_fit.py"],
-    "pr_sections": ["tests/unit/core/test_pr_body.py"],
+    "pr_limits": ["tests/unit/core/test_pr_body.py", "tests/unit/core/test_pr_body_fit.py"],
+    "pr_sections": ["tests/unit/core/test_pr_body.py", "tests/unit/core/test_pr_body_fit.py"],
     "pr_markdown": ["tests/unit/core/test_pr_markdown.py", "tests/unit/core/test_pr_body.py"],
-    "usage": ["tests/unit/core/test_listing.py"],
+    "usage": ["tests/unit/core/test_usage.py", "tests/unit/core/test_listing.py"],
 }
 TARGETS: dict[str, list[str]] = {
     "freegin_gitops/services/catalog/repo.py": ["tests/cli/test_repo.py", "tests/cli/test_validate.py"],

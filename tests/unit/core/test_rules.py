@@ -423,3 +423,50 @@ def test_a_retired_workload_of_a_deprecated_model_is_not_also_served() -> None:
     gone = [{"workload": "chat", "retired": "2026-11-21"}]
     problem = only(lifecycle_problems(deprecated("old", retired_workloads=gone)))
     assert "listed both as served and as retired" in problem.message
+
+
+# -- dates on the same day, model ids, look-alikes ----------------------------------------------
+
+
+def test_a_model_deprecated_missing_and_retired_on_the_day_it_was_added_is_valid() -> None:
+    same_day = {"deprecated": "2026-11-20", "missing_since": "2026-11-20", "retired": "2026-11-20"}
+    assert lifecycle_problems({**deprecated("old"), **same_day, "status": "retired"}) == []
+
+
+def test_a_model_retired_on_the_day_it_was_deprecated_is_valid() -> None:
+    old = {**deprecated("old", deprecated="2026-11-25"), "status": "retired", "retired": "2026-11-25"}
+    assert lifecycle_problems(old) == []
+
+
+def test_a_model_id_with_an_invisible_character_is_named_escaped() -> None:
+    documents = edited(GROQ, lambda d: d["models"].append(model("kimi\u200b", "code")))
+    problem = only(check_catalog(documents))
+    assert (problem.path, problem.message) == (
+        ("models", 2, "id"),
+        "the model id 'kimi\\u200b' holds an invisible character (U+200B ZERO WIDTH SPACE)",
+    )
+
+
+def test_a_model_id_that_only_looks_like_another_is_a_likely_duplicate() -> None:
+    fullwidth = "\uff4clama"  # FULLWIDTH LATIN SMALL LETTER L, then "lama": it reads "llama"
+    documents = edited(GROQ, lambda d: d["models"].append(model(fullwidth, "code")))
+    problem = only(check_catalog(documents))
+    assert problem.path == ("models", 2, "id")
+    assert problem.message == (
+        f"model {fullwidth!r} looks exactly like 'llama' (models[0]) but is not the same id: likely a duplicate"
+    )
+
+
+def test_a_suggested_model_id_with_a_control_character_is_a_problem() -> None:
+    documents = catalog(**{SUGGESTIONS: {"suggestions": [suggestion("kimi\x00k2")]}})
+    problem = only(check_catalog(documents))
+    assert (problem.file, problem.path) == (SUGGESTIONS, ("suggestions", 0, "model"))
+    assert problem.message == "the model id 'kimi\\x00k2' holds a control character (U+0000)"
+
+
+def test_a_retired_workload_must_be_a_known_workload() -> None:
+    gone = [{"workload": "summarization", "retired": "2026-11-21"}]
+    documents = edited(GROQ, lambda d: d["models"][1].update(retired_workloads=gone))
+    problem = only(check_catalog(documents))
+    assert problem.path == ("models", 1, "retired_workloads", 0, "workload")
+    assert "unknown workload 'summarization'" in problem.message
