@@ -453,7 +453,8 @@ def test_a_model_id_that_only_looks_like_another_is_a_likely_duplicate() -> None
     problem = only(check_catalog(documents))
     assert problem.path == ("models", 2, "id")
     assert problem.message == (
-        f"model {fullwidth!r} looks exactly like 'llama' (models[0]) but is not the same id: likely a duplicate"
+        f"model {fullwidth!r} looks exactly like 'llama' (models[0]) but is not the same id: "
+        "likely a duplicate"
     )
 
 
