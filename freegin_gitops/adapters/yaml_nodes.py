@@ -183,22 +183,23 @@ def delete_key(mapping: CommentedMap, key: str) -> bool:
     return True
 
 
-def append_item(seq: CommentedSeq, item: Any) -> None:
-    """Append ``item`` after the last item, before the lines that follow the list."""
-    if not seq:
-        moved = ""
-        if seq.fa.flow_style() and _block(item):
-            # ``[]`` becomes a block list; a comment after the brackets follows the new item.
-            token = seq.ca.comment[0] if seq.ca.comment else None
-            moved = token.value if token is not None else ""
-            seq.ca.comment = None
-            seq.fa.set_block_style()
+def append_item(parent: Container, key: Any, item: Any) -> None:
+    """Append ``item`` to the list ``parent[key]``, after its last item and before the lines that
+    follow the list. An empty list becomes a block list (unless it is ``[...]`` and ``item`` a
+    scalar): the comment after its brackets stays on the key's line, the lines after it follow the
+    new item. ``parent`` is needed because ruamel writes a list's comments from its parent's entry."""
+    seq = parent[key]
+    if seq:
+        tail = detach_tail(seq, len(seq) - 1)
         seq.append(item)
-        attach_tail(seq, 0, moved if moved.endswith("\n") or not moved else moved + "\n")
-        return
-    tail = detach_tail(seq, len(seq) - 1)
-    seq.append(item)
-    attach_tail(seq, len(seq) - 1, tail)
+        attach_tail(seq, len(seq) - 1, tail)
+    elif seq.fa.flow_style() and not _block(item):
+        seq.append(item)
+    else:
+        tail = detach_tail(parent, key)
+        seq.fa.set_block_style()
+        seq.append(item)
+        attach_tail(parent, key, tail)
 
 
 def _before_first(seq: CommentedSeq, text: str) -> None:
@@ -212,17 +213,18 @@ def _before_first(seq: CommentedSeq, text: str) -> None:
         seq.ca.comment[1].append(token)
 
 
-def delete_item(seq: CommentedSeq, index: int) -> None:
-    """Remove ``seq[index]``; the lines after it stay, after the item before it (above the new
-    first item when it was the first)."""
+def delete_item(parent: Container, key: Any, index: int) -> None:
+    """Remove item ``index`` of the list ``parent[key]``; the lines after it stay, after the item
+    before it (above the new first item when it was the first, after ``[]`` on the key's line
+    when it was the only one)."""
+    seq = parent[key]
     tail = detach_tail(seq, index)
     del seq[index]
-    if not tail:
-        return
     if not seq:
-        # Written as ``[]`` on the key's line, followed by the lines.
-        seq.fa.set_flow_style()
-        seq.ca.comment = [CommentToken("\n" + tail, CommentMark(0), None), None]
+        seq.fa.set_flow_style()  # ruamel writes a comment after an empty block list before it
+        attach_tail(parent, key, tail)
+    elif not tail:
+        return
     elif index > 0:
         attach_tail(seq, index - 1, tail)
     elif seq.fa.flow_style():

@@ -45,18 +45,16 @@ def _drop_retired_workload(entry: Any, workload: str) -> bool:
     index = _retired_index(entry, workload)
     if index is None:
         return False
-    gone = entry["retired_workloads"]
-    if len(gone) == 1:
+    if len(entry["retired_workloads"]) == 1:
         delete_key(entry, "retired_workloads")
     else:
-        delete_item(gone, index)
+        delete_item(entry, "retired_workloads", index)
     return True
 
 
 def _retire_workload(entry: Any, workload: str, today: str, reason: str | None) -> None:
     """Move ``workload`` from ``workloads`` to ``retired_workloads``."""
-    listed = entry["workloads"]
-    delete_item(listed, served(entry).index(workload))
+    delete_item(entry, "workloads", served(entry).index(workload))
     index = _retired_index(entry, workload)
     if index is not None:
         gone = entry["retired_workloads"][index]
@@ -69,7 +67,7 @@ def _retire_workload(entry: Any, workload: str, today: str, reason: str | None) 
         fields.append(("reason", reason))
     history = entry.get("retired_workloads")
     if history:
-        append_item(history, new_map(fields, flow=bool(history[-1].fa.flow_style())))
+        append_item(entry, "retired_workloads", new_map(fields, flow=bool(history[-1].fa.flow_style())))
     else:
         set_key(entry, "retired_workloads", new_seq([new_map(fields)], flow=False))
 
@@ -94,12 +92,12 @@ def activate_model(root: Any, model: str, workloads: Sequence[str], *, today: st
     True if anything changed."""
     entry = find_model(root, model)
     if entry is None:
-        append_item(root["models"], new_model_entry(model, workloads, today, hints))
+        append_item(root, "models", new_model_entry(model, workloads, today, hints))
         return True
     changed = False
     for workload in workloads:
         if workload not in served(entry):
-            append_item(entry["workloads"], workload)
+            append_item(entry, "workloads", workload)
             changed = True
         changed |= _drop_retired_workload(entry, workload)
     if entry["status"] == "deprecated":

@@ -93,5 +93,5 @@ def put_suggestion(root: Any, fields: Mapping[str, Any], now: str) -> bool:
         return changed
     given = {**fields, "created_at": fields.get("created_at", now), "updated_at": now}
     ordered = [k for k in KEY_ORDER if k in given] + [k for k in given if k not in KEY_ORDER]
-    append_item(root["suggestions"], new_map((k, _node(k, given[k])) for k in ordered))
+    append_item(root, "suggestions", new_map((k, _node(k, given[k])) for k in ordered))
     return True

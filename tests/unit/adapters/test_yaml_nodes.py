@@ -84,29 +84,29 @@ def test_deleting_a_missing_key_is_a_no_op() -> None:
 
 def test_an_appended_item_goes_before_the_lines_after_the_list() -> None:
     item = new_map({"id": "c", "workloads": new_seq(["chat"])})
-    out = edit(ITEMS, lambda r: append_item(r["items"], item))
+    out = edit(ITEMS, lambda r: append_item(r, "items", item))
     assert out == ITEMS.replace("    note: y\n", "    note: y\n  - id: c\n    workloads: [chat]\n")
 
 
 def test_an_appended_item_follows_a_nested_list_and_its_closing_comment() -> None:
     text = "items:\n  - id: a\n    gone:\n      - {w: x}\n# end\nother: 1\n"
-    out = edit(text, lambda r: append_item(r["items"], new_map({"id": "b"})))
+    out = edit(text, lambda r: append_item(r, "items", new_map({"id": "b"})))
     assert out == "items:\n  - id: a\n    gone:\n      - {w: x}\n  - id: b\n# end\nother: 1\n"
 
 
 def test_an_appended_item_follows_a_flow_value_with_a_comment() -> None:
     text = "items:\n  - id: a\n    hints: {s: 1}  # hint\n  # about more\nother: 1\n"
-    out = edit(text, lambda r: append_item(r["items"], new_map({"id": "b"})))
+    out = edit(text, lambda r: append_item(r, "items", new_map({"id": "b"})))
     assert out == ("items:\n  - id: a\n    hints: {s: 1}  # hint\n  - id: b\n  # about more\nother: 1\n")
 
 
 def test_appending_to_an_empty_flow_list_makes_it_a_block_list() -> None:
-    out = edit("items: []\n", lambda r: append_item(r["items"], new_map({"id": "a", "n": 1})))
+    out = edit("items: []\n", lambda r: append_item(r, "items", new_map({"id": "a", "n": 1})))
     assert out == "items:\n  - id: a\n    n: 1\n"
 
 
 def test_a_scalar_appended_to_a_flow_list_stays_inline() -> None:
-    out = edit("w: [chat]     # served\n", lambda r: append_item(r["w"], "code"))
+    out = edit("w: [chat]     # served\n", lambda r: append_item(r, "w", "code"))
     assert out == "w: [chat, code] # served\n"  # the comment keeps its column while it fits
 
 
@@ -122,12 +122,12 @@ def test_deleting_an_item_drops_only_its_own_line(index: int, expected: str) -> 
     """Whole-line comments are never dropped, not even one above the removed item: only the
     inline comment of the removed line goes with it."""
     text = "l:\n  - a  # first\n  # about b\n  - b\n  # about c\n  - c\n# end\n"
-    assert edit(text, lambda r: delete_item(r["l"], index)) == expected
+    assert edit(text, lambda r: delete_item(r, "l", index)) == expected
 
 
 def test_deleting_the_only_item_keeps_the_lines_after_it() -> None:
     text = "l:\n  - a  # gone\n# about m\nm: 1\n"
-    assert edit(text, lambda r: delete_item(r["l"], 0)) == "l: []\n# about m\nm: 1\n"
+    assert edit(text, lambda r: delete_item(r, "l", 0)) == "l: []\n# about m\nm: 1\n"
 
 
 def test_copy_node_keeps_styles_and_drops_comments() -> None:
@@ -187,7 +187,7 @@ def test_a_new_key_after_a_missing_key_goes_last_and_into_an_empty_mapping_first
 def test_deleting_from_a_flow_list_or_the_last_item_keeps_the_comments(
     text: str, index: int, expected: str
 ) -> None:
-    assert edit(text, lambda r: delete_item(r["l"], index)) == expected
+    assert edit(text, lambda r: delete_item(r, "l", index)) == expected
 
 
 def test_deleting_the_last_key_of_a_mapping_or_the_only_one_keeps_the_lines_after_it() -> None:
@@ -243,7 +243,7 @@ def test_copy_node_keeps_a_flow_list_flow_without_its_comment() -> None:
     ],
 )
 def test_deleting_the_first_item_keeps_the_comments_before_the_new_first(text: str, expected: str) -> None:
-    assert edit(text, lambda r: delete_item(r["l"], 0)) == expected
+    assert edit(text, lambda r: delete_item(r, "l", 0)) == expected
 
 
 def test_the_lines_after_a_deleted_first_key_stay_with_the_new_first_key() -> None:
@@ -251,8 +251,53 @@ def test_the_lines_after_a_deleted_first_key_stay_with_the_new_first_key() -> No
 
 
 def test_the_lines_after_a_deleted_middle_item_stay_after_the_item_before_it() -> None:
-    out = edit("l:\n  - a\n  - b\n  # about c\n  - c\n", lambda r: delete_item(r["l"], 1))
+    out = edit("l:\n  - a\n  - b\n  # about c\n  - c\n", lambda r: delete_item(r, "l", 1))
     assert out == "l:\n  - a\n  # about c\n  - c\n"
-    assert edit("l: [a, b, c]\n# about m\nm: 1\n", lambda r: delete_item(r["l"], 1)) == (
+    assert edit("l: [a, b, c]\n# about m\nm: 1\n", lambda r: delete_item(r, "l", 1)) == (
         "l: [a, c]\n# about m\nm: 1\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "item", "expected"),
+    [
+        ("l: []  # c\n# about m\nm: 1\n", "x", "l:     # c\n  - x\n# about m\nm: 1\n"),
+        ("l: []  # c\n\n# about m\nm: 1\n", "x", "l:     # c\n  - x\n\n# about m\nm: 1\n"),
+        ("m: 1\nl: []  # c\n# end\n", {"id": "a"}, "m: 1\nl:     # c\n  - id: a\n# end\n"),
+        ("l: []\n# about m\nm: 1\n", {"id": "a"}, "l:\n  - id: a\n# about m\nm: 1\n"),
+    ],
+    ids=["comment-then-next-key", "blank-line", "last-key", "no-comment"],
+)
+def test_an_item_appended_to_an_empty_list_goes_above_the_comment_of_the_next_key(
+    text: str, item: Any, expected: str
+) -> None:
+    """The comment after ``[]`` stays on the key's line; the lines after it stay after the list."""
+    value = new_map(item) if isinstance(item, dict) else item
+    assert edit(text, lambda r: append_item(r, "l", value)) == expected
+
+
+def test_an_item_appended_to_an_empty_nested_list_keeps_the_comments_in_place() -> None:
+    text = "a:\n  l: []  # c\n  # about m\n  m: 1\n"
+    out = edit(text, lambda r: append_item(r["a"], "l", new_map({"id": "x"})))
+    assert out == "a:\n  l:     # c\n    - id: x\n  # about m\n  m: 1\n"
+
+
+def test_deleting_the_only_item_keeps_the_comment_on_the_key_and_the_lines_after_it() -> None:
+    text = "l:  # on key\n  - a\n# about m\nm: 1\n"
+    assert edit(text, lambda r: delete_item(r, "l", 0)) == "l: [] # on key\n# about m\nm: 1\n"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "l:\n  - id: a\n# about m\nm: 1\n",
+        "l:  # on key\n  - id: a\n# about m\nm: 1\n",
+        "l: [a]  # c\n# m\nm: 1\n",
+    ],
+)
+def test_deleting_the_only_item_and_appending_it_again_gives_the_list_back(text: str) -> None:
+    doc = yaml_edit.load(text.encode(), "x.yaml")
+    gone = copy_node(doc.root["l"][0])
+    delete_item(doc.root, "l", 0)
+    append_item(doc.root, "l", gone)
+    assert yaml_edit.dump(doc).decode() == text

@@ -352,3 +352,21 @@ def test_adopt_writes_cost_and_speed_as_hints_when_the_suggestion_has_none(files
     )
     result = adopt({**files, SUGGESTIONS: text.encode()}, "acme", "qwen-coder", "chat", now=NOW)
     assert b"    hints: {speed: medium, cost: free-quota}\n" in result.changes[PROVIDER]
+
+
+def test_adopting_into_an_empty_models_list_keeps_the_comment_above_the_next_key(files: Files) -> None:
+    beta = "catalog/providers/beta.yaml"
+    head = files[beta].decode().split("models:")[0]
+    after = "# Free plan, per key.\nlimits: {requests_per_minute: 9}\n"
+    provider = head + "models: []  # none adopted yet\n" + after
+    suggestion = (
+        "# yaml-language-server: $schema=../../schemas/suggestions.schema.json\n"
+        "suggestions:\n  - model: beta-code\n    workload: code\n    rationale: Fast.\n"
+        "    status: pending\n    created_at: 2026-11-20T09:00:00Z\n    updated_at: 2026-11-20T09:00:00Z\n"
+    )
+    given = {**files, beta: provider.encode(), "catalog/suggestions/beta.yaml": suggestion.encode()}
+    result = adopt(given, "beta", "beta-code", now=NOW)
+    assert result.changes[beta].decode() == head + (
+        "models:     # none adopted yet\n"
+        "  - id: beta-code\n    workloads: [code]\n    status: active\n    added: 2026-11-25\n" + after
+    )
