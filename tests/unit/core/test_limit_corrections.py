@@ -168,3 +168,40 @@ def test_evidence_just_inside_the_age_limit_counts() -> None:
     prov = provider(model("m", requests_per_day=1000))
     recent = seen("m", "requests-day", 14400, ts=iso_utc(NOW - MAX_AGE_DAYS * 86400))
     assert corrections(prov, recent) == [("m", "requests_per_day", 1000, 14400)]
+
+
+DAY = 86400
+
+
+def test_evidence_is_used_for_thirty_days_and_not_a_second_longer() -> None:
+    prov = provider(model("m", requests_per_day=1000))
+    assert corrections(prov, seen("m", "requests-day", 14400, ts=iso_utc(NOW - 30 * DAY))) == [
+        ("m", "requests_per_day", 1000, 14400)
+    ]
+    assert corrections(prov, seen("m", "requests-day", 14400, ts=iso_utc(NOW - 30 * DAY - 1))) == []
+
+
+def test_a_reported_limit_of_one_request_is_a_limit() -> None:
+    prov = provider(model("m", requests_per_day=1000))
+    assert corrections(prov, seen("m", "requests-day", 1)) == [("m", "requests_per_day", 1000, 1)]
+
+
+@pytest.mark.parametrize("odd", [1000.5, True])
+def test_a_catalog_limit_that_is_not_a_whole_number_is_not_corrected(odd: object) -> None:
+    prov = provider(model("m", requests_per_day=1000), model("n"), requests_per_day=odd)
+    assert limit_findings(prov, [seen("n", "requests-day", 14400)], NOW) == limit_findings(prov, [], NOW)
+    # the model's own whole-number limit is still corrected
+    assert corrections(prov, seen("m", "requests-day", 14400)) == [("m", "requests_per_day", 1000, 14400)]
+
+
+def test_the_providers_corrections_come_before_its_models() -> None:
+    prov = provider(
+        model("a", requests_per_day=1000), model("b"), requests_per_day=500, tokens_per_minute=6000
+    )
+    found = corrections(
+        prov,
+        seen("a", "requests-day", 14400),
+        seen("b", "tokens-minute", 8000),
+        seen("a", "tokens-minute", 8000),
+    )
+    assert found == [(None, "tokens_per_minute", 6000, 8000), ("a", "requests_per_day", 1000, 14400)]

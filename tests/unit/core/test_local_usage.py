@@ -123,3 +123,69 @@ def test_an_attempt_counted_by_the_store_is_not_counted_again_since_that_count()
     local.remember(WindowQuery("p", "a", T0 - 3600), WindowUsage(1, 1, T0 + 5), at=T0 + 6)
     local.add("p", "a", T0 + 8, 1)
     assert local.estimate(WindowQuery("p", "a", T0 - 3600)).requests == 2
+
+
+# -- the edges: 25 hours kept, 10 minutes exact, 8 counts remembered ---------------------------
+HOUR = 3600.0
+
+
+def test_attempts_are_kept_for_25_hours_by_the_minute_then_forgotten():
+    local = LocalUsage()
+    local.add("p", "a", T0, 1)
+    local.add("p", "b", T0 + 25 * HOUR, 1)  # exactly 25 hours later: the first is still kept
+    assert local.own(WindowQuery("p", "a", 0.0)).requests == 1
+    local.add("p", "b", T0 + 25 * HOUR + 60, 1)  # a minute more: it is gone
+    assert local.own(WindowQuery("p", "a", 0.0)).requests == 0
+    assert local.own(WindowQuery("p", None, 0.0)).requests == 2
+
+
+def test_a_window_starting_ten_minutes_before_the_latest_attempt_is_counted_exactly():
+    local = LocalUsage()
+    local.add("p", "a", T0 + 1, 1)
+    local.add("p", "a", T0 + 30, 1)  # the same minute as the first
+    local.add("p", "b", T0 + 30 + 600, 1)
+    assert local.own(WindowQuery("p", "a", T0 + 30)) == WindowUsage(1, 1, T0 + 30)
+    # starting a little earlier than that, the window is counted by whole minutes (never short)
+    assert local.own(WindowQuery("p", "a", T0 + 29.5)) == WindowUsage(2, 2, T0 + 60)
+
+
+def test_an_attempt_with_no_token_figures_still_counts_as_a_request_by_the_minute():
+    local = LocalUsage()
+    local.add("p", "a", T0 + 1, 0)
+    local.add("p", "b", T0 + 2 * HOUR, 0)  # long after: the first is counted by its minute
+    assert local.own(WindowQuery("p", "a", T0)) == WindowUsage(1, 0, T0 + 60)
+
+
+def test_eight_counts_are_remembered_per_scope():
+    local = LocalUsage()
+    for i in range(50):
+        local.remember(WindowQuery("p", "a", T0 + i), WindowUsage(100 - i, 0, None), at=T0 + 100)
+    assert local.estimate(WindowQuery("p", "a", T0 + 41)).requests == 0  # the ninth last: forgotten
+    assert local.estimate(WindowQuery("p", "a", T0 + 42)).requests == 58  # the eighth last: kept
+
+
+def test_a_count_taken_at_the_start_of_its_window_covers_it():
+    local = LocalUsage()
+    local.remember(WindowQuery("p", "a", T0), WindowUsage(5, 50, T0), at=T0)
+    local.add("p", "a", T0 + 1, 10)
+    assert local.estimate(WindowQuery("p", "a", T0)) == WindowUsage(6, 60, T0)
+
+
+def test_a_call_in_flight_counts_until_it_ends_while_another_goes_on():
+    calls = InFlight()
+    calls.start("p", "a")
+    calls.start("p", "a")
+    calls.end("p", "a")
+    assert calls.requests(WindowQuery("p", "a", 0.0)) == 1
+    assert calls.requests(WindowQuery("p", None, 0.0)) == 1
+
+
+def test_minute_counts_taken_back_in_one_minute_keep_the_other_minutes():
+    from freegin_gitops.core.local_usage import MinuteCounts
+
+    pending = MinuteCounts()
+    pending.add("p", "a", T0 + 1, 10)
+    pending.add("p", "a", T0 + 61, 5)
+    pending.add("p", "a", T0 + 1, 10, sign=-1)
+    assert pending.count(WindowQuery("p", "a", T0)) == WindowUsage(1, 5, T0 + 120)
+    assert pending.count(WindowQuery("p", None, T0)) == WindowUsage(1, 5, T0 + 120)
