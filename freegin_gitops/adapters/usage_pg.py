@@ -32,7 +32,6 @@ import datetime as dt
 import math
 import threading
 import time
-from array import array
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -48,8 +47,9 @@ from freegin_gitops.adapters.usage_pg_schema import (
     STATS,
     UPSERT_COOLDOWN,
     UPSERT_RATE_LIMITS,
+    decode_histogram,
 )
-from freegin_gitops.adapters.usage_schema import p95
+from freegin_gitops.adapters.usage_schema import BUCKETS, p95
 from freegin_gitops.core.database_url import shown_url, url_secrets
 from freegin_gitops.core.redact import scrub
 from freegin_gitops.core.usage import (
@@ -304,19 +304,25 @@ class PostgresUsageStore:
 
     def stats(self) -> dict[UsageKey, UsageStats]:
         """Figures for every provider x model x workload seen: one rollup row per key, its p95
-        read from the histogram in it (fetched in binary: 320 counts a key)."""
+        read from the histogram in it (fetched as the bytes of array_send, 320 counts a key)."""
         with self._errors("cannot be read"), self._connection() as db:
             rows = db.cursor(binary=True).execute(STATS).fetchall()
-        return {
-            (provider, model, workload): UsageStats(
+        figures = {}
+        for provider, model, workload, calls, successes, latency_sum, last_ts, sent in rows:
+            histogram = decode_histogram(sent)
+            if histogram is None:
+                raise UsageStoreError(
+                    f"the usage database {self.shown} cannot be read: the latency histogram of "
+                    f"{provider}/{model} ({workload}) is not {BUCKETS} counts"
+                )
+            figures[provider, model, workload] = UsageStats(
                 calls=int(calls),
                 successes=int(successes),
                 mean_latency_ms=latency_sum / successes if successes else None,
-                p95_latency_ms=p95(array("I", histogram), int(successes)),
+                p95_latency_ms=p95(histogram, int(successes)),
                 last_used=_iso(last_ts),
             )
-            for provider, model, workload, calls, successes, latency_sum, last_ts, histogram in rows
-        }
+        return figures
 
     def count_windows(self, queries: Sequence[WindowQuery]) -> list[WindowUsage]:
         """What reached each provider (or model) since each query's start: all of them in one
