@@ -155,7 +155,10 @@ class Answer:
             connection.close()
 
     async def aclose(self) -> None:
-        self._release(reuse=False)
+        """Done with the answer: its connection goes back to the pool if the answer came to its
+        end (a stream whose reader stopped at ``[DONE]`` has read it all), else it is closed."""
+        parsed = self._parsed
+        self._release(reuse=parsed.done and not parsed.body and parsed.keep_alive and parsed.delimited())
 
 
 async def _read(reader: asyncio.StreamReader, timeout: float | None) -> bytes:

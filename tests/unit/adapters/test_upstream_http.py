@@ -93,6 +93,38 @@ def test_a_connection_the_server_closed_is_replaced_once():
     assert len(connections) == 3
 
 
+def test_an_answer_that_came_to_its_end_goes_back_to_the_pool_when_closed_early():
+    # A stream's reader stops at [DONE] without asking the body for more: the chunked answer has
+    # ended all the same, so its connection is kept; one closed before its end is not.
+    events = b"data: 1\n\ndata: [DONE]\n\n"
+    whole = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n0\r\n\r\n" % (
+        len(events),
+        events,
+    )
+    unfinished = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n" % (
+        len(events),
+        events,
+    )
+
+    async def first_piece(pool: Http1Pool, port: int) -> bytes:
+        answer = await pool.post(pool.prepare(f"http://127.0.0.1:{port}/v1/x", {}), b"{}", 2, 2)
+        pieces = answer.aiter_bytes()
+        piece = await anext(pieces)
+        await answer.aclose()
+        return piece
+
+    async def main(reply: bytes):
+        server, port, connections = await serve(lambda request, n: reply)
+        pool = Http1Pool()
+        pieces = [await first_piece(pool, port) for _ in range(3)]
+        await pool.aclose()
+        server.close()
+        return pieces, len(connections)
+
+    assert run(main(whole)) == ([events] * 3, 1)
+    assert run(main(unfinished)) == ([events] * 3, 3)
+
+
 def test_chunked_and_gzip_bodies_are_decoded():
     packed = gzip.compress(b'{"choices": [1]}')
     chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Encoding: gzip\r\n\r\n"
