@@ -1,6 +1,9 @@
 """Usage recorded off the request path: attempts go into a queue in memory, and one writer task
 stores them in batches (one transaction per batch, in a worker thread), so a request never waits
-for the database. :meth:`UsageWriter.close` stores everything queued before it returns: a gateway
+for the database. Once woken by a row, the writer gathers rows for up to :data:`GATHER_S` before
+it stores them (unless a request waits for its row to be stored, or the gateway is stopping): a
+transaction and a thread hop per batch instead of per row, which was a fifth of the gateway's CPU
+under load. :meth:`UsageWriter.close` stores everything queued before it returns: a gateway
 that stops loses no row.
 
 The queue is bounded at admission: a request waits in :meth:`UsageWriter.room` while the backlog
@@ -32,6 +35,7 @@ from freegin_gitops.errors import UsageStoreError
 from freegin_gitops.services.serve.shared_state import StoreHealth
 
 BATCH = 500
+GATHER_S = 0.02  # how long a batch gathers rows before it is stored
 MAX_RETRY_DELAY_S = 5.0
 CLOSE_TRIES = 3
 
@@ -68,6 +72,7 @@ class UsageWriter:
         report: Callable[[str], None] | None = None,
         health: StoreHealth | None = None,
         listener: UsageListener | None = None,
+        gather_s: float = GATHER_S,
     ) -> None:
         self.sink = sink
         self.report = report or (lambda message: None)
@@ -75,6 +80,7 @@ class UsageWriter:
         self.listener = listener
         self.limit = limit
         self.retry_delay_s = retry_delay_s
+        self.gather_s = gather_s
         self._rows: deque[UsageRecord] = deque()
         self._cooldowns: deque[Cooldown] = deque()
         self._wake = asyncio.Event()
@@ -90,6 +96,8 @@ class UsageWriter:
         self._settled = 0
         self._progress = asyncio.Condition()
         self._overflowed = False  # said that rows are given up, this outage
+        self._gathering: asyncio.Future[None] | None = None  # done when the batch should go now
+        self._hurried = 0  # requests waiting for their row to be stored
 
     @property
     def backlog(self) -> int:
@@ -109,6 +117,8 @@ class UsageWriter:
                 self._room.clear()
             else:
                 self._give_up_oldest()
+        if len(self._rows) >= min(BATCH, self.limit):
+            self._hurry()
         self._idle.clear()
         self._wake.set()
         return self._added
@@ -147,11 +157,34 @@ class UsageWriter:
             return True
         if not self.health.reachable:
             return False
+        self._hurried += 1
+        self._hurry()
         try:
             await asyncio.wait_for(settled(), timeout_s)
         except TimeoutError:
             return False
+        finally:
+            self._hurried -= 1
         return self._settled >= number
+
+    def _hurry(self) -> None:
+        """Store the batch being gathered now."""
+        gathering = self._gathering
+        if gathering is not None and not gathering.done():
+            gathering.set_result(None)
+
+    async def _gather(self) -> None:
+        """Let rows gather for ``gather_s`` (less when hurried)."""
+        if self._closing or self._hurried or len(self._rows) >= min(BATCH, self.limit):
+            return
+        loop = asyncio.get_running_loop()
+        self._gathering = gathering = loop.create_future()
+        timer = loop.call_later(self.gather_s, self._hurry)
+        try:
+            await gathering
+        finally:
+            timer.cancel()
+            self._gathering = None
 
     def _give_up_oldest(self) -> None:
         excess = len(self._rows) - self.limit
@@ -202,6 +235,7 @@ class UsageWriter:
                 self._wake.clear()
                 await self._wake.wait()
                 continue
+            await self._gather()
             rows = [self._rows.popleft() for _ in range(min(BATCH, len(self._rows)))]
             cooldowns = list(self._cooldowns)
             self._cooldowns.clear()
@@ -237,5 +271,6 @@ class UsageWriter:
         self._closing = True
         self._room.set()
         self._wake.set()
+        self._hurry()
         if self._task is not None:
             await self._task

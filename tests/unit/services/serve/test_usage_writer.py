@@ -73,7 +73,8 @@ def test_rows_queued_while_a_batch_is_stored_go_in_the_next_batch() -> None:
         writer.start()
         sink.gate.clear()
         writer.add(row(0))
-        await asyncio.sleep(0.05)  # the writer now holds row 0 and waits on the store
+        while writer.backlog:  # until the writer holds row 0 and waits on the store
+            await asyncio.sleep(0.005)
         for n in range(1, BATCH + 3):
             writer.add(row(n))
         sink.gate.set()
@@ -82,6 +83,45 @@ def test_rows_queued_while_a_batch_is_stored_go_in_the_next_batch() -> None:
     asyncio.run(main())
     assert [len(b) for b in sink.batches] == [1, BATCH, 2]
     assert [r.model for b in sink.batches for r in b] == [f"m{n}" for n in range(BATCH + 3)]
+
+
+def test_rows_gather_into_one_batch_until_the_writer_is_hurried() -> None:
+    sink = Recording()
+
+    async def main() -> tuple[bool, list[int]]:
+        writer = UsageWriter(sink, gather_s=60)  # only a hurry ends a batch's gathering here
+        writer.start()
+        writer.add(row(0))
+        await asyncio.sleep(0.05)  # the writer woke and gathers
+        for n in range(1, 4):
+            writer.add(row(n))
+        await asyncio.sleep(0.05)
+        gathered = [len(b) for b in sink.batches]  # nothing stored yet
+        number = writer.add(row(4))
+        stored = await writer.stored(number, 5)  # a request waiting for its row hurries the batch
+        writer.add(row(5))
+        writer.add(row(6))
+        await writer.close()  # and so does stopping
+        return stored and not gathered, [len(b) for b in sink.batches]
+
+    assert asyncio.run(main()) == (True, [5, 2])
+
+
+def test_a_full_batch_is_stored_without_gathering_longer() -> None:
+    sink = Recording()
+
+    async def main() -> None:
+        writer = UsageWriter(sink, gather_s=60)
+        writer.start()
+        writer.add(row(0))
+        await asyncio.sleep(0.05)
+        for n in range(1, BATCH):
+            writer.add(row(n))
+        await asyncio.wait_for(writer.flush(), 5)
+        await writer.close()
+
+    asyncio.run(main())
+    assert [len(b) for b in sink.batches] == [BATCH]
 
 
 def test_requests_wait_for_room_while_the_backlog_is_full() -> None:
