@@ -47,11 +47,9 @@ def created_date(value: object) -> dt.date | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     seconds = float(value)
-    if seconds > _LATEST * 1000 or seconds != seconds:
-        return None
-    if seconds > _LATEST:
+    if seconds > _LATEST:  # milliseconds (or too late: still past _LATEST once divided)
         seconds /= 1000
-    if not _EARLIEST <= seconds <= _LATEST:
+    if not _EARLIEST <= seconds <= _LATEST:  # also NaN, which compares false with everything
         return None
     return dt.datetime.fromtimestamp(seconds, dt.UTC).date()
 

@@ -31,6 +31,14 @@ from freegin_gitops.core.model_list import (
         (True, None),
         ("1754438400", None),
         (None, None),
+        (978_307_200, dt.date(2001, 1, 1)),  # the earliest plausible time
+        (978_307_199, None),
+        (4_102_444_800, dt.date(2100, 1, 1)),  # the latest, in seconds
+        (4_102_444_801, None),  # read as milliseconds: January 1970
+        (978_307_200_000, dt.date(2001, 1, 1)),
+        (4_102_444_800_000, dt.date(2100, 1, 1)),  # the latest, in milliseconds
+        (4_102_444_800_001, None),
+        (float("-inf"), None),
     ],
 )
 def test_created_dates_are_taken_only_when_plausible(value, day):
@@ -50,6 +58,9 @@ def test_created_dates_are_taken_only_when_plausible(value, day):
         ({"context_window": True}, None),
         ({"context_window": "131072"}, None),
         ({"context_window": 10**12}, None),
+        ({"context_window": 1}, 1),
+        ({"context_window": 100_000_000}, 100_000_000),  # the largest plausible size
+        ({"context_window": 100_000_001}, None),
         ({"top_provider": "x"}, None),
         ({}, None),
     ],
