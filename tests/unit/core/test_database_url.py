@@ -113,3 +113,20 @@ def test_the_longest_secret_comes_first_so_it_is_masked_whole():
 def test_a_text_without_a_scheme_is_shown_as_it_is_unless_it_holds_a_password():
     assert shown_url("db.example/usage") == "db.example/usage"
     assert shown_url("ada:pw@db.example/usage") == "ada:***@db.example/usage"
+
+
+@pytest.mark.parametrize(
+    ("url", "shown", "secrets"),
+    [
+        # an "@" first in the user part: an empty user name, or one that begins with "@"
+        ("postgresql://@localhost", "postgresql://@localhost", []),
+        ("postgresql://@localhost/usage", "postgresql://@localhost/usage", []),
+        ("postgresql://@admin:hunter2@db/usage", "postgresql://@admin:***@db/usage", ["hunter2"]),
+        ("postgresql://:hunter2@db/usage", "postgresql://:***@db/usage", ["hunter2"]),
+        # a scheme with no name: what follows "://" is still read as a URL
+        ("://ada:hunter2@db/usage", "://ada:***@db/usage", ["hunter2"]),
+    ],
+)
+def test_the_user_part_is_found_when_it_starts_the_url(url: str, shown: str, secrets: list[str]):
+    assert shown_url(url) == shown
+    assert url_secrets(url) == secrets
