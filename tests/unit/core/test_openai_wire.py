@@ -7,6 +7,7 @@ import json
 import pytest
 
 from freegin_gitops.core.openai_wire import (
+    ChatRequest,
     ChunkFacts,
     EventSplitter,
     EventTooLarge,
@@ -181,3 +182,62 @@ def test_the_stream_error_event_is_what_the_sdk_raises_on() -> None:
     event = stream_error_event("alpha/a1: timed out", "timeout")
     assert event.startswith(b"data: ") and event.endswith(b"\n\n")
     assert json.loads(event[6:])["error"]["message"] == "alpha/a1: timed out"
+
+
+@pytest.mark.parametrize(
+    ("status", "kind"),
+    [
+        (400, "invalid_request_error"),
+        (401, "invalid_request_error"),
+        (404, "invalid_request_error"),
+        (405, "invalid_request_error"),
+        (413, "invalid_request_error"),
+        (429, "rate_limit_error"),
+        (500, "server_error"),
+        (502, "upstream_error"),
+        (503, "upstream_error"),
+        (504, "server_error"),  # any other status
+    ],
+)
+def test_each_error_status_has_the_type_openai_sends_with_it(status: int, kind: str) -> None:
+    assert json.loads(error_body(status, "x"))["error"]["type"] == kind
+
+
+def test_error_texts_are_sent_as_utf_8_not_escaped() -> None:
+    assert "modèle inconnu".encode() in error_body(404, "modèle inconnu")
+    assert "délai dépassé".encode() in stream_error_event("délai dépassé", "timeout")
+
+
+def test_a_request_the_standard_library_read_is_sent_on_as_utf_8() -> None:
+    raw = body(model="chat", messages=[{"role": "user", "content": "héllo"}], seed=2**70)
+    request = parse_chat_request(raw)
+    assert not request.orjson
+    sent = upstream_body(request, "m")
+    assert "héllo".encode() in sent and str(2**70).encode() in sent
+
+
+def test_a_request_made_without_saying_who_read_it_is_written_by_the_standard_library() -> None:
+    request = ChatRequest({"model": "chat", "messages": MESSAGES, "seed": 2**70}, "chat", False)
+    assert json.loads(upstream_body(request, "m"))["seed"] == 2**70  # orjson cannot write it
+
+
+def test_a_request_without_stream_is_not_streamed() -> None:
+    assert parse_chat_request(body(model="chat", messages=MESSAGES)).stream is False
+
+
+def test_the_model_listing_entries_have_openais_shape_and_a_model_in_two_workloads_is_listed_once() -> None:
+    catalog = compiled([("alpha", "a1")])
+    catalog.document["candidates"]["code"]["active"] = [{"provider": "alpha", "model": "a1", "hints": {}}]
+    assert models_listing(catalog)["data"] == [
+        {"id": "chat", "object": "model", "created": 0, "owned_by": "freegin-ai"},
+        {"id": "code", "object": "model", "created": 0, "owned_by": "freegin-ai"},
+        {"id": "alpha/a1", "object": "model", "created": 0, "owned_by": "alpha"},
+    ]
+
+
+def test_an_unfinished_event_of_exactly_the_limit_is_kept() -> None:
+    splitter = EventSplitter(10)
+    assert splitter.feed(b"data: 1234") == []
+    assert splitter.feed(b"\n\n") == [b"data: 1234"]
+    with pytest.raises(EventTooLarge):
+        splitter.feed(b"data: 12345")
