@@ -18,6 +18,7 @@ import uvicorn
 
 from freegin_gitops.errors import FreeginError
 from freegin_gitops.services.serve.app import GatewayService, build_app
+from freegin_gitops.services.serve.http_protocol import OneWriteHttpToolsProtocol
 
 
 class _Server(uvicorn.Server):
@@ -56,6 +57,7 @@ def serve(service: GatewayService, sock: socket.socket) -> None:
     config = uvicorn.Config(
         build_app(service),
         lifespan="on",
+        http=OneWriteHttpToolsProtocol,  # uvicorn's httptools protocol, a response's head sent with its body
         access_log=False,  # one line per request comes from the gateway itself
         proxy_headers=False,  # nothing reads the client's address: no middleware for it
         log_level="warning",
