@@ -119,8 +119,7 @@ def made_by_refresh(message: str, tree: str) -> bool:
     index = _trailer_line(message)
     if index is None:
         return False
-    fields = dict(
-        word.split("=", 1) for word in message.splitlines()[index][len(TRAILER) + 2 :].split() if "=" in word
-    )
+    line = message.splitlines()[index]  # "Freegin-Refresh: <scope> <digest> tree=... message=..."
+    fields = dict(word.split("=", 1) for word in line.split() if "=" in word)
     body = "\n".join(message.splitlines()[:index])
     return fields.get("tree") == tree and fields.get("message") == _digest(body)

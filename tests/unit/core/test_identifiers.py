@@ -46,3 +46,16 @@ def test_ids_are_shown_escaped_when_they_would_deceive() -> None:
     assert shown("ll\u0430ma") == "'ll\\u0430ma'"
     assert shown("a\x00b") == "'a\\x00b'"
     assert describe("\u200b") == "U+200B ZERO WIDTH SPACE"
+
+
+@pytest.mark.parametrize(
+    ("ch", "described"),
+    [
+        ("\ud800", "U+D800 SURROGATE"),  # the first surrogate
+        ("\udfff", "U+DFFF SURROGATE"),  # the last
+        ("\ud7ff", "U+D7FF"),  # just before them: unassigned, no name
+        ("\ue000", "U+E000"),  # just after them: private use, no name
+    ],
+)
+def test_surrogates_are_described_as_such_and_nothing_beside_them_is(ch: str, described: str) -> None:
+    assert describe(ch) == described

@@ -94,3 +94,30 @@ def test_the_prompt_names_the_closed_vocabulary():
     assert (
         "exactly one of `free`, `free-quota`" in text and "exactly one of `fast`, `medium` or `slow`" in text
     )
+
+
+def test_the_usage_of_a_model_is_given_in_full_with_the_day_it_was_last_used():
+    stats = {("groq", "llama-3.3-70b", "chat"): UsageStats(40, 38, 812.0, 1900.0, "2026-11-24T10:00:00Z")}
+    assert (
+        "- `chat`: `llama-3.3-70b` (context 131072); usage: 40 calls, 95% success, mean 812 ms, "
+        "p95 1900 ms, last used 2026-11-24\n"
+    ) in render(stats)
+
+
+def test_usage_figures_not_recorded_are_left_out():
+    stats = {("groq", "llama-3.3-70b", "chat"): UsageStats(2, 0, None, None, None)}
+    assert "- `chat`: `llama-3.3-70b` (context 131072); usage: 2 calls, 0% success\n" in render(stats)
+
+
+def test_each_workload_line_gives_its_description_constraints_and_guidance():
+    text = render()
+    assert (
+        "- `chat`: General conversation. Constraints: answer within 8000 ms; cost at most free-quota. "
+        "Prefer fast.\n"
+    ) in text
+    assert "- `code`: Write code. Constraints: context window at least 32768 tokens.\n" in text
+
+
+def test_the_answer_shape_is_shown_as_json_indented_by_two_spaces():
+    text = render()
+    assert '{\n  "workload": "chat",\n  "recommendations": [\n    {\n      "model": ' in text

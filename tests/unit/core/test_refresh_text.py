@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
+from freegin_gitops.core.limit_corrections import LimitCorrection
 from freegin_gitops.core.refresh_model import (
     LifecycleProposal,
     ProviderRefresh,
@@ -150,3 +151,40 @@ def test_the_digest_changes_with_what_is_written_only():
     assert base.digest() != lreport(moved, *LIFECYCLE[1:], changes=SUGGESTED).digest()
     with_context = (SuggestionChange("groq", "chat", "new", "added", "why", True, context_window=8192),)
     assert lreport(changes=SUGGESTED[:1]).digest() != lreport(changes=with_context).digest()
+
+
+def test_the_commit_message_lists_limit_corrections_with_their_evidence():
+    correction = LimitCorrection(
+        "groq",
+        "llama",
+        "requests_per_day",
+        1000,
+        14400,
+        (
+            "x-ratelimit-limit-requests-day: 14400 on llama, seen 2026-11-30 10:00 UTC",
+            "x-ratelimit-limit-requests-day: 14400 on llama, seen 2026-11-30 11:00 UTC",
+        ),
+    )
+    provider = ProviderRefresh("groq", None, "fetched", limit_corrections=(correction,))
+    made = RefreshReport("groq", branch_name("groq"), "main", (provider,))
+    message = commit_message(made, TREE)
+    assert message.splitlines()[:-1] == [
+        "freegin-ai refresh: groq",
+        "",
+        "",
+        "Limit corrections:",
+        "- groq/llama: requests_per_day 1000 -> 14400 ("
+        "x-ratelimit-limit-requests-day: 14400 on llama, seen 2026-11-30 10:00 UTC; "
+        "x-ratelimit-limit-requests-day: 14400 on llama, seen 2026-11-30 11:00 UTC)",
+        "",
+    ]
+    assert made_by_refresh(message, TREE)
+
+
+def test_a_message_without_the_trailer_is_not_made_by_refresh():
+    assert made_by_refresh("catalog: adopt groq/a for chat\n", TREE) is False
+
+
+def test_a_trailer_field_holding_an_equals_sign_is_read_not_a_crash():
+    message = f"freegin-ai refresh: groq\n\n{TRAILER}: groq 0123456789abcdef tree=a=b message=c\n"
+    assert made_by_refresh(message, TREE) is False
