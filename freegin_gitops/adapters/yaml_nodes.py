@@ -202,15 +202,21 @@ def append_item(parent: Container, key: Any, item: Any) -> None:
         attach_tail(parent, key, tail)
 
 
-def _before_first(seq: CommentedSeq, text: str) -> None:
-    """Put whole lines ``text`` between the list's key and its first item."""
-    token = CommentToken(text, CommentMark(0), None)
-    if not seq.ca.comment:
-        seq.ca.comment = [None, [token]]
-    elif seq.ca.comment[1] is None:
-        seq.ca.comment[1] = [token]
+def _before_first(parent: Container, key: Any, text: str) -> None:
+    """Put whole lines ``text`` between the key of the list ``parent[key]`` and its first item.
+
+    ruamel writes these lines from the parent mapping's entry for the key when it has one (it
+    replaces the list's own), so both hold the same list of lines."""
+    seq = parent[key]
+    entry = parent.ca.items.get(key) if isinstance(parent, CommentedMap) else None
+    lines = (entry[3] if entry else None) or (seq.ca.comment[1] if seq.ca.comment else None) or []
+    lines.append(CommentToken(text, CommentMark(0), None))
+    if seq.ca.comment:
+        seq.ca.comment[1] = lines
     else:
-        seq.ca.comment[1].append(token)
+        seq.ca.comment = [None, lines]
+    if entry:
+        entry[3] = lines
 
 
 def delete_item(parent: Container, key: Any, index: int) -> None:
@@ -227,7 +233,5 @@ def delete_item(parent: Container, key: Any, index: int) -> None:
         return
     elif index > 0:
         attach_tail(seq, index - 1, tail)
-    elif seq.fa.flow_style():
-        attach_tail(seq, len(seq) - 1, tail)
-    else:
-        _before_first(seq, tail)
+    else:  # a block list: an item of a flow list holds no whole lines (ruamel keeps them before the next)
+        _before_first(parent, key, tail)

@@ -301,3 +301,38 @@ def test_deleting_the_only_item_and_appending_it_again_gives_the_list_back(text:
     delete_item(doc.root, "l", 0)
     append_item(doc.root, "l", gone)
     assert yaml_edit.dump(doc).decode() == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("l:  # on key\n  - a\n  # about b\n  - b\n", "l:  # on key\n  # about b\n  - b\n"),
+        (
+            "l:  # on key\n  # above\n  - a\n  # about b\n  - b\n",
+            "l:  # on key\n  # above\n  # about b\n  - b\n",
+        ),
+    ],
+)
+def test_deleting_the_first_item_under_a_commented_key_keeps_the_comment_of_the_next(
+    text: str, expected: str
+) -> None:
+    assert edit(text, lambda r: delete_item(r, "l", 0)) == expected
+
+
+def test_deleting_the_first_of_a_list_of_flow_lists_keeps_the_comment_of_the_next() -> None:
+    text = "l:\n  - [a]\n  # about b\n  - [b]\n"
+    assert edit(text, lambda r: delete_item(r, "l", 0)) == "l:\n  # about b\n  - [b]\n"
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda r: set_key(r, "l", "flat"), "l: flat\n# end\nm: 1\n"),
+        (lambda r: delete_key(r, "l"), "m: 1\n# end\n"),
+    ],
+    ids=["replaced", "deleted"],
+)
+def test_the_comment_closing_a_list_that_ends_in_a_flow_item_stays(
+    change: Callable[[Any], object], expected: str
+) -> None:
+    assert edit("l:\n  - {w: x}\n# end\nm: 1\n", change) == expected
