@@ -82,14 +82,6 @@ for _tag, _regexp, _first in (
     _CoreResolver.add_implicit_resolver(_tag, _regexp, list(_first))
 
 
-class _Composer(_Parser, _CoreResolver):
-    """libyaml's parser and composer with the core-schema resolver."""
-
-    def __init__(self, stream: str) -> None:
-        _Parser.__init__(self, stream)
-        _CoreResolver.__init__(self)
-
-
 def _mark(mark: Any) -> tuple[int, int]:
     return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
 
@@ -99,8 +91,7 @@ mark_position = _mark  # 1-based (line, column) of a libyaml mark
 
 
 def _scalar(value: str, tag: str, mark: Any, path: JsonPath) -> Any:
-    if tag == _STR:
-        return value
+    """The value of a scalar of a core tag other than ``!!str`` (strings never come here)."""
     if tag in (_INT, _FLOAT) and len(value) > MAX_NUMBER_DIGITS and (tag == _INT or _INT_RE.match(value)):
         # int() refuses over 4,300 digits with a ValueError; no catalog number needs a tenth of that.
         digits = len(value.lstrip("+-").removeprefix("0x").removeprefix("0o"))
@@ -144,8 +135,7 @@ def _scalar_tag(event: yaml.ScalarEvent) -> str:
     tag: str | None = event.tag
     if tag is not None and tag != "!":
         return tag
-    if not event.implicit[0]:  # quoted
-        return _STR
+    # _build has kept quoted scalars without a tag; libyaml calls a scalar tagged "!" plain.
     value: str = event.value
     for resolved, pattern in _RESOLVERS.get(value[0] if value else "", ()):
         if pattern.match(value):
@@ -172,6 +162,9 @@ def _refused_anchor(event: Any) -> YamlProblem:
         f"YAML anchors (&{event.anchor}) are not allowed in catalog files", *_mark(event.start_mark)
     )
 
+
+# The line breaks libyaml counts lines by (its marks, yaml_locate's positions), in UTF-8.
+_BREAKS = re.compile(rb"\r\n?|\n|\xc2\x85|\xe2\x80[\xa8\xa9]")
 
 _NO_KEY = object()  # the mapping on top of the stack waits for a key
 _SHORT = 24  # scalars up to this length are shared: dates, statuses, workload names, keys
@@ -311,26 +304,11 @@ def _check_utf8(raw: bytes, chunk: int = 1 << 20) -> None:
             raise YamlProblem(f"the file is not valid UTF-8 (byte 0x{raw[bad]:02x})", line, col) from exc
 
 
-def decode(raw: bytes) -> str:
-    """Decode UTF-8 (a BOM is allowed); a bad byte is a :class:`YamlProblem` at its position."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line, col = _position(raw, exc.start)
-        raise YamlProblem(f"the file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})", line, col) from exc
-    return text[1:] if text.startswith("\ufeff") else text
-
-
 def _line_of(source: str | bytes, line: int) -> str:
     """Line ``line`` (1-based) of ``source``, as text."""
     data = source.encode("utf-8", "surrogatepass") if isinstance(source, str) else source
-    start = 0
-    for _ in range(line - 1):
-        start = data.find(b"\n", start) + 1
-        if start == 0:
-            return ""
-    end = data.find(b"\n", start)
-    return data[start : end if end >= 0 else len(data)].decode("utf-8", "replace")
+    lines = _BREAKS.split(data, maxsplit=line)
+    return lines[line - 1].decode("utf-8", "replace") if line <= len(lines) else ""
 
 
 def _explain(exc: yaml.MarkedYAMLError, source: str | bytes) -> YamlProblem:
@@ -347,11 +325,13 @@ def _explain(exc: yaml.MarkedYAMLError, source: str | bytes) -> YamlProblem:
 
 def _position(data: bytes, offset: int) -> tuple[int, int]:
     """1-based line and column (in characters) of the byte at ``offset``."""
-    line_start = data.rfind(b"\n", 0, offset) + 1
+    line, line_start = 1, 0
+    for found in _BREAKS.finditer(data, 0, offset):
+        line, line_start = line + 1, found.end()
     col = len(data[line_start:offset].decode("utf-8", "replace")) + 1
     if line_start == 0 and data.startswith(b"\xef\xbb\xbf"):
         col -= 1
-    return data.count(b"\n", 0, offset) + 1, col
+    return line, col
 
 
 def _translate(exc: yaml.YAMLError, source: str | bytes) -> YamlProblem:
