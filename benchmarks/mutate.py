@@ -87,6 +87,7 @@ TARGETS: dict[str, list[str]] = {
     "freegin_gitops/adapters/usage_db.py": [
         "tests/unit/adapters/test_usage_db.py",
         "tests/unit/adapters/test_usage_db_failures.py",
+        "tests/unit/adapters/test_usage_db_edges.py",
         "tests/unit/adapters/test_usage_store_contract.py",
     ],
     "freegin_gitops/adapters/usage_schema.py": [
@@ -116,6 +117,7 @@ TARGETS: dict[str, list[str]] = {
     ],
     "freegin_gitops/adapters/yaml_read.py": [
         "tests/unit/adapters/test_yaml_read.py",
+        "tests/unit/adapters/test_yaml_read_edges.py",
         "tests/unit/adapters/test_yaml_edit.py",
     ],
 }

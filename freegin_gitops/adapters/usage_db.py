@@ -124,12 +124,12 @@ class SqliteUsageStore:
             return
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            # One connection, shared by a refresh's threads under ``_lock``.
+            # One connection, shared by a refresh's threads under ``_lock``; the timeout is
+            # SQLite's busy timeout (PRAGMA busy_timeout), for readers and writers alike.
             self._db = sqlite3.connect(
                 path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
             )
             self._db.create_function("freegin_hist_add", 3, hist_add, deterministic=True)
-            self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = NORMAL")
             if migrate:
