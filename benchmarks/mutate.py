@@ -69,8 +69,16 @@ CORE_TESTS = {
         "tests/unit/core/test_refresh_text.py",
     ],
     "pr_body": ["tests/unit/core/test_pr_body.py", "tests/unit/core/test_pr_body_fit.py"],
-    "pr_limits": ["tests/unit/core/test_pr_body.py", "tests/unit/core/test_pr_body_fit.py"],
-    "pr_sections": ["tests/unit/core/test_pr_body.py", "tests/unit/core/test_pr_body_fit.py"],
+    "pr_limits": [
+        "tests/unit/core/test_pr_limits.py",
+        "tests/unit/core/test_pr_body.py",
+        "tests/unit/core/test_pr_body_fit.py",
+    ],
+    "pr_sections": [
+        "tests/unit/core/test_pr_sections.py",
+        "tests/unit/core/test_pr_body.py",
+        "tests/unit/core/test_pr_body_fit.py",
+    ],
     "pr_markdown": ["tests/unit/core/test_pr_markdown.py", "tests/unit/core/test_pr_body.py"],
     "usage": ["tests/unit/core/test_usage.py", "tests/unit/core/test_listing.py"],
 }

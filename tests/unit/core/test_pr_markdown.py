@@ -41,3 +41,13 @@ def test_inline_text_limit_counts_characters_before_escaping() -> None:
 
 def test_table_has_a_rule_under_its_header() -> None:
     assert table(("a", "b"), [("1", "2")]) == ["| a | b |", "| --- | --- |", "| 1 | 2 |"]
+
+
+def test_a_text_is_cut_at_300_characters_by_default() -> None:
+    assert inline_text("x" * 300) == "x" * 300
+    assert inline_text("x" * 301) == "x" * 299 + "…"
+
+
+def test_a_cut_text_with_its_ellipsis_fits_the_limit() -> None:
+    assert inline_text("abc", 2) == "a…"
+    assert inline_text("abcdef", 4) == "abc…"
