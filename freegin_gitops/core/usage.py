@@ -130,10 +130,26 @@ class RateLimitSeen:
     ts: str  # ISO 8601 UTC, when it was seen
 
 
+_SECOND: tuple[int, str] = (0, "1970-01-01T00:00:00")  # the last whole second written, written
+
+
 def iso_utc(epoch: float) -> str:
-    """``epoch`` as the store writes timestamps: ``2026-11-25T10:00:00.000Z``."""
-    stamp = dt.datetime.fromtimestamp(epoch, dt.UTC)
-    return stamp.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """``epoch`` as the store writes timestamps: ``2026-11-25T10:00:00.000Z``; what
+    ``datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds")`` gives (the same
+    rounding to microseconds), with the date and time of day written once per second (the
+    gateway stamps every row and log line)."""
+    global _SECOND
+    fraction, whole = math.modf(epoch)
+    micro = round(fraction * 1e6)
+    if micro >= 1_000_000:
+        whole, micro = whole + 1, micro - 1_000_000
+    elif micro < 0:
+        whole, micro = whole - 1, micro + 1_000_000
+    second = int(whole)
+    cached = _SECOND
+    if cached[0] != second:
+        cached = _SECOND = (second, dt.datetime.fromtimestamp(second, dt.UTC).isoformat()[:19])
+    return f"{cached[1]}.{micro // 1000:03d}Z"
 
 
 def epoch_of(ts: str) -> float:

@@ -131,15 +131,17 @@ class ChatEndpoint:
             await send_whole(send, 500, SERVER_ERROR, [], (b"content-type", b"text/plain; charset=utf-8"))
             raise
         if isinstance(answer, tuple):
-            status, body, headers = answer
+            status, body, headers, logged = answer
             await send_whole(send, status, body, headers, JSON_TYPE)
+            logged()  # once the answer is on its way: the log line is not on the request's path
         else:
             await self._send_stream(scope, receive, send, answer)
 
     async def _answer(
         self, scope: Scope, receive: Receive, started: float
-    ) -> tuple[int, bytes, Headers] | _Streaming:
-        """The whole answer (status, body, headers), or a stream that has started."""
+    ) -> tuple[int, bytes, Headers, Callable[[], None]] | _Streaming:
+        """The whole answer (status, body, headers, and what writes its log line), or a stream
+        that has started."""
         service = self.service
         gateway = service.gateway
         assert gateway is not None
@@ -158,29 +160,38 @@ class ChatEndpoint:
             routed = await gateway.complete(chat)
         except RequestRefused as exc:
             attempts = exc.attempts if isinstance(exc, Unanswered) else ()
+            refused_chat = chat
+
+            def log_refused(refusal: RequestRefused = exc) -> None:
+                service.log.request(
+                    "POST",
+                    path,
+                    refusal.status,
+                    (time.perf_counter() - started) * 1000,
+                    workload=workload,
+                    attempts=attempts,
+                    stream=bool(refused_chat and refused_chat.stream),
+                    error=str(refusal),
+                    messages=refused_chat.body.get("messages") if refused_chat else None,
+                )
+
+            body = error_body(exc.status, str(exc), exc.code, exc.param)
+            return exc.status, body, refusal_headers(exc), log_refused
+        answered = chat
+
+        def log_answered() -> None:
             service.log.request(
                 "POST",
                 path,
-                exc.status,
+                200,
                 (time.perf_counter() - started) * 1000,
-                workload=workload,
-                attempts=attempts,
-                stream=bool(chat and chat.stream),
-                error=str(exc),
-                messages=chat.body.get("messages") if chat else None,
+                workload=routed.workload,
+                answered_by=f"{routed.candidate.provider}/{routed.candidate.model}",
+                attempts=routed.attempts,
+                messages=answered.body.get("messages"),
             )
-            return exc.status, error_body(exc.status, str(exc), exc.code, exc.param), refusal_headers(exc)
-        service.log.request(
-            "POST",
-            path,
-            200,
-            (time.perf_counter() - started) * 1000,
-            workload=routed.workload,
-            answered_by=f"{routed.candidate.provider}/{routed.candidate.model}",
-            attempts=routed.attempts,
-            messages=chat.body.get("messages"),
-        )
-        return 200, routed.result.body, answered_headers(routed)
+
+        return 200, routed.result.body, answered_headers(routed), log_answered
 
     async def _send_stream(self, scope: Scope, receive: Receive, send: Send, streaming: _Streaming) -> None:
         """Pass the stream on event by event; stop (and record it so) when the client goes away."""

@@ -3,13 +3,14 @@ milliseconds; as text for people or JSON for log shippers. Prompts only when ask
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sys
+import time
 from collections.abc import Sequence
 from typing import Any, TextIO
 
 from freegin_gitops.core.route_attempts import Attempt
+from freegin_gitops.core.usage import iso_utc
 
 
 class RequestLog:
@@ -46,7 +47,7 @@ class RequestLog:
     ) -> None:
         calls = sum(a.outcome in ("answered", "failed") for a in attempts)
         fields: dict[str, Any] = {
-            "ts": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "ts": iso_utc(time.time()),
             "method": method,
             "path": path,
             "workload": workload,
@@ -78,7 +79,7 @@ class RequestLog:
     def event(self, message: str, **fields: Any) -> None:
         """A line about the gateway itself (start, reload, stop)."""
         if self.json:
-            now = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+            now = iso_utc(time.time())
             self._write(json.dumps({"ts": now, "event": message, **fields}, ensure_ascii=False))
         else:
             extra = "".join(f" {k}={v}" for k, v in fields.items())

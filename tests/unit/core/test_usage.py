@@ -85,6 +85,20 @@ def test_timestamps_are_written_in_utc_with_milliseconds() -> None:
     assert iso_utc(TEN_UTC + 0.25) == "2026-11-25T10:00:00.250Z"
 
 
+def test_timestamps_round_as_datetime_does_at_every_edge() -> None:
+    def reference(epoch: float) -> str:
+        stamp = dt.datetime.fromtimestamp(epoch, dt.UTC)
+        return stamp.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+    edges = [0.0, 1e-7, 0.9994999, 0.9995, 0.9999994, 0.9999995, 0.9999996, -0.0000004, -0.0000006, -1.5]
+    seconds = [0, 59, 86_399, TEN_UTC, TEN_UTC + 86_399, -86_400 * 365 * 1000]
+    values = [s + e for s in seconds for e in edges]
+    values += [TEN_UTC + n / 7919 for n in range(20_000)]  # the same second, then the next ones
+    assert [iso_utc(v) for v in values] == [reference(v) for v in values]
+    assert iso_utc(TEN_UTC + 0.9999996) == "2026-11-25T10:00:01.000Z"  # rounded into the next second
+    assert iso_utc(-86_400 * 365 * 1000.0) == reference(-86_400 * 365 * 1000.0)  # a year before 1000
+
+
 @pytest.mark.parametrize(
     "ts",
     [
