@@ -154,8 +154,12 @@ def test_a_429_during_an_outage_cools_the_model_down_from_memory_and_is_stored_w
             assert [ask() for _ in range(4)] == ["a2"] * 4  # a1 said 429 once, and is left alone
             a1_calls = [r for r in server.calls("alpha") if r.body["model"] == "a1"]
             assert len(a1_calls) == 2  # before the outage, and the 429
+            # The writer finds the database gone when it next stores a batch.
+            wait_until(
+                lambda: client.get("/v1/freegin/status").json()["usage"]["database"]["reachable"] is False,
+                "the outage seen",
+            )
             status = client.get("/v1/freegin/status").json()
-            assert status["usage"]["database"]["reachable"] is False
             assert status["usage"]["database"]["last_error"].startswith(
                 f"the usage database postgresql://127.0.0.1:{proxy.port}/"
             )
