@@ -304,7 +304,7 @@ class PostgresUsageStore:
 
     def stats(self) -> dict[UsageKey, UsageStats]:
         """Figures for every provider x model x workload seen: one rollup row per key, its p95
-        read from the histogram in it (fetched as the bytes of array_send, 320 counts a key)."""
+        read from the histogram in it (stored as the bytes of array_send, 320 counts a key)."""
         with self._errors("cannot be read"), self._connection() as db:
             rows = db.cursor(binary=True).execute(STATS).fetchall()
         figures = {}

@@ -37,7 +37,7 @@ def rows(url: str, sql: str) -> list[tuple[object, ...]]:
 
 def test_a_blank_schema_gets_every_table_and_records_its_migrations(postgres_url: str):
     with PostgresUsageStore(postgres_url) as store:
-        assert store.version == len(usage_pg_schema.MIGRATIONS) == 4
+        assert store.version == len(usage_pg_schema.MIGRATIONS) == 5
     tables = {
         r[0]
         for r in rows(postgres_url, "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
@@ -55,6 +55,7 @@ def test_a_blank_schema_gets_every_table_and_records_its_migrations(postgres_url
         (2, "v2_figures"),
         (3, "v3_histogram_in_the_rollup"),
         (4, "v4_room_for_updates"),
+        (5, "v5_histogram_as_sent"),
     ]
     columns = rows(
         postgres_url,
@@ -81,8 +82,8 @@ def test_opening_again_changes_nothing(postgres_url: str):
     with PostgresUsageStore(postgres_url) as store:
         store.record([rec()])
     with PostgresUsageStore(postgres_url) as store:
-        assert store.version == 4 and store.count() == 1
-    assert len(rows(postgres_url, "SELECT * FROM freegin_migrations")) == 4
+        assert store.version == 5 and store.count() == 1
+    assert len(rows(postgres_url, "SELECT * FROM freegin_migrations")) == 5
 
 
 def test_upgrade_from_the_first_schema_fills_the_figures_from_its_rows(postgres_url: str):
@@ -99,7 +100,7 @@ def test_upgrade_from_the_first_schema_fills_the_figures_from_its_rows(postgres_
            ('2026-11-25T10:01:20Z', 'p', 'n', 'code', 70, false, 'timeout', NULL)""",
     )
     with PostgresUsageStore(postgres_url) as store:
-        assert store.version == 4
+        assert store.version == 5
         stats = store.stats()
         model, provider = store.count_windows([WindowQuery("p", "m", T0), WindowQuery("p", None, T0)])
         store.record([rec(seconds=61)])
@@ -144,7 +145,7 @@ def test_a_newer_database_is_refused_in_one_sentence(postgres_url: str):
     with pytest.raises(UsageStoreError) as caught:
         open_store(postgres_url)
     assert str(caught.value) == (
-        f"the usage database {postgres_url} has schema version 9, newer than this freegin-ai knows (4); "
+        f"the usage database {postgres_url} has schema version 9, newer than this freegin-ai knows (5); "
         "upgrade freegin-ai or use another --db"
     )
 
@@ -164,7 +165,7 @@ def test_many_processes_creating_the_tables_at_once_create_them_once(postgres_ur
     for p in workers:
         p.join(60)
         assert p.exitcode == 0
-    assert rows(postgres_url, "SELECT count(*) FROM freegin_migrations") == [(4,)]
+    assert rows(postgres_url, "SELECT count(*) FROM freegin_migrations") == [(5,)]
     assert rows(postgres_url, "SELECT calls FROM usage_rollup") == [(4,)]
 
 

@@ -6,12 +6,14 @@ server, each test in a schema of its own."""
 from __future__ import annotations
 
 from array import array
+from pathlib import Path
 from typing import cast
 
 import psycopg
 import pytest
 
-from freegin_gitops.adapters import usage_pg_schema
+from freegin_gitops.adapters import usage_pg_schema, usage_schema
+from freegin_gitops.adapters.usage_db import SqliteUsageStore
 from freegin_gitops.adapters.usage_pg import PostgresUsageStore
 from freegin_gitops.adapters.usage_pg_schema import decode_histogram
 from freegin_gitops.adapters.usage_schema import BUCKETS
@@ -62,16 +64,26 @@ def options(url: str, table: str) -> set[str]:
     return {str(option) for option in cast("list[object]", found or [])}
 
 
-def figures(store: PostgresUsageStore) -> tuple[object, ...]:
+def figures(store: PostgresUsageStore | SqliteUsageStore) -> tuple[object, ...]:
     windows = [WindowQuery(p, m, T0 + 30) for p, m, _ in KEYS] + [WindowQuery("provider-3", None, T0)]
     return (
         store.stats(),
-        [(w.requests, w.tokens, w.oldest_epoch) for w in store.count_windows(windows)],
+        [(w.requests, w.tokens) for w in store.count_windows(windows)],
         store.count(),
     )
 
 
-def test_upgrade_from_version_3_keeps_the_figures_and_compacts_the_rollup(postgres_url: str) -> None:
+def fresh(tmp_path: Path, rounds: int) -> tuple[object, ...]:
+    """The figures of a SQLite store given the same batches now."""
+    with SqliteUsageStore(tmp_path / f"fresh-{rounds}.db") as store:
+        for round_ in range(rounds):
+            store.record(batch(round_))
+        return figures(store)
+
+
+def test_upgrade_from_version_3_keeps_the_figures_and_compacts_the_rollup(
+    postgres_url: str, tmp_path: Path
+) -> None:
     with PostgresUsageStore(postgres_url, migrate=False) as store:
         store.migrate(upto=3)
         store.record(batch(0))
@@ -79,18 +91,20 @@ def test_upgrade_from_version_3_keeps_the_figures_and_compacts_the_rollup(postgr
         for round_ in range(1, 6):
             store.record(batch(round_))
         moved = pages(postgres_url)
-        before = figures(store)
         bloated = size(postgres_url)
+        file_before = query(postgres_url, "SELECT pg_relation_filenode('usage_rollup')")
         store.migrate()
-        assert store.version == 4
+        assert store.version == len(usage_pg_schema.MIGRATIONS)
         after = figures(store)
-        compact = size(postgres_url)
+        rewritten = query(postgres_url, "SELECT pg_relation_filenode('usage_rollup')") != file_before
         store.record(batch(6))  # and the trigger still counts each new row once
-        assert store.stats()[KEYS[0]].calls == 7 and store.count() == 70
+        assert figures(store) == fresh(tmp_path, 7)
     # Packed full by version 3, the rows left their page when updated: the table grew.
     assert moved != first and bloated > 2 * len(set(first.values()))
-    assert after == before
-    assert compact == len(KEYS) // 2  # rewritten, two rows a page
+    assert after == fresh(tmp_path, 6)
+    # Rewritten (by CLUSTER, which keeps only the versions some transaction may still see:
+    # left alone, the table is then as many pages as its rows fill, two a page).
+    assert rewritten
     assert query(postgres_url, "SELECT version, name FROM freegin_migrations WHERE version = 4") == [
         (4, "v4_room_for_updates")
     ]
@@ -115,10 +129,9 @@ def test_updated_rollup_rows_stay_on_their_page(postgres_url: str) -> None:
     with PostgresUsageStore(postgres_url) as store:
         store.record(batch(0))
         first = pages(postgres_url)
-        store.record(batch(1))
-        store.record(batch(2))
+        store.record(batch(1))  # one new version a row: room for it without pruning the page
         assert pages(postgres_url) == first
-        assert store.stats()[KEYS[4]].calls == 3
+        assert store.stats()[KEYS[4]].calls == 2
     per_page = [list(first.values()).count(page) for page in set(first.values())]
     assert max(per_page) <= 2  # rows of 1.4 kB: two to a page of 8 kB filled half
 
@@ -153,3 +166,40 @@ def test_a_histogram_that_is_not_one_count_a_bucket_is_one_sentence(postgres_url
         f"the usage database {postgres_url} cannot be read: the latency histogram of "
         f"provider-2/model-2 (chat) is not {BUCKETS} counts"
     )
+
+
+def test_the_histogram_bytes_follow_the_histogram_and_are_what_stats_reads(postgres_url: str) -> None:
+    same = "SELECT count(*) FROM usage_rollup WHERE latency_sent = array_send(latency_hist)"
+    with PostgresUsageStore(postgres_url) as store:
+        store.record(batch(0))
+        store.record(batch(1))
+        assert query(postgres_url, same) == [(len(KEYS),)]
+        # A histogram changed by hand gets its bytes too; stats() reads the bytes.
+        execute(
+            postgres_url,
+            f"UPDATE usage_rollup SET latency_hist = array_fill(0, ARRAY[{BUCKETS - 1}]) || 9 "
+            "WHERE provider = 'provider-1'",
+        )
+        assert query(postgres_url, same) == [(len(KEYS),)]
+        assert store.stats()[KEYS[1]].p95_latency_ms == usage_schema.bucket_upper_ms(BUCKETS - 1)
+        execute(
+            postgres_url,
+            "UPDATE usage_rollup SET latency_sent = array_send(array_fill(0, ARRAY[1]) || "
+            f"array_fill(1, ARRAY[{BUCKETS - 1}])) WHERE provider = 'provider-1'",
+        )
+        assert store.stats()[KEYS[1]].p95_latency_ms == usage_schema.bucket_upper_ms(2)  # 2nd of 2
+
+
+def test_upgrade_from_version_4_makes_the_bytes_of_every_histogram(postgres_url: str, tmp_path: Path) -> None:
+    with PostgresUsageStore(postgres_url, migrate=False) as store:
+        store.migrate(upto=4)
+        store.record(batch(0))
+        store.record(batch(1))
+        store.migrate()
+        assert figures(store) == fresh(tmp_path, 2)
+        store.record(batch(2))
+        assert figures(store) == fresh(tmp_path, 3)
+    assert query(
+        postgres_url, "SELECT count(*) FROM usage_rollup WHERE latency_sent = array_send(latency_hist)"
+    ) == [(len(KEYS),)]
+    assert size(postgres_url) == len(KEYS) // 2  # rewritten without the versions the upgrade made
