@@ -105,11 +105,13 @@ TARGETS: dict[str, list[str]] = {
     ],
     "freegin_gitops/adapters/usage_pg.py": [
         "tests/unit/adapters/test_usage_pg.py",
+        "tests/unit/adapters/test_usage_pg_upkeep.py",
         "tests/unit/adapters/test_usage_store_contract.py",
     ],
     "freegin_gitops/adapters/usage_pg_schema.py": [
         "tests/unit/adapters/test_usage_pg.py",
-        "tests/unit/adapters/test_usage_pg_schema.py",
+        "tests/unit/adapters/test_usage_pg_upkeep.py",
+        "tests/unit/adapters/test_usage_store_contract.py",
     ],
     "freegin_gitops/adapters/yaml_edit.py": [
         "tests/unit/adapters/test_yaml_edit.py",
