@@ -79,6 +79,17 @@ def test_a_daily_quota_429_cools_down_until_the_day_resets() -> None:
     assert cooldown_after(daily(), NOW, None) == Cooldown(NOW + 3600, spent)
 
 
+def test_a_daily_quota_wait_that_ends_when_the_day_resets_is_the_days_reset() -> None:
+    """The provider's time and the day's reset agree: the cool-down is the day's, and its reason
+    does not name a header that changed nothing."""
+    reset = NOW + 5 * 3600
+    got = cooldown_after(daily(5 * 3600.0, "X-RateLimit-Reset 1"), NOW, reset)
+    assert got == Cooldown(reset, "HTTP 429: the day's quota is spent")
+    # a second later than the reset, the provider's time is believed, and named
+    later = cooldown_after(daily(5 * 3600.0 + 1, "X-RateLimit-Reset 1"), NOW, reset)
+    assert later == Cooldown(reset + 1, "HTTP 429: the day's quota is spent, X-RateLimit-Reset 1")
+
+
 @pytest.mark.parametrize("kind", ["server_error", "timeout", "connection", "auth", "bad_answer", "error"])
 def test_other_failures_move_on_without_a_cool_down(kind: str) -> None:
     assert cooldown_after(error(kind, retry_after=60.0), NOW) is None
