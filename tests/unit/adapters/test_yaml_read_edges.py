@@ -130,12 +130,13 @@ TAB = "tab characters are not allowed for indentation; use spaces"
     [
         ("\tb: 1\n", 1),
         ("a: 1\n\t\n", 2),
+        ("a: 1\n\t", 2),
         ("\n\tb: 1\n", 2),
         ("a: 1\r\tb: 2\r", 2),
         ("a: 1\r\n\tb: 2\r\n", 2),
         ("a: 1\u2028\tb: 2\n", 2),
     ],
-    ids=["first-line", "tab-alone", "after-empty-line", "cr", "crlf", "line-separator"],
+    ids=["first-line", "tab-alone", "tab-at-the-end", "after-empty-line", "cr", "crlf", "line-separator"],
 )
 def test_a_tab_used_for_indentation_is_named_on_any_line_whatever_ends_the_lines(
     text: str, line: int
