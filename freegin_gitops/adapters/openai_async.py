@@ -225,6 +225,10 @@ class Stream:
         self._splitter = EventSplitter(MAX_EVENT_BYTES)
         self._chunks = response.aiter_bytes()
         self.deadline = asyncio.get_running_loop().time() + STREAM_MAX_S
+        # The gateway's own pool bounds each read by the deadline itself (one timer a read).
+        self._bounded_reads = hasattr(response, "read_deadline")
+        if self._bounded_reads:
+            response.read_deadline = self.deadline  # type: ignore[attr-defined]
         self._queued: list[bytes] = []
         self.head = b""
         self.done = False  # the provider sent [DONE]
@@ -246,8 +250,11 @@ class Stream:
 
     async def _next_events(self) -> list[bytes] | None:
         try:
-            async with asyncio.timeout_at(self.deadline):
+            if self._bounded_reads:
                 chunk = await anext(self._chunks)
+            else:
+                async with asyncio.timeout_at(self.deadline):
+                    chunk = await anext(self._chunks)
         except StopAsyncIteration:
             leftover = self._splitter.leftover
             self._splitter = EventSplitter(MAX_EVENT_BYTES)

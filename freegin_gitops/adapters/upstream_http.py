@@ -3,16 +3,14 @@ responses parsed by httptools (uvicorn's C parser).
 
 Why not httpx's client and transport: on the gateway's path they cost about 2 ms of CPU per
 request under concurrency (httpcore's pool scans, and polls, every connection for every request;
-the client layer parses the URL, merges headers and extracts cookies each time), several times
-the rest of the gateway together; here a provider's request head is built once and each call is
-a write and a parse (``benchmarks/gateway.py``). Errors are still httpx's exception types, so
-the adapter above handles one family of failures.
+the client layer parses the URL, merges headers and extracts cookies each time); here a
+provider's request head is built once and each call is a write and a parse. Errors are still
+httpx's exception types, so the adapter above handles one family of failures.
 
-Not done here: HTTP proxies and HTTP/2. When a proxy variable is set, :func:`gateway_upstream`
-gives :class:`HttpxUpstream` instead: one pooled :class:`httpx.AsyncClient`, which honours
-proxies. Both answer with an object that has ``status_code``, ``headers.get``, ``aiter_bytes``
-(gzip and deflate decoded) and ``aclose``. A connection goes back to the pool once its answer
-has been read to the end, and is closed if the answer is abandoned.
+Not done here: HTTP proxies and HTTP/2: with a proxy variable set, :func:`gateway_upstream` gives
+:class:`HttpxUpstream` (one pooled :class:`httpx.AsyncClient`) instead. Both answer with
+``status_code``, ``headers.get``, ``aiter_bytes`` (gzip and deflate decoded) and ``aclose``. A
+connection goes back to the pool once its answer has come to its end, else it is closed.
 """
 
 from __future__ import annotations
@@ -121,15 +119,18 @@ class Answer:
             name.decode("latin-1").lower(): value.decode("latin-1") for name, value in parsed.headers
         }
         self.read_timeout: float | None = None
+        self.read_deadline: float | None = None  # loop time the whole body must have come by
 
     async def _raw(self) -> AsyncIterator[bytes]:
         parsed = self._parsed
         while True:
             while parsed.body:
-                yield parsed.body.popleft()
+                piece = parsed.body.popleft()
+                if piece:
+                    yield piece
             if parsed.done or self._connection is None:
                 break
-            data = await _read(self._connection.reader, self.read_timeout)
+            data = await _read(self._connection.reader, self.read_timeout, self.read_deadline)
             if not data:
                 if parsed.delimited():
                     raise httpx.RemoteProtocolError(
@@ -143,7 +144,10 @@ class Answer:
 
     def aiter_bytes(self) -> AsyncIterator[bytes]:
         """The body's bytes, gzip or deflate content-encoding decoded a bounded piece at a time."""
-        return _inflated(self.headers.get("content-encoding"), self._raw())
+        encoding = self.headers.get("content-encoding")
+        if encoding is None or encoding.strip().lower() in ("", "identity"):
+            return self._raw()  # nothing to decode
+        return _inflated(encoding, self._raw())
 
     def _release(self, *, reuse: bool) -> None:
         connection, self._connection = self._connection, None
@@ -155,20 +159,26 @@ class Answer:
             connection.close()
 
     async def aclose(self) -> None:
-        """Done with the answer: its connection goes back to the pool if the answer came to its
-        end (a stream whose reader stopped at ``[DONE]`` has read it all), else it is closed."""
-        parsed = self._parsed
-        self._release(reuse=parsed.done and not parsed.body and parsed.keep_alive and parsed.delimited())
+        """Done: the connection is kept if the answer came to its end (a stream read to [DONE])."""
+        p = self._parsed
+        self._release(reuse=p.done and not p.body and p.keep_alive and p.delimited())
 
 
-async def _read(reader: asyncio.StreamReader, timeout: float | None) -> bytes:
-    """At most :data:`READ_SIZE` bytes, within ``timeout`` (None: the caller's own deadline)."""
+async def _read(reader: asyncio.StreamReader, timeout: float | None, deadline: float | None = None) -> bytes:
+    """At most :data:`READ_SIZE` bytes, within ``timeout`` (None: the caller's own deadline) and
+    by the loop time ``deadline`` (TimeoutError once it has passed, as the caller's own)."""
+    when = None if timeout is None else asyncio.get_running_loop().time() + timeout
     try:
-        if timeout is None:
+        if deadline is not None and (when is None or deadline <= when):
+            async with asyncio.timeout_at(deadline):
+                return await reader.read(READ_SIZE)
+        if when is None:
             return await reader.read(READ_SIZE)
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout_at(when):
             return await reader.read(READ_SIZE)
     except TimeoutError:
+        if deadline is not None and asyncio.get_running_loop().time() >= deadline:
+            raise
         raise httpx.ReadTimeout("timed out waiting for the server") from None
     except OSError as exc:
         raise httpx.ReadError(f"cannot read from the server ({type(exc).__name__})") from None

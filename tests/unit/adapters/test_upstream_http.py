@@ -190,6 +190,34 @@ def test_errors_are_httpx_errors():
     run(main())
 
 
+def test_a_body_that_stalls_fails_by_the_read_timeout_or_by_the_whole_body_deadline():
+    stalled = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nfirst\r\n"  # then nothing
+
+    async def read(read_s: float, deadline_in: float | None) -> tuple[list[bytes], str]:
+        """The pieces read, and the error the read ended with (caught here, not by run's bound)."""
+        server, port, _ = await serve(lambda request, n: stalled)
+        pool = Http1Pool()
+        answer = await pool.post(pool.prepare(f"http://127.0.0.1:{port}/v1/x", {}), b"{}", 2, read_s)
+        if deadline_in is not None:
+            answer.read_deadline = asyncio.get_running_loop().time() + deadline_in
+        got: list[bytes] = []
+        try:
+            async for piece in answer.aiter_bytes():
+                got.append(piece)
+        except TimeoutError as exc:  # httpx.ReadTimeout is not one
+            return got, type(exc).__name__
+        except httpx.ReadTimeout as exc:
+            return got, type(exc).__name__
+        finally:
+            await answer.aclose()
+            server.close()
+        return got, "no error"
+
+    assert run(read(0.2, None)) == ([b"first"], "ReadTimeout")  # each wait for the server is bounded
+    assert run(read(0.2, 30)) == ([b"first"], "ReadTimeout")  # the wait's own bound passes first
+    assert run(read(30, 0.2)) == ([b"first"], "TimeoutError")  # the whole body's deadline first
+
+
 def test_header_values_with_line_breaks_are_refused():
     with pytest.raises(httpx.LocalProtocolError):
         Http1Pool().prepare("http://127.0.0.1:1/v1", {"X-Evil": "a\r\nHost: other"})
