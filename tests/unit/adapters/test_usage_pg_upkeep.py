@@ -93,10 +93,11 @@ def test_upgrade_from_version_3_keeps_the_figures_and_compacts_the_rollup(
         moved = pages(postgres_url)
         bloated = size(postgres_url)
         file_before = query(postgres_url, "SELECT pg_relation_filenode('usage_rollup')")
+        store.migrate(upto=4)
+        rewritten = query(postgres_url, "SELECT pg_relation_filenode('usage_rollup')") != file_before
         store.migrate()
         assert store.version == len(usage_pg_schema.MIGRATIONS)
         after = figures(store)
-        rewritten = query(postgres_url, "SELECT pg_relation_filenode('usage_rollup')") != file_before
         store.record(batch(6))  # and the trigger still counts each new row once
         assert figures(store) == fresh(tmp_path, 7)
     # Packed full by version 3, the rows left their page when updated: the table grew.
@@ -203,3 +204,18 @@ def test_upgrade_from_version_4_makes_the_bytes_of_every_histogram(postgres_url:
         postgres_url, "SELECT count(*) FROM usage_rollup WHERE latency_sent = array_send(latency_hist)"
     ) == [(len(KEYS),)]
     assert size(postgres_url) == len(KEYS) // 2  # rewritten without the versions the upgrade made
+
+
+def test_the_rows_have_the_indexes_the_edge_of_a_budget_window_is_counted_by(postgres_url: str) -> None:
+    with PostgresUsageStore(postgres_url):
+        pass
+    found = query(
+        postgres_url,
+        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'provider_usage' "
+        "AND schemaname = current_schema() ORDER BY indexname",
+    )
+    assert [(name, str(definition).split(" USING ")[1]) for name, definition in found] == [
+        ("provider_usage_model_ts", "btree (provider, model, ts)"),
+        ("provider_usage_pkey", "btree (id)"),
+        ("provider_usage_provider_ts", "btree (provider, ts)"),
+    ]
