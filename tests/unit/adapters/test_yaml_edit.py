@@ -234,6 +234,7 @@ def test_a_value_yaml_cannot_write_is_one_sentence_naming_the_file() -> None:
         ("l:\n  -   x\nm:\n  a: 1\n", yaml_edit.Indent(2, 6, 2)),
         ("a:\n  l:\n  - x\n  m:\n      z: 1\n", yaml_edit.Indent(2, 2, 0)),
         ("l:\n-\n  a: 1\n", yaml_edit.Indent(2, 4, 2)),  # the item is not on the dash's line
+        ("l:\n- - a:\n        b: 1\n", yaml_edit.Indent(2, 2, 0)),  # in a list in a list: not looked at
     ],
 )
 def test_indentation_is_guessed_from_the_first_nested_collections(

@@ -336,3 +336,12 @@ def test_the_comment_closing_a_list_that_ends_in_a_flow_item_stays(
     change: Callable[[Any], object], expected: str
 ) -> None:
     assert edit("l:\n  - {w: x}\n# end\nm: 1\n", change) == expected
+
+
+def test_lines_moved_after_a_flow_item_of_a_list_move_on_when_an_item_follows_it() -> None:
+    text = "l:\n  - [x]\n  - b\n# about m\nm: 1\n"
+    doc = yaml_edit.load(text.encode(), "x.yaml")
+    delete_item(doc.root, "l", 1)
+    assert yaml_edit.dump(doc).decode() == "l:\n  - [x]\n# about m\nm: 1\n"
+    append_item(doc.root, "l", "b")
+    assert yaml_edit.dump(doc).decode() == text
