@@ -16,7 +16,6 @@ connection goes back to the pool once its answer has come to its end, else it is
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import ssl
 import urllib.parse
@@ -24,79 +23,16 @@ from collections import deque
 from collections.abc import AsyncIterator, Mapping
 from typing import Any, NamedTuple, Protocol
 
-import httptools
 import httpx
 
 from freegin_gitops.adapters.inflate import EncodingBroken, Inflater
+from freegin_gitops.adapters.upstream_link import Link, Parsed
 
-READ_SIZE = 64 * 1024
 IDLE_EXPIRY_S = 30.0
 MAX_IDLE_PER_ORIGIN = 256
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
 
 Origin = tuple[str, str, int]
-
-
-class _Parser:
-    """httptools' callbacks, collected."""
-
-    def __init__(self) -> None:
-        self.headers: list[tuple[bytes, bytes]] = []
-        self.head_done = False
-        self.keep_alive = False
-        self.done = False
-        self.body: deque[bytes] = deque()
-        self.parser = httptools.HttpResponseParser(self)
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        self.headers.append((name, value))
-
-    def on_headers_complete(self) -> None:
-        self.head_done = True
-        # Asked now: httptools forgets it once the message is complete.
-        self.keep_alive = self.parser.should_keep_alive()
-
-    def on_body(self, body: bytes) -> None:
-        self.body.append(body)
-
-    def on_message_complete(self) -> None:
-        self.done = True
-
-    def feed(self, data: bytes) -> None:
-        try:
-            self.parser.feed_data(data)
-        except httptools.HttpParserUpgrade:
-            raise httpx.RemoteProtocolError("the server switched protocols") from None
-        except httptools.HttpParserError as exc:
-            raise httpx.RemoteProtocolError(f"malformed HTTP answer ({exc})") from None
-
-    def delimited(self) -> bool:
-        """True if the body's end is marked (a length or chunks), not the connection's close."""
-        for name, value in self.headers:
-            lowered = name.lower()
-            if lowered == b"content-length" or (
-                lowered == b"transfer-encoding" and b"chunked" in value.lower()
-            ):
-                return True
-        return False
-
-
-class _Connection:
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader = reader
-        self.writer = writer
-        self.idle_since = 0.0
-
-    def usable(self, now: float) -> bool:
-        return (
-            not self.reader.at_eof()
-            and not self.writer.is_closing()
-            and now - self.idle_since < IDLE_EXPIRY_S
-        )
-
-    def close(self) -> None:
-        with contextlib.suppress(Exception):
-            self.writer.close()
 
 
 class Endpoint(NamedTuple):
@@ -109,10 +45,10 @@ class Endpoint(NamedTuple):
 class Answer:
     """An answer whose head has been read; its body is read by :meth:`aiter_bytes`."""
 
-    def __init__(self, pool: Http1Pool, origin: Origin, connection: _Connection, parsed: _Parser) -> None:
+    def __init__(self, pool: Http1Pool, origin: Origin, connection: Link, parsed: Parsed) -> None:
         self._pool = pool
         self._origin = origin
-        self._connection: _Connection | None = connection
+        self._connection: Link | None = connection
         self._parsed = parsed
         self.status_code = parsed.parser.get_status_code()
         self.headers = {
@@ -125,13 +61,12 @@ class Answer:
         parsed = self._parsed
         while True:
             while parsed.body:
-                piece = parsed.body.popleft()
+                piece = parsed.take()
                 if piece:
                     yield piece
             if parsed.done or self._connection is None:
                 break
-            data = await _read(self._connection.reader, self.read_timeout, self.read_deadline)
-            if not data:
+            if not await self._connection.wait(self.read_timeout, self.read_deadline):
                 if parsed.delimited():
                     raise httpx.RemoteProtocolError(
                         "the server closed the connection before the answer ended"
@@ -139,7 +74,6 @@ class Answer:
                 parsed.done = True
                 self._release(reuse=False)
                 break
-            parsed.feed(data)
         self._release(reuse=parsed.keep_alive and parsed.delimited())
 
     def aiter_bytes(self) -> AsyncIterator[bytes]:
@@ -162,26 +96,6 @@ class Answer:
         """Done: the connection is kept if the answer came to its end (a stream read to [DONE])."""
         p = self._parsed
         self._release(reuse=p.done and not p.body and p.keep_alive and p.delimited())
-
-
-async def _read(reader: asyncio.StreamReader, timeout: float | None, deadline: float | None = None) -> bytes:
-    """At most :data:`READ_SIZE` bytes, within ``timeout`` (None: the caller's own deadline) and
-    by the loop time ``deadline`` (TimeoutError once it has passed, as the caller's own)."""
-    when = None if timeout is None else asyncio.get_running_loop().time() + timeout
-    try:
-        if deadline is not None and (when is None or deadline <= when):
-            async with asyncio.timeout_at(deadline):
-                return await reader.read(READ_SIZE)
-        if when is None:
-            return await reader.read(READ_SIZE)
-        async with asyncio.timeout_at(when):
-            return await reader.read(READ_SIZE)
-    except TimeoutError:
-        if deadline is not None and asyncio.get_running_loop().time() >= deadline:
-            raise
-        raise httpx.ReadTimeout("timed out waiting for the server") from None
-    except OSError as exc:
-        raise httpx.ReadError(f"cannot read from the server ({type(exc).__name__})") from None
 
 
 class UpstreamAnswer(Protocol):
@@ -212,7 +126,7 @@ class Http1Pool:
 
     def __init__(self, ssl_context: ssl.SSLContext | None = None) -> None:
         self._ssl = ssl_context
-        self._idle: dict[Origin, deque[_Connection]] = {}
+        self._idle: dict[Origin, deque[Link]] = {}
 
     def prepare(self, url: str, headers: Mapping[str, str]) -> Endpoint:
         """The endpoint of ``url`` with ``headers`` (made once per provider)."""
@@ -238,17 +152,18 @@ class Http1Pool:
             self._ssl = httpx.create_ssl_context()
         return self._ssl
 
-    def _take(self, origin: Origin) -> _Connection | None:
+    def _take(self, origin: Origin) -> Link | None:
         idle = self._idle.get(origin)
         now = asyncio.get_running_loop().time()
         while idle:
             connection = idle.pop()  # the most recently used: the least likely to have expired
-            if connection.usable(now):
+            if connection.usable(now, IDLE_EXPIRY_S):
                 return connection
             connection.close()
         return None
 
-    def _put_back(self, origin: Origin, connection: _Connection) -> None:
+    def _put_back(self, origin: Origin, connection: Link) -> None:
+        connection.begin(None)
         idle = self._idle.setdefault(origin, deque())
         if len(idle) >= MAX_IDLE_PER_ORIGIN:
             connection.close()
@@ -256,19 +171,19 @@ class Http1Pool:
         connection.idle_since = asyncio.get_running_loop().time()
         idle.append(connection)
 
-    async def _connect(self, origin: Origin, timeout: float | None) -> _Connection:
+    async def _connect(self, origin: Origin, timeout: float | None) -> Link:
         scheme, host, port = origin
         context = self._context() if scheme == "https" else None
         try:
             async with asyncio.timeout(timeout):
-                reader, writer = await asyncio.open_connection(
-                    host, port, ssl=context, server_hostname=host if context else None, limit=READ_SIZE
+                _, link = await asyncio.get_running_loop().create_connection(
+                    Link, host, port, ssl=context, server_hostname=host if context else None
                 )
         except TimeoutError:
             raise httpx.ConnectTimeout(f"timed out connecting to {host}:{port}") from None
         except (OSError, ssl.SSLError) as exc:
             raise httpx.ConnectError(f"cannot connect to {host}:{port} ({type(exc).__name__})") from None
-        return _Connection(reader, writer)
+        return link
 
     async def post(self, prepared: Endpoint, body: bytes, connect_s: float, read_s: float | None) -> Answer:
         """Send ``body`` to the endpoint; the answer once its head has come. ``read_s`` bounds
@@ -297,35 +212,27 @@ class Http1Pool:
             return answer
         raise AssertionError("unreachable")
 
-    async def _exchange(self, connection: _Connection, message: bytes, read_s: float | None) -> _Parser:
-        writer = connection.writer
+    async def _exchange(self, connection: Link, message: bytes, read_s: float | None) -> Parsed:
+        parsed = Parsed()
+        connection.begin(parsed)
         try:
-            writer.write(message)
-            if writer.transport.get_write_buffer_size():
-                async with asyncio.timeout(read_s):
-                    await writer.drain()
-            else:
-                await writer.drain()  # all sent: it does not wait, only says if the connection broke
-        except TimeoutError:
-            raise httpx.WriteTimeout("timed out sending the request") from None
-        except OSError as exc:
-            raise _BeforeAnswer(httpx.WriteError(f"cannot send the request ({type(exc).__name__})")) from None
-        parsed = _Parser()
+            await connection.send(message, read_s)
+        except httpx.WriteError as exc:
+            raise _BeforeAnswer(exc) from None
         first = True
         while not parsed.head_done:
             try:
-                data = await _read(connection.reader, read_s)
+                came = await connection.wait(read_s)
             except httpx.ReadError as exc:
                 if first:
                     raise _BeforeAnswer(exc) from None
                 raise
-            if not data:
+            if not came:
                 error = httpx.RemoteProtocolError("the server closed the connection without answering")
                 if first:
                     raise _BeforeAnswer(error)
                 raise error
             first = False
-            parsed.feed(data)
         return parsed
 
     async def aclose(self) -> None:

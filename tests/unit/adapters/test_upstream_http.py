@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 from collections.abc import Callable
 
@@ -216,6 +217,59 @@ def test_a_body_that_stalls_fails_by_the_read_timeout_or_by_the_whole_body_deadl
     assert run(read(0.2, None)) == ([b"first"], "ReadTimeout")  # each wait for the server is bounded
     assert run(read(0.2, 30)) == ([b"first"], "ReadTimeout")  # the wait's own bound passes first
     assert run(read(30, 0.2)) == ([b"first"], "TimeoutError")  # the whole body's deadline first
+
+
+def test_bytes_sent_on_an_idle_connection_are_not_taken_for_the_next_answer():
+    # A server that says something unasked (a 408 before it closes, say) once an answer is read:
+    # that connection is not used again, so the next request gets its own answer.
+    connections: list[int] = []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connections.append(0)
+        number = 0
+        with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                await reader.readexactly(int(head.lower().split(b"content-length: ")[1].split(b"\r\n")[0]))
+                writer.write(ok(b'{"n": %d}' % number))
+                number += 1
+                await asyncio.sleep(0.05)
+                writer.write(b"HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\n\r\n")
+
+    async def main():
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        pool = Http1Pool()
+        first = await call(pool, port)
+        await asyncio.sleep(0.2)  # the unasked answer arrives while the connection is idle
+        second = await call(pool, port)
+        await pool.aclose()
+        server.close()
+        return first[:2], second[:2], len(connections)
+
+    assert run(main()) == ((200, b'{"n": 0}'), (200, b'{"n": 0}'), 2)
+
+
+def test_a_large_body_read_slowly_comes_whole():
+    # Past HIGH_WATER parsed bytes the connection stops reading until the reader catches up.
+    body = bytes(range(256)) * 4096  # 1 MiB
+
+    async def main():
+        server, port, _ = await serve(lambda request, n: ok(body))
+        pool = Http1Pool()
+        answer = await pool.post(pool.prepare(f"http://127.0.0.1:{port}/v1/x", {}), b"{}", 2, 2)
+        parts = []
+        async for piece in answer.aiter_bytes():
+            parts.append(piece)
+            await asyncio.sleep(0)  # a slow reader
+        await answer.aclose()
+        again = await call(pool, port)
+        await pool.aclose()
+        server.close()
+        return b"".join(parts), again[1]
+
+    got, again = run(main())
+    assert got == body and again == body
 
 
 def test_header_values_with_line_breaks_are_refused():
