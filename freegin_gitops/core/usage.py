@@ -130,7 +130,8 @@ class RateLimitSeen:
     ts: str  # ISO 8601 UTC, when it was seen
 
 
-_SECOND: tuple[int, str] = (0, "1970-01-01T00:00:00")  # the last whole second written, written
+_FIRST_SECOND: tuple[int, str] = (0, "1970-01-01T00:00:00")  # a right start: second 0, written
+_SECOND = _FIRST_SECOND  # the last whole second written, written
 
 
 def iso_utc(epoch: float) -> str:

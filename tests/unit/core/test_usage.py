@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 
+from freegin_gitops.core import usage
 from freegin_gitops.core.usage import (
     Cooldown,
     RateLimitValue,
@@ -125,3 +126,23 @@ def test_the_canonical_spelling_orders_as_time_does() -> None:
 def test_text_that_is_no_timestamp_is_a_value_error(ts: str) -> None:
     with pytest.raises(ValueError):
         canonical_ts(ts)
+
+
+@pytest.mark.parametrize(
+    ("epoch", "written"), [(1.5, "1970-01-01T00:00:01.500Z"), (0.25, "1970-01-01T00:00:00.250Z")]
+)
+def test_the_first_timestamp_a_process_writes_is_right_whatever_its_second(
+    epoch: float, written: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """iso_utc keeps the last second it wrote; before any, it starts from _FIRST_SECOND."""
+    monkeypatch.setattr(usage, "_SECOND", usage._FIRST_SECOND)
+    assert iso_utc(epoch) == written
+
+
+def test_timestamps_of_the_same_second_and_the_next_are_each_written_right() -> None:
+    assert [iso_utc(TEN_UTC + d) for d in (0.001, 0.999, 1.0, 0.5)] == [
+        "2026-11-25T10:00:00.001Z",
+        "2026-11-25T10:00:00.999Z",
+        "2026-11-25T10:00:01.000Z",
+        "2026-11-25T10:00:00.500Z",
+    ]
