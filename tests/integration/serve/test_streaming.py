@@ -104,6 +104,20 @@ def test_a_key_echoed_in_a_stream_is_masked(gateway, server):
     assert content(response.text) == "key *** end"
 
 
+def test_a_key_cut_across_two_reads_is_masked_all_the_same(gateway, server):
+    # The provider's bytes come apart in the middle of the key: events are masked whole, once
+    # their blank line has come, so the two halves never reach the client unmasked.
+    first = b'data: {"choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}}]}\n\n'
+    event = b'data: {"choices": [{"index": 0, "delta": {"content": "key ' + KEY_A.encode() + b' end"}}]}\n\n'
+    cut = event.index(KEY_A.encode()) + len(KEY_A) // 2
+    parts = [first, event[:cut], event[cut:], b"data: [DONE]\n\n"]
+    server.script("alpha", Reply(200, None, events=parts, event_delay_s=0.05))
+    with gateway() as gw:
+        response = gw.client.post("/v1/chat/completions", json=CHAT)
+    assert KEY_A not in response.text and KEY_A[: len(KEY_A) // 2] not in response.text
+    assert content(response.text) == "key *** end"
+
+
 def test_a_stream_upstream_gets_the_request_as_sent(gateway, server):
     server.script("alpha", Reply.stream("ok"))
     request = {**CHAT, "stream_options": {"include_usage": True}, "tools": [{"type": "function"}]}
