@@ -105,6 +105,7 @@ TARGETS: dict[str, list[str]] = {
     ],
     "freegin_gitops/adapters/usage_pg.py": [
         "tests/unit/adapters/test_usage_pg.py",
+        "tests/unit/adapters/test_usage_pg_sessions.py",
         "tests/unit/adapters/test_usage_pg_upkeep.py",
         "tests/unit/adapters/test_usage_store_contract.py",
     ],
