@@ -138,8 +138,10 @@ class Router:
 
     def skip_now(self, candidate: Candidate) -> str | None:
         """Why a candidate its plan found usable cannot be called now: a cool-down that started
-        since (its budget was counted when the plan was made)."""
-        return route_plan.skip_reason(self.catalog, candidate, self.environ, self.cooldowns(), self.clock())
+        since (its budget was counted, and whether it can be reached at all found, when the plan
+        was made: the catalog and the environment are the router's, fixed)."""
+        cooldowns = self.cooldowns()
+        return route_plan.cooling(cooldowns, candidate, self.clock()) if cooldowns else None
 
     def plan_candidates(
         self, workload: str, candidates: Sequence[Candidate], *, show_all: bool = False
