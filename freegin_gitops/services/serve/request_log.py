@@ -45,34 +45,39 @@ class RequestLog:
         error: str | None = None,
         messages: Any = None,
     ) -> None:
-        calls = sum(a.outcome in ("answered", "failed") for a in attempts)
-        fields: dict[str, Any] = {
-            "ts": iso_utc(time.time()),
-            "method": method,
-            "path": path,
-            "workload": workload,
-            "answered_by": answered_by,
-            "attempts": calls,
-            "stream": stream,
-            "status": status,
-            "ms": round(ms, 1),
-        }
-        if error is not None:
-            fields["error"] = error
-        if self.log_prompts and messages is not None:
-            fields["messages"] = messages
+        calls = 0
+        for attempt in attempts:
+            if attempt.outcome in ("answered", "failed"):
+                calls += 1
+        ts = iso_utc(time.time())
+        rounded = round(ms, 1)
+        prompts = self.log_prompts and messages is not None
         if self.json:
+            fields: dict[str, Any] = {
+                "ts": ts,
+                "method": method,
+                "path": path,
+                "workload": workload,
+                "answered_by": answered_by,
+                "attempts": calls,
+                "stream": stream,
+                "status": status,
+                "ms": rounded,
+            }
+            if error is not None:
+                fields["error"] = error
+            if prompts:
+                fields["messages"] = messages
             self._write(json.dumps(fields, ensure_ascii=False, separators=(",", ":")))
             return
-        words = [fields["ts"], method, path, f"status={status}", f"ms={fields['ms']}"]
+        line = f"{ts} {method} {path} status={status} ms={rounded}"
         if workload is not None:
-            words += [f"workload={workload}", f"answered_by={answered_by or '-'}", f"attempts={calls}"]
+            line += f" workload={workload} answered_by={answered_by or '-'} attempts={calls}"
         if stream:
-            words.append("stream")
-        line = " ".join(words)
+            line += " stream"
         if error is not None:
             line += f" error={json.dumps(error, ensure_ascii=False)}"
-        if self.log_prompts and messages is not None:
+        if prompts:
             line += f" messages={json.dumps(messages, ensure_ascii=False)}"
         self._write(line)
 
