@@ -7,6 +7,8 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+import uuid
+from urllib.parse import quote
 
 import psycopg
 import pytest
@@ -14,7 +16,9 @@ import pytest
 from freegin_gitops.adapters import usage_pg
 from freegin_gitops.adapters.usage_pg import MAX_CONNECTIONS, PostgresUsageStore
 from freegin_gitops.adapters.usage_pg_schema import MIGRATIONS
+from freegin_gitops.core.usage import UsageRecord
 from freegin_gitops.errors import UsageStoreError
+from tests.support.postgres import execute
 
 LOCK = "SELECT pg_advisory_xact_lock(hashtext('freegin-ai usage schema'), hashtext(current_schema()))"
 
@@ -105,3 +109,44 @@ def test_a_newer_version_made_while_waiting_for_the_lock_is_refused(postgres_url
         f"the usage database {postgres_url} has schema version 9, newer than this freegin-ai knows "
         f"({len(MIGRATIONS)}); upgrade freegin-ai or use another --db"
     ]
+
+
+def with_options(url: str, *options: str) -> str:
+    """``url`` (of the test schema) with more server options after its search_path."""
+    base, _, query = url.partition("?options=")
+    return f"{base}?options={query}" + "".join(quote(f" -c{option}", safe="") for option in options)
+
+
+def test_filling_the_figures_of_many_rows_is_not_cut_by_the_urls_statement_timeout(postgres_url: str) -> None:
+    with PostgresUsageStore(postgres_url, migrate=False) as store:
+        store.migrate(upto=1)
+    execute(  # 300,000 rows written by a version-1 freegin-ai: filling their figures takes a while
+        postgres_url,
+        """INSERT INTO provider_usage (ts, provider, model, workload, latency_ms, success, total_tokens)
+           SELECT timestamptz '2026-11-25T10:00:00Z' + i * interval '1 second', 'p' || i % 40,
+                  'm' || i % 7, 'chat', 50 + i % 5000, i % 13 <> 0, i % 900
+           FROM generate_series(1, 300000) AS i""",
+    )
+    with PostgresUsageStore(with_options(postgres_url, "statement_timeout=100")) as store:
+        assert store.version == len(MIGRATIONS)
+        assert sum(s.calls for s in store.stats().values()) == 300_000
+
+
+def test_an_up_to_date_schema_opens_for_a_role_that_cannot_create_in_it(postgres_url: str) -> None:
+    role = f"freegin_reader_{uuid.uuid4().hex[:8]}"
+    with PostgresUsageStore(postgres_url) as store:
+        store.record([UsageRecord("p", "m", "chat", 100.0, True, ts="2026-11-25T10:00:00Z")])
+    with psycopg.connect(postgres_url, autocommit=True) as db:
+        (schema,) = db.execute("SELECT current_schema()").fetchone() or ("",)
+        execute(
+            postgres_url,
+            f'CREATE ROLE "{role}" LOGIN',
+            f'GRANT USAGE ON SCHEMA "{schema}" TO "{role}"',
+            f'GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA "{schema}" TO "{role}"',
+        )
+    reader = postgres_url.replace("://", f"://{role}@", 1)
+    try:
+        with PostgresUsageStore(reader) as store:  # no CREATE: opening must not try to create
+            assert store.stats()[("p", "m", "chat")].calls == 1
+    finally:
+        execute(postgres_url, f'DROP OWNED BY "{role}"', f'DROP ROLE "{role}"')
