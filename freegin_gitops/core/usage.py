@@ -11,6 +11,7 @@ puts any accepted spelling into the one form whose text order is time order.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from dataclasses import dataclass
 
@@ -130,27 +131,24 @@ class RateLimitSeen:
     ts: str  # ISO 8601 UTC, when it was seen
 
 
-_FIRST_SECOND: tuple[int, str] = (0, "1970-01-01T00:00:00")  # a right start: second 0, written
-_SECOND = _FIRST_SECOND  # the last whole second written, written
-
-
 def iso_utc(epoch: float) -> str:
     """``epoch`` as the store writes timestamps: ``2026-11-25T10:00:00.000Z``; what
     ``datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds")`` gives (the same
-    rounding to microseconds), with the date and time of day written once per second (the
+    rounding to microseconds), with the date and time of day of a second written once (the
     gateway stamps every row and log line)."""
-    global _SECOND
     fraction, whole = math.modf(epoch)
     micro = round(fraction * 1e6)
     if micro >= 1_000_000:
         whole, micro = whole + 1, micro - 1_000_000
     elif micro < 0:
         whole, micro = whole - 1, micro + 1_000_000
-    second = int(whole)
-    cached = _SECOND
-    if cached[0] != second:
-        cached = _SECOND = (second, dt.datetime.fromtimestamp(second, dt.UTC).isoformat()[:19])
-    return f"{cached[1]}.{micro // 1000:03d}Z"
+    return f"{_second_text(int(whole))}.{micro // 1000:03d}Z"
+
+
+@functools.lru_cache(maxsize=2)  # this second and the last one: a batch can straddle a second
+def _second_text(second: int) -> str:
+    """The date and time of day of a whole second since the epoch, in UTC: ``2026-11-25T10:00:00``."""
+    return dt.datetime.fromtimestamp(second, dt.UTC).isoformat()[:19]
 
 
 def epoch_of(ts: str) -> float:

@@ -132,10 +132,10 @@ def test_text_that_is_no_timestamp_is_a_value_error(ts: str) -> None:
     ("epoch", "written"), [(1.5, "1970-01-01T00:00:01.500Z"), (0.25, "1970-01-01T00:00:00.250Z")]
 )
 def test_the_first_timestamp_a_process_writes_is_right_whatever_its_second(
-    epoch: float, written: str, monkeypatch: pytest.MonkeyPatch
+    epoch: float, written: str
 ) -> None:
-    """iso_utc keeps the last second it wrote; before any, it starts from _FIRST_SECOND."""
-    monkeypatch.setattr(usage, "_SECOND", usage._FIRST_SECOND)
+    """iso_utc keeps the text of the last seconds it wrote; a process starts with none."""
+    usage._second_text.cache_clear()
     assert iso_utc(epoch) == written
 
 
