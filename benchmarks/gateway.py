@@ -5,6 +5,7 @@ the gateway, and (where ``litellm[proxy]`` installs) through LiteLLM's proxy, in
     python benchmarks/gateway.py --quick    # fewer requests and rounds
     python benchmarks/gateway.py --no-litellm
     python benchmarks/gateway.py --upstreams  # also the gateway over httpx.AsyncClient and aiohttp
+    python benchmarks/gateway.py --floor      # also a byte relay with no HTTP in it (the floor)
 
 Run it with the interpreter of the environment freegin-ai is installed in with its ``serve``
 extra (``.venv/bin/python``). LiteLLM goes into its own virtualenv under ``benchmarks/.work/``
@@ -53,6 +54,7 @@ WORK = ROOT / "benchmarks" / ".work"
 PYTHON = sys.executable
 PROVIDER_DELAY_MS = 20.0
 LITELLM_KEY = "sk-bench-master-0123456789abcdef"
+FLOOR = "byte relay (floor)"
 BODY = json.dumps(
     {
         "model": "chat",
@@ -375,6 +377,9 @@ def main() -> int:
     parser.add_argument(
         "--upstreams", action="store_true", help="also the gateway over httpx.AsyncClient and aiohttp"
     )
+    parser.add_argument(
+        "--floor", action="store_true", help="also a byte relay with no HTTP in it (relay_floor.py)"
+    )
     args = parser.parse_args()
     rounds = args.rounds or (2 if args.quick else 5)
     scale = 0.4 if args.quick else 1.0
@@ -462,6 +467,16 @@ def run_all(
             ),
             Target("freegin-ai serve", gateway_port, "/v1/chat/completions", pid=gateway.pid),
         ]
+        if args.floor:
+            port = free_port()
+            relay = stack.enter_context(
+                process(
+                    [PYTHON, str(ROOT / "benchmarks" / "relay_floor.py"), str(port), str(provider_port)],
+                    port,
+                    "the byte relay",
+                )
+            )
+            targets.append(Target(FLOOR, port, "/v1/chat/completions", body=targets[0].body, pid=relay.pid))
         for kind in upstream_kinds() if args.upstreams else []:
             port = free_port()
             variant = stack.enter_context(
@@ -618,6 +633,9 @@ def report(
         checks.append(
             (f"LiteLLM's added median at 10 clients {theirs:.2f} ms: {ratio:.1f}x ours", ">= 3x", ratio >= 3)
         )
+    if (FLOOR, 10) in plain.median:
+        above = ours - added(plain.median, FLOOR, 10)
+        print(f"serve's added median at 10 clients above the byte relay's: {above:.2f} ms")
     print(f"usage rows stored by the gateway: {rows_stored}")
     for reason in FAILED.values():
         print(reason)
