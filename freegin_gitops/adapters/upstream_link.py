@@ -18,6 +18,7 @@ import httptools
 import httpx
 
 HIGH_WATER = 128 * 1024  # parsed body bytes waiting unread before reading pauses
+MAX_HEAD_BYTES = 64 * 1024  # an answer's status line and headers (httpx's h11 allows 100 KB)
 
 
 class Parsed:
@@ -30,6 +31,7 @@ class Parsed:
         self.done = False
         self.body: deque[bytes] = deque()
         self.buffered = 0  # bytes in ``body``
+        self.head_bytes = 0  # bytes fed before the head was complete
         self.parser = httptools.HttpResponseParser(self)
 
     def on_header(self, name: bytes, value: bytes) -> None:
@@ -53,12 +55,21 @@ class Parsed:
         return piece
 
     def feed(self, data: bytes) -> None:
+        """Parse ``data``; httpx.RemoteProtocolError for what is not an HTTP answer, and for a head
+        (status line and headers) over :data:`MAX_HEAD_BYTES`, which httptools would otherwise
+        keep growing for as long as a server sends it."""
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade:
             raise httpx.RemoteProtocolError("the server switched protocols") from None
         except httptools.HttpParserError as exc:
             raise httpx.RemoteProtocolError(f"malformed HTTP answer ({exc})") from None
+        if not self.head_done:
+            self.head_bytes += len(data)
+            if self.head_bytes > MAX_HEAD_BYTES:
+                raise httpx.RemoteProtocolError(
+                    f"the answer's headers are over {MAX_HEAD_BYTES // 1024} KiB and not done"
+                )
 
     def delimited(self) -> bool:
         """True if the body's end is marked (a length or chunks), not the connection's close."""

@@ -191,6 +191,49 @@ def test_errors_are_httpx_errors():
     run(main())
 
 
+def test_an_answer_whose_headers_never_end_is_refused_at_the_head_limit_not_kept_growing():
+    """A hostile server's endless headers (many lines, or one line that never ends) are a
+    protocol error once the head passes 64 KiB, and the connection is not reused."""
+    many = b"HTTP/1.1 200 OK\r\n" + b"X-Filler: " + b"a" * 1000 + b"\r\n"
+    endless_line = b"HTTP/1.1 200 OK\r\nX-Filler: " + b"a" * 1000
+
+    async def refused(first: bytes, repeat: bytes) -> tuple[str, dict]:
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(first)
+            with contextlib.suppress(ConnectionError):
+                for _ in range(10_000):  # 10 MB unless the reader gives up
+                    writer.write(repeat)
+                    await writer.drain()
+            writer.close()
+
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        pool = Http1Pool()
+        with pytest.raises(httpx.RemoteProtocolError) as caught:
+            await call(pool, port)
+        server.close()
+        return str(caught.value), pool._idle
+
+    for first, repeat in ((many, b"X-Filler: " + b"a" * 1000 + b"\r\n"), (endless_line, b"a" * 1000)):
+        message, idle = run(refused(first, repeat))
+        assert message == "the answer's headers are over 64 KiB and not done"
+        assert all(not connections for connections in idle.values())
+
+
+def test_a_head_just_under_the_limit_is_read():
+    filler = b"X-Filler: " + b"a" * (60 * 1024) + b"\r\n"
+
+    async def main():
+        server, port, _ = await serve(lambda request, n: ok(extra=filler))
+        result = await call(Http1Pool(), port)
+        server.close()
+        return result
+
+    status, data, headers = run(main())
+    assert (status, data) == (200, b'{"ok": true}') and headers.get("x-filler") == "a" * (60 * 1024)
+
+
 def test_a_body_that_stalls_fails_by_the_read_timeout_or_by_the_whole_body_deadline():
     stalled = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nfirst\r\n"  # then nothing
 
