@@ -133,19 +133,20 @@ class ChatEndpoint:
         if isinstance(answer, tuple):
             status, body, headers, logged = answer
             await send_whole(send, status, body, headers, JSON_TYPE)
-            logged()  # once the answer is on its way: the log line is not on the request's path
+            # Once the answer is on its way: the log line is not on the request's path.
+            ms = (time.perf_counter() - started) * 1000
+            self.service.log.request("POST", scope["path"], status, ms, **logged)
         else:
             await self._send_stream(scope, receive, send, answer)
 
     async def _answer(
         self, scope: Scope, receive: Receive, started: float
-    ) -> tuple[int, bytes, Headers, Callable[[], None]] | _Streaming:
-        """The whole answer (status, body, headers, and what writes its log line), or a stream
+    ) -> tuple[int, bytes, Headers, dict[str, Any]] | _Streaming:
+        """The whole answer (status, body, headers, and the fields of its log line), or a stream
         that has started."""
         service = self.service
         gateway = service.gateway
         assert gateway is not None
-        path = scope["path"]
         chat: ChatRequest | None = None
         workload: str | None = None
         try:
@@ -159,39 +160,22 @@ class ChatEndpoint:
                 return _Streaming(chat, await gateway.stream(chat), started)
             routed = await gateway.complete(chat)
         except RequestRefused as exc:
-            attempts = exc.attempts if isinstance(exc, Unanswered) else ()
-            refused_chat = chat
-
-            def log_refused(refusal: RequestRefused = exc) -> None:
-                service.log.request(
-                    "POST",
-                    path,
-                    refusal.status,
-                    (time.perf_counter() - started) * 1000,
-                    workload=workload,
-                    attempts=attempts,
-                    stream=bool(refused_chat and refused_chat.stream),
-                    error=str(refusal),
-                    messages=refused_chat.body.get("messages") if refused_chat else None,
-                )
-
+            refused = {
+                "workload": workload,
+                "attempts": exc.attempts if isinstance(exc, Unanswered) else (),
+                "stream": bool(chat and chat.stream),
+                "error": str(exc),
+                "messages": chat.body.get("messages") if chat else None,
+            }
             body = error_body(exc.status, str(exc), exc.code, exc.param)
-            return exc.status, body, refusal_headers(exc), log_refused
-        answered = chat
-
-        def log_answered() -> None:
-            service.log.request(
-                "POST",
-                path,
-                200,
-                (time.perf_counter() - started) * 1000,
-                workload=routed.workload,
-                answered_by=f"{routed.candidate.provider}/{routed.candidate.model}",
-                attempts=routed.attempts,
-                messages=answered.body.get("messages"),
-            )
-
-        return 200, routed.result.body, answered_headers(routed), log_answered
+            return exc.status, body, refusal_headers(exc), refused
+        answered = {
+            "workload": routed.workload,
+            "answered_by": f"{routed.candidate.provider}/{routed.candidate.model}",
+            "attempts": routed.attempts,
+            "messages": chat.body.get("messages"),
+        }
+        return 200, routed.result.body, answered_headers(routed), answered
 
     async def _send_stream(self, scope: Scope, receive: Receive, send: Send, streaming: _Streaming) -> None:
         """Pass the stream on event by event; stop (and record it so) when the client goes away."""

@@ -41,6 +41,18 @@ def test_a_plain_request_falls_back_and_every_attempt_is_recorded(gateway, serve
     assert "Say hello" not in "\n".join(gw.log_lines)
 
 
+def test_a_refused_request_is_logged_with_its_status_attempts_and_error(gateway, server):
+    server.script("alpha", Reply(503, {"error": {"message": "down"}}))
+    with gateway() as gw:
+        response = gw.client.post("/v1/chat/completions", json={**CHAT, "model": "alpha/a2"})
+    assert response.status_code == 502
+    line = next(line for line in gw.log_lines if "/v1/chat/completions" in line)
+    assert "POST /v1/chat/completions status=502" in line
+    assert "workload=chat answered_by=- attempts=1" in line
+    assert "stream" not in line.split(" error=")[0]
+    assert ' error="' in line and "alpha/a2" in line.split(" error=")[1]
+
+
 def test_a_provider_model_names_one_candidate_and_does_not_fall_back(gateway, server):
     server.script("alpha", Reply(503, {"error": {"message": "down"}}))
     server.script("beta", Reply.answer("never"))
