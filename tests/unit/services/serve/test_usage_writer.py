@@ -128,7 +128,7 @@ def test_requests_wait_for_room_while_the_backlog_is_full() -> None:
     sink = Recording()
 
     async def main() -> None:
-        writer = UsageWriter(sink, limit=3)
+        writer = UsageWriter(sink, limit=3, gather_s=0.001)  # the first row is in the store at once
         writer.start()
         sink.gate.clear()
         writer.add(row(0))
