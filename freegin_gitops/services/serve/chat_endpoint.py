@@ -26,6 +26,7 @@ from freegin_gitops.services.serve.gateway import Routed, Unanswered
 
 if TYPE_CHECKING:
     from freegin_gitops.adapters.openai_async import Stream
+    from freegin_gitops.core.usage import UsageRecord
     from freegin_gitops.services.serve.app import GatewayService
 
 Scope = MutableMapping[str, Any]
@@ -131,18 +132,28 @@ class ChatEndpoint:
             await send_whole(send, 500, SERVER_ERROR, [], (b"content-type", b"text/plain; charset=utf-8"))
             raise
         if isinstance(answer, tuple):
-            status, body, headers, logged = answer
-            await send_whole(send, status, body, headers, JSON_TYPE)
+            status, body, headers, logged, unrecorded = answer
+            try:
+                await send_whole(send, status, body, headers, JSON_TYPE)
+                ms = (time.perf_counter() - started) * 1000
+                # Answers come from providers in bursts (a load of many clients at once): let the
+                # other answers ready now go out before this one's bookkeeping is done.
+                await asyncio.sleep(0)
+            finally:
+                if unrecorded is not None:
+                    gateway = self.service.gateway
+                    assert gateway is not None
+                    gateway.answered(unrecorded)
             # Once the answer is on its way: the log line is not on the request's path.
-            ms = (time.perf_counter() - started) * 1000
             self.service.log.request("POST", scope["path"], status, ms, **logged)
         else:
             await self._send_stream(scope, receive, send, answer)
 
     async def _answer(
         self, scope: Scope, receive: Receive, started: float
-    ) -> tuple[int, bytes, Headers, dict[str, Any]] | _Streaming:
-        """The whole answer (status, body, headers, and the fields of its log line), or a stream
+    ) -> tuple[int, bytes, Headers, dict[str, Any], UsageRecord | None] | _Streaming:
+        """The whole answer (status, body, headers, the fields of its log line, and the row of
+        its answering attempt when it is left to record once the answer is sent), or a stream
         that has started."""
         service = self.service
         gateway = service.gateway
@@ -168,14 +179,14 @@ class ChatEndpoint:
                 "messages": chat.body.get("messages") if chat else None,
             }
             body = error_body(exc.status, str(exc), exc.code, exc.param)
-            return exc.status, body, refusal_headers(exc), refused
+            return exc.status, body, refusal_headers(exc), refused, None
         answered = {
             "workload": routed.workload,
             "answered_by": f"{routed.candidate.provider}/{routed.candidate.model}",
             "attempts": routed.attempts,
             "messages": chat.body.get("messages"),
         }
-        return 200, routed.result.body, answered_headers(routed), answered
+        return 200, routed.result.body, answered_headers(routed), answered, routed.unrecorded
 
     async def _send_stream(self, scope: Scope, receive: Receive, send: Send, streaming: _Streaming) -> None:
         """Pass the stream on event by event; stop (and record it so) when the client goes away."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from freegin_gitops.core.usage import WindowQuery
 from tests.integration.serve.conftest import GATEWAY_KEY, KEY_A, KEY_B
 from tests.support.catalogs import LoopbackProvider, provider_yaml
 from tests.support.fake_openai import Reply
@@ -39,6 +40,23 @@ def test_a_plain_request_falls_back_and_every_attempt_is_recorded(gateway, serve
     assert "POST /v1/chat/completions status=200" in line
     assert "workload=chat answered_by=beta/b1 attempts=3" in line
     assert "Say hello" not in "\n".join(gw.log_lines)
+
+
+def test_an_answer_no_budget_counts_is_recorded_once_sent_and_its_call_ends(gateway, server):
+    # No budget counts alpha, so its answering row is queued after the answer went out: by the
+    # time the app has answered it is queued, and the call no longer counts as in flight.
+    server.script("alpha", Reply.answer("hi", prompt_tokens=3, completion_tokens=1, total_tokens=4))
+    with gateway() as gw:
+        assert gw.client.post("/v1/chat/completions", json=CHAT).status_code == 200
+        shared = gw.service.shared
+        assert shared is not None
+        assert [(u.requests, u.tokens) for u in shared.remembered([WindowQuery("alpha", "a1", 0.0)])] == [
+            (1, 4)
+        ]
+        rows = gw.rows()
+        assert [(r["provider"], r["model"], r["success"], r["total_tokens"]) for r in rows] == [
+            ("alpha", "a1", 1, 4)
+        ]
 
 
 def test_a_refused_request_is_logged_with_its_status_attempts_and_error(gateway, server):
