@@ -50,7 +50,7 @@ class Answer:
         self._origin = origin
         self._connection: Link | None = connection
         self._parsed = parsed
-        self.status_code = parsed.parser.get_status_code()
+        self.status_code = parsed.status_code
         self.headers = {
             name.decode("latin-1").lower(): value.decode("latin-1") for name, value in parsed.headers
         }

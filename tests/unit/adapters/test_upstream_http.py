@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import gzip
 from collections.abc import Callable
 
@@ -11,6 +12,7 @@ import httpx
 import pytest
 
 from freegin_gitops.adapters.upstream_http import Http1Pool, HttpxUpstream, gateway_upstream
+from freegin_gitops.adapters.upstream_link import Parsed
 
 Script = Callable[[bytes, int], bytes | None]  # (request, its number on the connection) -> reply
 
@@ -291,6 +293,50 @@ def test_bytes_sent_on_an_idle_connection_are_not_taken_for_the_next_answer():
         return first[:2], second[:2], len(connections)
 
     assert run(main()) == ((200, b'{"n": 0}'), (200, b'{"n": 0}'), 2)
+
+
+def test_a_second_answer_sent_with_the_first_is_a_protocol_error_not_part_of_its_body():
+    async def main():
+        server, port, _ = await serve(lambda request, n: ok(b'{"a": 1}') + ok(b'{"b": 2}'))
+        pool = Http1Pool()
+        try:
+            with pytest.raises(httpx.RemoteProtocolError, match="a second answer to one request"):
+                await call(pool, port)
+        finally:
+            await pool.aclose()
+            server.close()
+
+    run(main())
+
+
+def test_bytes_after_a_complete_answer_are_a_protocol_error():
+    parsed = Parsed()
+    parsed.feed(ok(b"{}", b"Connection: keep-alive\r\n"))
+    assert (parsed.done, parsed.status_code, parsed.keep_alive, parsed.take()) == (True, 200, True, b"{}")
+    with pytest.raises(httpx.RemoteProtocolError, match="bytes after its answer ended"):
+        parsed.feed(b"HTTP/1.1 408 Request Timeout\r\n")
+
+
+def test_answers_read_to_their_end_leave_no_garbage_for_the_collector():
+    # The parser and the object it calls back hold each other until the answer is complete;
+    # after that the answer is freed by reference counting, not by a pause of the collector.
+    async def main():
+        server, port, _ = await serve(lambda request, n: ok())
+        pool = Http1Pool()
+        await call(pool, port)
+        gc.collect()
+        gc.disable()
+        try:
+            for _ in range(20):
+                await call(pool, port)
+            found = gc.collect()
+        finally:
+            gc.enable()
+            await pool.aclose()
+            server.close()
+        return found
+
+    assert run(main()) < 20  # 180 (nine objects a request) while the parser was kept
 
 
 def test_a_large_body_read_slowly_comes_whole():
