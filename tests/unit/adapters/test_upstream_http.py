@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from freegin_gitops.adapters.upstream_http import Http1Pool, HttpxUpstream, gateway_upstream
-from freegin_gitops.adapters.upstream_link import Parsed
+from freegin_gitops.adapters.upstream_link import MAX_HEAD_BYTES, Parsed
 
 Script = Callable[[bytes, int], bytes | None]  # (request, its number on the connection) -> reply
 
@@ -315,6 +315,20 @@ def test_bytes_after_a_complete_answer_are_a_protocol_error():
     assert (parsed.done, parsed.status_code, parsed.keep_alive, parsed.take()) == (True, 200, True, b"{}")
     with pytest.raises(httpx.RemoteProtocolError, match="bytes after its answer ended"):
         parsed.feed(b"HTTP/1.1 408 Request Timeout\r\n")
+
+
+def test_a_head_that_comes_in_pieces_is_counted_across_them_up_to_the_limit():
+    head = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Filler: " + b"a" * MAX_HEAD_BYTES + b"\r\n\r\n"
+    parsed = Parsed()
+    parsed.feed(head[: MAX_HEAD_BYTES // 2])
+    parsed.feed(head[MAX_HEAD_BYTES // 2 : MAX_HEAD_BYTES])  # exactly the limit, not done: read on
+    assert not parsed.head_done
+    parsed.feed(head[MAX_HEAD_BYTES:] + b"{}")
+    assert (parsed.done, parsed.take()) == (True, b"{}")
+    over = Parsed()
+    over.feed(head[:MAX_HEAD_BYTES])
+    with pytest.raises(httpx.RemoteProtocolError, match="headers are over 64 KiB"):
+        over.feed(head[MAX_HEAD_BYTES : MAX_HEAD_BYTES + 1])
 
 
 def test_answers_read_to_their_end_leave_no_garbage_for_the_collector():
