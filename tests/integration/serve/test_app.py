@@ -59,6 +59,18 @@ def test_an_answer_no_budget_counts_is_recorded_once_sent_and_its_call_ends(gate
         ]
 
 
+def test_a_model_id_beyond_ascii_answers_with_its_name_percent_encoded_and_is_recorded(gateway, server, repo):
+    alpha = LoopbackProvider("alpha", server.url("alpha"), {"模型-1": ["chat"]}, "ALPHA_API_KEY")
+    (repo / "catalog" / "providers" / "alpha.yaml").write_text(provider_yaml(alpha), encoding="utf-8")
+    server.script("alpha", Reply.answer("hi"))
+    with gateway() as gw:
+        response = gw.client.post("/v1/chat/completions", json=CHAT)
+        rows = gw.rows()
+    assert response.status_code == 200
+    assert response.headers["x-freegin-model"] == "%E6%A8%A1%E5%9E%8B-1"
+    assert [(r["provider"], r["model"], r["success"]) for r in rows] == [("alpha", "模型-1", 1)]
+
+
 def test_a_refused_request_is_logged_with_its_status_attempts_and_error(gateway, server):
     server.script("alpha", Reply(503, {"error": {"message": "down"}}))
     with gateway() as gw:
