@@ -33,6 +33,7 @@ class Parsed:
     def __init__(self) -> None:
         self.headers: list[tuple[bytes, bytes]] = []
         self.head_done = False
+        self.interim = False  # the head parsed is an interim answer's (1xx): the final one follows
         self.status_code = 0
         self.keep_alive = False
         self.done = False
@@ -53,8 +54,16 @@ class Parsed:
     def on_headers_complete(self) -> None:
         parser = self.parser
         assert parser is not None  # it is calling
+        status = parser.get_status_code()
+        if 100 <= status < 200 and status != 101:
+            # An interim answer (100 Continue, 103 Early Hints): HTTP/1.1 lets a server send any
+            # number before the final one. Its headers are not the answer's; its bytes count
+            # towards the head's limit with the final head's.
+            self.interim = True
+            self.headers = []
+            return
         self.head_done = True
-        self.status_code = parser.get_status_code()
+        self.status_code = status
         # Asked now: httptools forgets it once the message is complete.
         self.keep_alive = parser.should_keep_alive()
 
@@ -63,6 +72,9 @@ class Parsed:
         self.buffered += len(body)
 
     def on_message_complete(self) -> None:
+        if self.interim:  # an interim answer has no body: the final one comes next
+            self.interim = False
+            return
         self.done = True
         self.parser = None  # the cycle is broken; what the answer needs is collected
 

@@ -309,6 +309,40 @@ def test_a_second_answer_sent_with_the_first_is_a_protocol_error_not_part_of_its
     run(main())
 
 
+def test_interim_answers_before_the_final_one_are_skipped():
+    early = b"HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n"
+    going_on = b"HTTP/1.1 100 Continue\r\n\r\n"
+
+    async def main():
+        server, port, _ = await serve(lambda request, n: early + going_on + early + ok(b'{"n": %d}' % n))
+        pool = Http1Pool()
+        try:
+            first = await call(pool, port)
+            second = await call(pool, port)  # the connection is still good for the next request
+        finally:
+            await pool.aclose()
+            server.close()
+        return first, second
+
+    (status, body, headers), (_, again, _) = run(main())
+    assert (status, body, again) == (200, b'{"n": 0}', b'{"n": 1}')
+    assert "link" not in headers  # the interim answers' headers are not the answer's
+
+
+def test_interim_answers_in_pieces_and_past_the_head_limit():
+    early = b"HTTP/1.1 103 Early Hints\r\nLink: </a.js>; rel=preload\r\n\r\n"
+    parsed = Parsed()
+    for piece in (early[:10], early[10:], ok(b"{}")[:5]):
+        parsed.feed(piece)
+        assert (parsed.head_done, parsed.status_code, parsed.headers) == (False, 0, [])
+    parsed.feed(ok(b"{}")[5:])
+    assert (parsed.done, parsed.status_code, parsed.take()) == (True, 200, b"{}")
+    endless = Parsed()  # a server that sends interim answers for ever is cut off at the limit
+    with pytest.raises(httpx.RemoteProtocolError, match="headers are over 64 KiB"):
+        for _ in range(MAX_HEAD_BYTES // len(early) + 1):
+            endless.feed(early)
+
+
 def test_bytes_after_a_complete_answer_are_a_protocol_error():
     parsed = Parsed()
     parsed.feed(ok(b"{}", b"Connection: keep-alive\r\n"))
