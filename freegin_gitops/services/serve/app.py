@@ -35,6 +35,7 @@ from freegin_gitops.services.serve.status import status_document
 from freegin_gitops.services.serve.usage_writer import UsageSink, UsageWriter
 
 JSON = "application/json"
+END_WAIT_S = 2.0  # how long a stop that does not wait for requests gives them to end
 
 
 def _json_response(status: int, body: bytes, headers: Mapping[str, str] | None = None) -> Response:
@@ -87,6 +88,10 @@ class GatewayService:
         self.ready = False
         self.banner: str | None = None  # said once the gateway is ready
         self._preloaded: CatalogState | None = None
+        # Chat requests being answered: a stop that does not wait for them (a forced one, or
+        # one whose time ran out) ends them before the usage queue is stored, so that their
+        # attempts are in it.
+        self.answering: set[asyncio.Task[None]] = set()
 
     # -- catalog ---------------------------------------------------------------------------
     def first_state(self) -> CatalogState:
@@ -194,11 +199,21 @@ class GatewayService:
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            await self._end_answering()
             if self.writer is not None:
                 await self.writer.close()
                 self.log.event("usage stored", rows=self.writer.written, lost=self.writer.lost)
             if self._upstream is None:
                 await upstream.aclose()
+
+    async def _end_answering(self) -> None:
+        """Cancel the chat requests still being answered and give them :data:`END_WAIT_S` to
+        say so (a 503, or a stream's error event) and queue their attempts."""
+        left = [task for task in self.answering if not task.done()]
+        for task in left:
+            task.cancel()
+        if left:
+            await asyncio.wait(left, timeout=END_WAIT_S)
 
     # -- requests --------------------------------------------------------------------------
     def check_key(self, authorization: str) -> None:

@@ -40,6 +40,7 @@ CHAT_PATHS = frozenset({"/v1/chat/completions", "/chat/completions"})
 JSON_TYPE = (b"content-type", b"application/json")
 EVENTS_TYPE = (b"content-type", b"text/event-stream; charset=utf-8")
 SERVER_ERROR = b"Internal Server Error"
+STOPPED = "the gateway stopped before this request was answered"
 HEADER_SAFE = "/:@-._~!$&'()*+,;=[]"  # kept as they are in a header value: what model ids use
 
 
@@ -130,10 +131,27 @@ class ChatEndpoint:
         self.service = service
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        answering = self.service.answering
+        answering.add(task)
+        try:
+            await self._respond(scope, receive, send)
+        finally:
+            answering.discard(task)
+
+    async def _respond(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         try:
             answer = await self._answer(scope, receive, started)
         except ClientGone:
+            return
+        except asyncio.CancelledError:
+            # The gateway is stopping without waiting for this request (a second Ctrl-C, or the
+            # graceful stop's time ran out): the client is told so, not given a bare 500.
+            await send_whole(send, 503, error_body(503, STOPPED, "gateway_stopping"), [], JSON_TYPE)
+            ms = (time.perf_counter() - started) * 1000
+            self.service.log.request("POST", scope["path"], 503, ms, error=STOPPED)
             return
         except Exception:
             # What Starlette's ServerErrorMiddleware did: a plain 500, and the error for the server.
@@ -213,9 +231,15 @@ class ChatEndpoint:
             ending = True
             await send({"type": "http.response.body", "body": b"", "more_body": False})
         except asyncio.CancelledError:
-            if listener.done() and not listener.cancelled() and task.uncancel() == 0:
-                return  # the client went away: the stream was recorded and closed
-            raise
+            if listener.done() and not listener.cancelled():
+                if task.uncancel() == 0:
+                    return  # the client went away: the stream was recorded and closed
+                raise
+            # The gateway is stopping without waiting for the stream: it ends with an error
+            # event, as a provider's failure would end it (it was recorded as it went so far).
+            task.uncancel()
+            event = stream_error_event(STOPPED, "gateway_stopping")
+            await send({"type": "http.response.body", "body": event, "more_body": False})
         finally:
             ending = True
             listener.cancel()

@@ -5,6 +5,11 @@ requests in flight and the app's lifespan store the usage queued.
 uvicorn re-raises a caught SIGTERM once it has shut down, so that the process dies "of" the
 signal; the gateway instead exits 0 after a clean stop, which is what service managers expect of
 a graceful shutdown, so the server's signal capture is replaced by one that only records them.
+
+A second Ctrl-C forces the stop: uvicorn then stops waiting for the requests in flight and also
+skips the app's lifespan shutdown, which is where the gateway ends those requests (a 503, or a
+stream's error event) and stores the usage rows it has queued. The gateway still runs it: a forced
+stop cuts requests short, but keeps the rows of the attempts already made.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import socket
 from collections.abc import Iterator
 
 import uvicorn
+from uvicorn.lifespan.on import LifespanOn
 
 from freegin_gitops.errors import FreeginError
 from freegin_gitops.services.serve.app import GatewayService, build_app
@@ -31,6 +37,12 @@ class _Server(uvicorn.Server):
         finally:
             for sig, handler in original.items():
                 signal.signal(sig, handler)
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().shutdown(sockets)
+        lifespan = self.lifespan
+        if isinstance(lifespan, LifespanOn) and not lifespan.shutdown_event.is_set():
+            await lifespan.shutdown()  # skipped by a forced stop: it stores the usage queued
 
 
 def bind(host: str, port: int) -> socket.socket:

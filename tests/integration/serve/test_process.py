@@ -231,6 +231,44 @@ def test_sigterm_with_requests_in_flight_loses_no_row(start, server, env):
     assert any("usage stored rows=12 lost=0" in line for line in gateway.lines)
 
 
+def test_a_forced_stop_still_stores_the_usage_rows_queued(start, server, env):
+    """A second Ctrl-C stops the gateway without waiting for the request in flight, and the rows
+    of the attempts already made are stored all the same. The database is held locked by another
+    connection meanwhile, so that they are still queued when the stop is forced."""
+    server.script("alpha", Reply.answer("quick"))
+    server.script("beta", Reply(**{**Reply.answer("slow").__dict__, "delay_s": 10.0}))
+    gateway = start()
+    client = gateway.client()
+    lock = sqlite3.connect(env["FREEGIN_DB"], isolation_level=None)
+    try:
+        lock.execute("BEGIN EXCLUSIVE")
+        for _ in range(4):
+            assert client.chat.completions.create(model="chat", messages=MESSAGES).choices
+            time.sleep(0.2)  # the first row's batch is taken, and waits for the lock
+        with ThreadPoolExecutor(1) as pool:
+            slow = pool.submit(client.chat.completions.create, model="beta/b1", messages=MESSAGES)
+            deadline = time.monotonic() + 10
+            while not server.calls("beta") and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert server.calls("beta")  # a request in flight: the first Ctrl-C waits for it
+            gateway.process.send_signal(signal.SIGINT)
+            time.sleep(0.3)
+            gateway.process.send_signal(signal.SIGINT)  # the second forces the stop
+            time.sleep(0.5)
+            lock.execute("ROLLBACK")
+            with pytest.raises(openai.APIStatusError) as stopped:
+                slow.result(timeout=20)
+    finally:
+        lock.close()
+    assert stopped.value.status_code == 503  # not a bare 500
+    assert "the gateway stopped before this request was answered" in stopped.value.message
+    assert gateway.wait() == 0
+    assert [row[0] for row in rows(env)] == ["alpha"] * 4
+    assert any("usage stored rows=4 lost=0" in line for line in gateway.lines)
+    assert any("status=503" in line for line in gateway.lines)
+    assert not any("Traceback" in line for line in gateway.lines)
+
+
 def poll_models(gateway: Gateway, wanted: str, timeout: float = 15) -> list[str]:
     deadline = time.monotonic() + timeout
     ids: list[str] = []
@@ -306,3 +344,42 @@ def test_a_client_leaving_mid_stream_is_recorded_and_the_gateway_goes_on(start, 
     assert answer.choices[0].message.content == "after"
     assert gateway.stop() == 0
     assert [(r[0], r[3]) for r in rows(env)] == [("alpha", 1), ("alpha", 1)]
+
+
+def test_a_forced_stop_ends_a_stream_in_flight_with_an_error_event(start, server, env):
+    slow = Reply.stream(*[f"w{n} " for n in range(100)])
+    slow.event_delay_s = 0.1
+    server.script("alpha", slow)
+    gateway = start()
+    stream = gateway.client().chat.completions.create(model="chat", messages=MESSAGES, stream=True)
+    words = [next(stream).choices[0].delta.content]
+    gateway.process.send_signal(signal.SIGINT)  # the first Ctrl-C waits for the stream
+    time.sleep(0.3)
+    gateway.process.send_signal(signal.SIGINT)  # the second does not
+    with pytest.raises(openai.APIError, match="the gateway stopped before this request was answered"):
+        for chunk in stream:
+            words.append(chunk.choices[0].delta.content)
+    assert 1 <= len(words) < 50  # it ended there, not after the provider's hundred words
+    assert gateway.wait() == 0
+    assert [(r[0], r[3]) for r in rows(env)] == [("alpha", 1)]  # recorded as far as it went
+    assert not any("Traceback" in line for line in gateway.lines)
+
+
+def test_a_request_still_in_flight_when_the_stop_time_runs_out_gets_a_503(start, server, env):
+    server.script("alpha", Reply.answer("quick"))
+    server.script("beta", Reply(**{**Reply.answer("slow").__dict__, "delay_s": 10.0}))
+    gateway = start("--shutdown-timeout", "1")
+    client = gateway.client()
+    assert client.chat.completions.create(model="chat", messages=MESSAGES).choices
+    with ThreadPoolExecutor(1) as pool:
+        slow = pool.submit(client.chat.completions.create, model="beta/b1", messages=MESSAGES)
+        deadline = time.monotonic() + 10
+        while not server.calls("beta") and time.monotonic() < deadline:
+            time.sleep(0.01)
+        gateway.process.send_signal(signal.SIGTERM)
+        with pytest.raises(openai.APIStatusError) as stopped:
+            slow.result(timeout=20)
+    assert stopped.value.status_code == 503
+    assert gateway.wait() == 0
+    assert [row[0] for row in rows(env)] == ["alpha"]  # the answered attempt, stored on the way out
+    assert not any("Traceback" in line for line in gateway.lines)
