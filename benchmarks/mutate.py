@@ -85,7 +85,10 @@ CORE_TESTS = {
 TARGETS: dict[str, list[str]] = {
     "freegin_gitops/services/catalog/repo.py": ["tests/cli/test_repo.py", "tests/cli/test_validate.py"],
     "freegin_gitops/adapters/tool_source.py": ["tests/unit/adapters/test_tool_source.py"],
-    "freegin_gitops/adapters/upstream_link.py": ["tests/unit/adapters/test_upstream_http.py"],
+    "freegin_gitops/adapters/upstream_link.py": [
+        "tests/unit/adapters/test_upstream_http.py",
+        "tests/unit/adapters/test_upstream_link.py",
+    ],
     "freegin_gitops/services/init/starter.py": ["tests/cli/test_init.py"],
     "freegin_gitops/services/routing/router.py": ["tests/unit/services/routing/test_router.py"],
     "freegin_gitops/services/routing/session.py": ["tests/unit/services/routing/test_session.py"],
